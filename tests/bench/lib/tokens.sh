@@ -1,0 +1,78 @@
+# SoftHSM2 tokens and the NSS database through which libcacard reaches them.
+#
+# Token "cardbound-soft" holds the three good client keys (RSA-2048, EC P-256,
+# EC P-384) for tests that use PKCS#11 directly. Tokens "cardbound-card0" and
+# "cardbound-card1" hold the keys of the two virtual cards; only the virtual
+# card processes use them (through NSS), so they behave like keys on a card.
+
+SOFTHSM_DIR="$BENCH_DIR/softhsm"
+NSS_DB="$BENCH_DIR/nssdb"
+export SOFTHSM2_CONF="$SOFTHSM_DIR/softhsm2.conf"
+
+SOFT_TOKEN=cardbound-soft
+card_token() { echo "cardbound-card$1"; }
+
+# import_key TOKEN NAME ID: the private key and certificate NAME of the PKI.
+import_key() {
+    local token="$1" name="$2" id="$3"
+    softhsm2-util --import "$PKI_DIR/$name.key" --token "$token" --label "$name" --id "$id" \
+        --pin "$USER_PIN" >/dev/null
+    pkcs11-tool --module "$SOFTHSM_MODULE" --token-label "$token" --login --pin "$USER_PIN" \
+        --write-object "$PKI_DIR/$name.der" --type cert --id "$id" --label "$name" >/dev/null
+}
+
+make_token() { # make_token LABEL
+    softhsm2-util --init-token --free --label "$1" --pin "$USER_PIN" --so-pin "$SO_PIN" >/dev/null
+}
+
+# slot_id LABEL: the PKCS#11 slot id SoftHSM2 gives the token (it is derived
+# from the token's serial, so it is fixed once the token exists).
+slot_id() {
+    softhsm2-util --show-slots | awk -v label="$1" '
+        /^Slot [0-9]+/ { slot = $2 }
+        $1 == "Label:" { $1 = ""; sub(/^ +/, ""); sub(/ +$/, ""); if ($0 == label) print slot }'
+}
+
+# NSS treats a token that wants a login as private: it would ask for the PIN
+# just to find a certificate, long before the card's VERIFY brings one. A real
+# card's certificates are public, so the card tokens get NSS's PublicCerts
+# slot flag. modutil cannot set it; the module entry is written here instead.
+add_softhsm_to_nss() {
+    local params="" n id
+    for n in 0 1; do
+        id="$(slot_id "$(card_token $n)")"
+        [[ -n "$id" ]] || die "SoftHSM2 has no token $(card_token $n)"
+        params+="${params:+ }$id={slotFlags=[PublicCerts]}"
+    done
+    printf 'library=%s\nname=softhsm\nNSS=slotParams=(%s)\n\n' "$SOFTHSM_MODULE" "$params" \
+        >>"$NSS_DB/pkcs11.txt"
+}
+
+tokens_ready() { [[ -f "$SOFTHSM_DIR/.complete" && -f "$NSS_DB/.complete" ]]; }
+
+make_tokens() {
+    tokens_ready && return 0
+    say "creating SoftHSM2 tokens and the NSS database"
+    rm -rf "$SOFTHSM_DIR" "$NSS_DB"
+    mkdir -p "$SOFTHSM_DIR/tokens" "$NSS_DB"
+    cat >"$SOFTHSM2_CONF" <<EOF
+directories.tokendir = $SOFTHSM_DIR/tokens
+objectstore.backend = file
+log.level = ERROR
+slots.removable = false
+EOF
+    make_token "$SOFT_TOKEN"
+    import_key "$SOFT_TOKEN" client-rsa2048 01
+    import_key "$SOFT_TOKEN" client-p256 02
+    import_key "$SOFT_TOKEN" client-p384 03
+    local n
+    for n in 0 1; do
+        make_token "$(card_token $n)"
+        import_key "$(card_token $n)" "card$n" 01
+    done
+    touch "$SOFTHSM_DIR/.complete"
+
+    certutil -N -d "sql:$NSS_DB" --empty-password
+    add_softhsm_to_nss
+    touch "$NSS_DB/.complete"
+}
