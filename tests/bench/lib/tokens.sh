@@ -48,7 +48,13 @@ add_softhsm_to_nss() {
         >>"$NSS_DB/pkcs11.txt"
 }
 
-tokens_ready() { [[ -f "$SOFTHSM_DIR/.complete" && -f "$NSS_DB/.complete" ]]; }
+# The tokens hold keys of one particular PKI: they are ready when they were
+# made from the PKI that is there now, by this very file.
+tokens_stamp() { cat "$PKI_DIR/.complete" "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16; }
+tokens_ready() {
+    [[ -f "$SOFTHSM_DIR/.complete" && "$(cat "$SOFTHSM_DIR/.complete")" == "$(tokens_stamp)" &&
+        -f "$NSS_DB/.complete" ]]
+}
 
 make_tokens() {
     tokens_ready && return 0
@@ -70,7 +76,7 @@ EOF
         make_token "$(card_token $n)"
         import_key "$(card_token $n)" "card$n" 01
     done
-    touch "$SOFTHSM_DIR/.complete"
+    tokens_stamp >"$SOFTHSM_DIR/.complete"
 
     certutil -N -d "sql:$NSS_DB" --empty-password
     add_softhsm_to_nss
