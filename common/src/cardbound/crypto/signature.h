@@ -1,0 +1,51 @@
+// Signature algorithms by their JWS names (RFC 7518), as Web eID uses them,
+// and the conversions between OpenSSL's DER ECDSA signatures and the raw
+// r||s form that goes on the wire.
+#pragma once
+
+#include "cardbound/crypto/encoding.h"
+#include "cardbound/crypto/ossl.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cardbound {
+
+enum class Algorithm { ES256, ES384, ES512, RS256, RS384, RS512, PS256, PS384, PS512 };
+enum class KeyKind { RSA, EC };
+
+std::string_view to_string(Algorithm alg);
+std::optional<Algorithm> algorithm_from_string(std::string_view name);
+const EVP_MD *digest_of(Algorithm alg);
+KeyKind key_kind_of(Algorithm alg);
+
+// Message digest with the hash named by the algorithm.
+Bytes digest(const EVP_MD *md, std::span<const std::uint8_t> data);
+
+// The algorithm a key signs with by default: ECDSA by curve (P-256 ES256,
+// P-384 ES384, P-521 ES512), RSA with RS256. Empty for other keys.
+std::optional<Algorithm> default_algorithm(EVP_PKEY *key);
+
+// Size in bytes of one of r, s for an EC key (0 for other keys).
+std::size_t ec_field_size(EVP_PKEY *key);
+
+// DER ECDSA-Sig-Value <-> fixed-width r||s. Empty on malformed input.
+std::optional<Bytes> ecdsa_der_to_raw(std::span<const std::uint8_t> der, std::size_t field_size);
+std::optional<Bytes> ecdsa_raw_to_der(std::span<const std::uint8_t> raw);
+
+// Verifies a signature made with `alg` over an already computed digest (the
+// signer signed the digest; RSA signatures carry it in a DigestInfo, PSS uses
+// a salt as long as the digest). ECDSA signatures are raw r||s.
+bool verify_digest(EVP_PKEY *key, Algorithm alg, std::span<const std::uint8_t> digest,
+                   std::span<const std::uint8_t> signature);
+
+// Verifies a signature over a message (hashes it with the algorithm's hash).
+bool verify_message(EVP_PKEY *key, Algorithm alg, std::span<const std::uint8_t> message,
+                    std::span<const std::uint8_t> signature);
+
+// Signs a message with a key held in memory (the server's key; tests).
+// ECDSA signatures come out raw r||s. Throws on failure.
+Bytes sign_message(EVP_PKEY *key, Algorithm alg, std::span<const std::uint8_t> message);
+
+} // namespace cardbound

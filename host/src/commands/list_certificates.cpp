@@ -1,0 +1,41 @@
+// list-certificates: every usable certificate on every card, described for
+// the extension's certificate picker.
+#include "cardbound/crypto/certificate.h"
+#include "commands/context.h"
+
+namespace cardbound::host {
+
+nlohmann::json handle_list_certificates(Request &request, HostContext &context)
+{
+    allow_only_arguments(request, {});
+    // The answer must stay under 1 MiB; no real card holds this many.
+    constexpr std::size_t kMaxCertificates = 64;
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto &c : context.cards->list_certificates()) {
+        if (list.size() == kMaxCertificates)
+            break;
+        CertificateDescription d = describe(c.certificate.get());
+        list.push_back({{"fingerprint", c.fingerprint},
+                        {"certificate", base64_encode(certificate_der(c.certificate.get()))},
+                        {"subject", d.subject},
+                        {"issuer", d.issuer},
+                        {"holder", d.holder},
+                        {"serialNumber", d.serial_hex},
+                        {"notBefore", format_time(d.not_before)},
+                        {"notAfter", format_time(d.not_after)},
+                        {"keyType", d.key_type},
+                        {"keySize", d.key_bits},
+                        {"curve", d.curve.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.curve)},
+                        {"keyUsage", d.key_usage},
+                        {"extendedKeyUsage", d.extended_key_usage},
+                        {"algorithm", to_string(c.algorithm)},
+                        {"reader", c.reader},
+                        {"tokenLabel", c.token_label},
+                        {"module", c.module},
+                        {"pinPad", c.pin_pad},
+                        {"pinState", c.pin_state}});
+    }
+    return {{"certificates", list}};
+}
+
+} // namespace cardbound::host

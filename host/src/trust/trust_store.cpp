@@ -1,0 +1,70 @@
+#include "trust/trust_store.h"
+
+#include "cardbound/crypto/certificate.h"
+
+#include <algorithm>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <stdexcept>
+
+namespace cardbound::host {
+
+TrustStore::TrustStore(bool use_system_store, const std::vector<std::string> &ca_files,
+                       std::map<std::string, std::vector<std::string>> pins)
+    : store_(X509_STORE_new()), pins_(std::move(pins))
+{
+    if (!store_)
+        throw std::runtime_error("out of memory");
+    if (use_system_store && X509_STORE_set_default_paths(store_.get()) != 1)
+        ERR_clear_error(); // no system store: only configured CAs count
+    for (const auto &path : ca_files)
+        for (auto &cert : load_pem_certificates(path))
+            if (X509_STORE_add_cert(store_.get(), cert.get()) != 1)
+                ERR_clear_error(); // the same CA twice
+}
+
+std::string TrustStore::verify_chain(X509 *leaf, const std::vector<ossl::X509Ptr> &intermediates,
+                                     std::time_t at) const
+{
+    ossl::X509Stack untrusted(sk_X509_new_null());
+    for (const auto &c : intermediates)
+        if (X509_up_ref(c.get()) != 1 || !sk_X509_push(untrusted.get(), c.get()))
+            return "out of memory";
+    ossl::X509StoreCtx ctx(X509_STORE_CTX_new());
+    if (!ctx || X509_STORE_CTX_init(ctx.get(), store_.get(), leaf, untrusted.get()) != 1)
+        return "cannot set up verification";
+    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx.get());
+    X509_VERIFY_PARAM_set_time(param, at);
+    // A configured intermediate CA is a trust anchor of its own.
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+    X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_SERVER);
+    if (X509_verify_cert(ctx.get()) == 1)
+        return {};
+    int err = X509_STORE_CTX_get_error(ctx.get());
+    ERR_clear_error();
+    return X509_verify_cert_error_string(err);
+}
+
+std::string TrustStore::verify_name(X509 *leaf, const Origin &origin)
+{
+    std::string host = origin.host_for_certificate();
+    int ok = origin.is_ip_literal() ? X509_check_ip_asc(leaf, host.c_str(), 0)
+                                    : X509_check_host(leaf, host.c_str(), host.size(),
+                                                      X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr);
+    if (ok == 1)
+        return {};
+    return "the server certificate does not name " + host;
+}
+
+std::string TrustStore::verify_pins(X509 *leaf, const Origin &origin) const
+{
+    auto it = pins_.find(origin.serialize());
+    if (it == pins_.end())
+        return {};
+    std::string fp = sha256_fingerprint(leaf);
+    if (std::find(it->second.begin(), it->second.end(), fp) != it->second.end())
+        return {};
+    return "the server certificate is not pinned for " + origin.serialize();
+}
+
+} // namespace cardbound::host
