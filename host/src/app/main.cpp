@@ -20,27 +20,29 @@
 using namespace cardbound;
 using namespace cardbound::host;
 
-namespace {
+namespace
+{
 
 void print_help()
 {
-    std::cout << "Usage: cardbound-host [--help | --version]\n"
-                 "\n"
-                 "The Cardbound native messaging host (org.cardbound.host). A browser starts it\n"
-                 "for the Cardbound extension and talks to it over stdin/stdout with 4-byte\n"
-                 "little-endian length-prefixed JSON messages (docs/protocol.md). It reads smart\n"
-                 "cards through PKCS#11 and watches readers through PC/SC.\n"
-                 "\n"
-                 "Configuration (later files replace the keys they set):\n"
-                 "  /etc/cardbound/host.json, ~/.config/cardbound/host.json,\n"
-                 "  then the file named by $CARDBOUND_HOST_CONFIG\n"
-                 "  keys: pkcs11Modules, useSystemTrust, caFiles, pins, allowHttpLocalhost,\n"
-                 "        maxClockSkewSeconds, logFile, logLevel\n"
-                 "Logs go to logFile (or $CARDBOUND_HOST_LOG), else stderr; never stdout.\n"
-                 "\n"
-                 "  --help     this text\n"
-                 "  --version  the version\n"
-                 "Other arguments (the browser passes the caller's extension origin) are ignored.\n";
+    std::cout
+        << "Usage: cardbound-host [--help | --version]\n"
+           "\n"
+           "The Cardbound native messaging host (org.cardbound.host). A browser starts it\n"
+           "for the Cardbound extension and talks to it over stdin/stdout with 4-byte\n"
+           "little-endian length-prefixed JSON messages (docs/protocol.md). It reads smart\n"
+           "cards through PKCS#11 and watches readers through PC/SC.\n"
+           "\n"
+           "Configuration (later files replace the keys they set):\n"
+           "  /etc/cardbound/host.json, ~/.config/cardbound/host.json,\n"
+           "  then the file named by $CARDBOUND_HOST_CONFIG\n"
+           "  keys: pkcs11Modules, useSystemTrust, caFiles, pins, allowHttpLocalhost,\n"
+           "        maxClockSkewSeconds, logFile, logLevel\n"
+           "Logs go to logFile (or $CARDBOUND_HOST_LOG), else stderr; never stdout.\n"
+           "\n"
+           "  --help     this text\n"
+           "  --version  the version\n"
+           "Other arguments (the browser passes the caller's extension origin) are ignored.\n";
 }
 
 ssize_t read_stdin(char *buf, std::size_t n)
@@ -130,9 +132,8 @@ int main(int argc, char **argv)
     std::signal(SIGPIPE, SIG_IGN);
 
     Channel out(STDOUT_FILENO);
-    CardEvents events([&out](const std::string &name, nlohmann::json data) {
-        out.event(name, std::move(data));
-    });
+    CardEvents events(
+        [&out](const std::string &name, nlohmann::json data) { out.event(name, std::move(data)); });
     HostContext ctx;
     ctx.events = &events;
     build_context(ctx);

@@ -2,7 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 using nlohmann::json;
 

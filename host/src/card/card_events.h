@@ -12,9 +12,11 @@
 #include <string>
 #include <vector>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
-class CardEvents {
+class CardEvents
+{
   public:
     using Emit = std::function<void(const std::string &event, nlohmann::json data)>;
     explicit CardEvents(Emit emit) : emit_(std::move(emit)) {}

@@ -8,9 +8,11 @@
 #include <p11-kit/pkcs11.h>
 #include <spdlog/spdlog.h>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
-namespace {
+namespace
+{
 
 std::string pin_state(const PKCS11_TOKEN *t)
 {
@@ -82,7 +84,8 @@ std::vector<CardCertificate> CardService::list_certificates()
             unsigned int n = 0;
             if (PKCS11_enumerate_certs(token, &certs, &n) != 0) {
                 unsigned long ckr = take_pkcs11_error();
-                spdlog::warn("cannot list certificates in '{}': {}", slot.description, ckr_hex(ckr));
+                spdlog::warn("cannot list certificates in '{}': {}", slot.description,
+                             ckr_hex(ckr));
                 if (means_card_gone(ckr))
                     events_.card_removed(slot.description, "pkcs11");
                 continue;
@@ -189,8 +192,10 @@ void CardService::fail(const Found &f, unsigned long ckr, const std::string &wha
     }
     case CKR_PIN_LOCKED: throw HostError(ErrorCode::PinBlocked, "the PIN is blocked");
     case CKR_PIN_LEN_RANGE:
-    case CKR_PIN_INVALID: throw HostError(ErrorCode::PinInvalid, "the card refuses a PIN of that form");
-    case CKR_FUNCTION_CANCELED: throw HostError(ErrorCode::UserCancelled, "PIN entry was cancelled");
+    case CKR_PIN_INVALID:
+        throw HostError(ErrorCode::PinInvalid, "the card refuses a PIN of that form");
+    case CKR_FUNCTION_CANCELED:
+        throw HostError(ErrorCode::UserCancelled, "PIN entry was cancelled");
     case CKR_USER_NOT_LOGGED_IN:
         f.module->forget_login(f.slot);
         throw HostError(ErrorCode::NoCard, "the card lost its login (was it pulled out?)");

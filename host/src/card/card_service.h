@@ -14,7 +14,8 @@
 #include <string>
 #include <vector>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 struct CardCertificate {
     std::string fingerprint;
@@ -33,7 +34,8 @@ struct ModuleStatus {
     std::string error;
 };
 
-class CardService {
+class CardService
+{
   public:
     CardService(const std::vector<std::string> &module_paths, CardEvents &events);
 

@@ -8,9 +8,11 @@
 #include <string>
 #include <vector>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
-namespace {
+namespace
+{
 
 constexpr const char *kPnpReader = "\\\\?PnP?\\Notification";
 

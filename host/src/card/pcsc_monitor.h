@@ -13,9 +13,11 @@
 #include <thread>
 #include <winscard.h>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
-class PcscMonitor {
+class PcscMonitor
+{
   public:
     explicit PcscMonitor(CardEvents &events) : events_(events) {}
     ~PcscMonitor() { stop(); }

@@ -3,7 +3,8 @@
 #include <openssl/err.h>
 #include <stdexcept>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 Pkcs11Module::Pkcs11Module(std::string path) : path_(std::move(path)), ctx_(PKCS11_CTX_new())
 {

@@ -19,9 +19,11 @@
 #include <string>
 #include <vector>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
-class Pkcs11Module {
+class Pkcs11Module
+{
   public:
     // Loads and initialises the module; throws std::runtime_error.
     explicit Pkcs11Module(std::string path);
@@ -52,7 +54,7 @@ class Pkcs11Module {
 
     std::string path_;
     PKCS11_CTX *ctx_ = nullptr;
-    std::vector<Generation> generations_; // back() is the current one
+    std::vector<Generation> generations_;                  // back() is the current one
     std::map<unsigned long, PKCS11_SLOT *> login_holders_; // slot id -> holder
 };
 

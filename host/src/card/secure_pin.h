@@ -6,9 +6,11 @@
 #include <openssl/crypto.h>
 #include <string>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
-class SecurePin {
+class SecurePin
+{
   public:
     explicit SecurePin(std::string &source) : pin_(source.size(), '\0')
     {

@@ -7,9 +7,11 @@
 
 #include <spdlog/spdlog.h>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
-namespace {
+namespace
+{
 
 // Takes the PIN out of the request and wipes it there.
 std::optional<std::string> take_pin(Request &request)
@@ -51,8 +53,8 @@ nlohmann::json handle_authenticate(Request &request, HostContext &context)
         pin.emplace(*pin_text); // wipes pin_text
 
     std::string origin_text = origin.serialize();
-    auto signature = context.cards->login_and_sign(
-        fingerprint, pin ? &*pin : nullptr, [&](Algorithm alg) {
+    auto signature =
+        context.cards->login_and_sign(fingerprint, pin ? &*pin : nullptr, [&](Algorithm alg) {
             return login_digest(alg, origin_text, challenge.server_nonce);
         });
 

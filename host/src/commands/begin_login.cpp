@@ -3,7 +3,8 @@
 #include "cardbound/crypto/certificate.h"
 #include "commands/context.h"
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 nlohmann::json handle_begin_login(Request &request, HostContext &context)
 {

@@ -6,7 +6,8 @@
 #include "cardbound/protocol/messages.h"
 #include "messaging/request.h"
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 template <typename Message> Message message_argument(const Request &request, const char *name)
 {

@@ -7,7 +7,8 @@
 #include <algorithm>
 #include <spdlog/spdlog.h>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 nlohmann::json handle_confirm(Request &request, HostContext &context)
 {

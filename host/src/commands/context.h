@@ -15,7 +15,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 struct HostContext {
     Config config;

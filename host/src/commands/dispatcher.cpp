@@ -3,7 +3,8 @@
 #include <array>
 #include <utility>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 nlohmann::json dispatch(Request &request, HostContext &context)
 {

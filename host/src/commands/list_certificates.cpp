@@ -3,7 +3,8 @@
 #include "cardbound/crypto/certificate.h"
 #include "commands/context.h"
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 nlohmann::json handle_list_certificates(Request &request, HostContext &context)
 {
@@ -15,25 +16,26 @@ nlohmann::json handle_list_certificates(Request &request, HostContext &context)
         if (list.size() == kMaxCertificates)
             break;
         CertificateDescription d = describe(c.certificate.get());
-        list.push_back({{"fingerprint", c.fingerprint},
-                        {"certificate", base64_encode(certificate_der(c.certificate.get()))},
-                        {"subject", d.subject},
-                        {"issuer", d.issuer},
-                        {"holder", d.holder},
-                        {"serialNumber", d.serial_hex},
-                        {"notBefore", format_time(d.not_before)},
-                        {"notAfter", format_time(d.not_after)},
-                        {"keyType", d.key_type},
-                        {"keySize", d.key_bits},
-                        {"curve", d.curve.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.curve)},
-                        {"keyUsage", d.key_usage},
-                        {"extendedKeyUsage", d.extended_key_usage},
-                        {"algorithm", to_string(c.algorithm)},
-                        {"reader", c.reader},
-                        {"tokenLabel", c.token_label},
-                        {"module", c.module},
-                        {"pinPad", c.pin_pad},
-                        {"pinState", c.pin_state}});
+        list.push_back(
+            {{"fingerprint", c.fingerprint},
+             {"certificate", base64_encode(certificate_der(c.certificate.get()))},
+             {"subject", d.subject},
+             {"issuer", d.issuer},
+             {"holder", d.holder},
+             {"serialNumber", d.serial_hex},
+             {"notBefore", format_time(d.not_before)},
+             {"notAfter", format_time(d.not_after)},
+             {"keyType", d.key_type},
+             {"keySize", d.key_bits},
+             {"curve", d.curve.empty() ? nlohmann::json(nullptr) : nlohmann::json(d.curve)},
+             {"keyUsage", d.key_usage},
+             {"extendedKeyUsage", d.extended_key_usage},
+             {"algorithm", to_string(c.algorithm)},
+             {"reader", c.reader},
+             {"tokenLabel", c.token_label},
+             {"module", c.module},
+             {"pinPad", c.pin_pad},
+             {"pinState", c.pin_state}});
     }
     return {{"certificates", list}};
 }

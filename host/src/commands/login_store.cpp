@@ -4,7 +4,8 @@
 
 #include <algorithm>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 void LoginStore::expire(std::time_t now)
 {

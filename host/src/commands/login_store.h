@@ -9,7 +9,8 @@
 #include <optional>
 #include <string>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 struct PendingLogin {
     std::string login_id;
@@ -36,7 +37,8 @@ struct PresenceSession {
     std::time_t expires = 0; // idle sessions are forgotten
 };
 
-class LoginStore {
+class LoginStore
+{
   public:
     static constexpr std::size_t kMaxLogins = 32;
     static constexpr std::size_t kMaxSessions = 64;

@@ -4,7 +4,8 @@
 
 #include <algorithm>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 nlohmann::json handle_logout(Request &request, HostContext &context)
 {

@@ -6,7 +6,8 @@
 
 #include <algorithm>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 nlohmann::json handle_presence(Request &request, HostContext &context)
 {

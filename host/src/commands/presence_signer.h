@@ -4,7 +4,8 @@
 
 #include "commands/context.h"
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 // Signs a presence proof for the session's card. The card must not have left
 // its reader since the login (a re-inserted card needs a new PIN login).

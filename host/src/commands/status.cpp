@@ -2,7 +2,8 @@
 // when the configuration is broken, so that the extension can say why.
 #include "commands/context.h"
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 nlohmann::json handle_status(Request &request, HostContext &context)
 {

@@ -3,7 +3,8 @@
 #include "commands/challenge_argument.h"
 #include "commands/context.h"
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 nlohmann::json handle_verify_server(Request &request, HostContext &context)
 {
@@ -13,7 +14,8 @@ nlohmann::json handle_verify_server(Request &request, HostContext &context)
     auto challenge = message_argument<ServerChallenge>(request, "challenge");
     std::time_t now = context.now();
     PendingLogin &login = context.logins.find(login_id, origin.serialize(), now);
-    VerifiedServer server = context.verifier->verify_challenge(challenge, origin, login.host_nonce, now);
+    VerifiedServer server =
+        context.verifier->verify_challenge(challenge, origin, login.host_nonce, now);
     return {{"server", {{"subject", server.subject}, {"fingerprint", server.fingerprint}}},
             {"expiresAt", challenge.expires_at}};
 }

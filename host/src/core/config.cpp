@@ -9,11 +9,13 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 using nlohmann::json;
 
-namespace {
+namespace
+{
 
 constexpr std::size_t kMaxConfigSize = 1024 * 1024;
 
@@ -48,12 +50,14 @@ std::string home_config_path()
 
 std::vector<std::string> default_pkcs11_modules()
 {
-    for (const char *p : {"/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so",
-                          "/usr/lib/aarch64-linux-gnu/p11-kit-proxy.so", "/usr/lib/p11-kit-proxy.so"})
+    for (const char *p :
+         {"/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so",
+          "/usr/lib/aarch64-linux-gnu/p11-kit-proxy.so", "/usr/lib/p11-kit-proxy.so"})
         if (std::filesystem::exists(p))
             return {p};
-    for (const char *p : {"/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
-                          "/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so", "/usr/lib/opensc-pkcs11.so"})
+    for (const char *p :
+         {"/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
+          "/usr/lib/aarch64-linux-gnu/opensc-pkcs11.so", "/usr/lib/opensc-pkcs11.so"})
         if (std::filesystem::exists(p))
             return {p};
     return {};
@@ -82,7 +86,8 @@ void apply_config_text(Config &c, const std::string &text, const std::string &so
                     invalid(source, "'pins' names an invalid origin '" + origin + "'");
                 auto list = string_list(fps, source, "pins");
                 for (const auto &fp : list)
-                    if (fp.size() != 64 || fp.find_first_not_of("0123456789abcdef") != std::string::npos)
+                    if (fp.size() != 64 ||
+                        fp.find_first_not_of("0123456789abcdef") != std::string::npos)
                         invalid(source, "pins must be lowercase hex SHA-256 fingerprints");
                 c.pins[origin] = list;
             }

@@ -8,7 +8,8 @@
 #include <string>
 #include <vector>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 struct Config {
     std::vector<std::string> pkcs11_modules; // default: p11-kit proxy, else OpenSC
@@ -19,7 +20,7 @@ struct Config {
     std::map<std::string, std::vector<std::string>> pins;
     bool allow_http_localhost = false; // development switch
     int max_clock_skew_seconds = 60;
-    std::string log_file;         // empty: stderr
+    std::string log_file; // empty: stderr
     std::string log_level = "info";
     std::vector<std::string> loaded_from; // the files that were read
 };

@@ -1,6 +1,7 @@
 #include "core/error.h"
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 std::string_view code_name(ErrorCode code)
 {

@@ -8,7 +8,8 @@
 #include <string>
 #include <string_view>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 enum class ErrorCode {
     BadRequest,          // malformed or invalid request: a bug in the caller

@@ -4,7 +4,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 void setup_logging(const std::string &file, const std::string &level)
 {

@@ -4,7 +4,8 @@
 
 #include <string>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 void setup_logging(const std::string &file, const std::string &level);
 

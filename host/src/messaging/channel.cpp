@@ -5,7 +5,8 @@
 #include <cerrno>
 #include <unistd.h>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 using nlohmann::json;
 

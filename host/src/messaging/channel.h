@@ -10,9 +10,11 @@
 #include <optional>
 #include <string>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
-class Channel {
+class Channel
+{
   public:
     explicit Channel(int fd) : fd_(fd) {}
 

@@ -2,7 +2,8 @@
 
 #include <stdexcept>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 FrameReader::FrameReader(ReadFn read, std::size_t max_size)
     : read_(std::move(read)), max_size_(max_size)
@@ -46,10 +47,9 @@ Frame FrameReader::next()
         f.kind = Frame::Kind::Truncated;
         return f;
     }
-    f.declared_length = static_cast<std::uint32_t>(header[0]) |
-                        static_cast<std::uint32_t>(header[1]) << 8 |
-                        static_cast<std::uint32_t>(header[2]) << 16 |
-                        static_cast<std::uint32_t>(header[3]) << 24;
+    f.declared_length =
+        static_cast<std::uint32_t>(header[0]) | static_cast<std::uint32_t>(header[1]) << 8 |
+        static_cast<std::uint32_t>(header[2]) << 16 | static_cast<std::uint32_t>(header[3]) << 24;
     if (f.declared_length > max_size_) {
         // Skip the body so that the next message is read from its start.
         f.kind = skip(f.declared_length) ? Frame::Kind::TooLarge : Frame::Kind::Truncated;

@@ -9,7 +9,8 @@
 #include <string>
 #include <string_view>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 // The largest request the host accepts. The biggest real one is a challenge
 // with a certificate chain, a few KiB; anything near this is not ours.
@@ -29,7 +30,8 @@ struct Frame {
     std::uint32_t declared_length = 0;
 };
 
-class FrameReader {
+class FrameReader
+{
   public:
     // Reads up to n bytes into buf; returns the count, 0 at end of input,
     // negative on error. (read(2) on stdin, or a buffer in tests.)

@@ -2,13 +2,18 @@
 
 #include <variant>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 using nlohmann::json;
 
-namespace {
+namespace
+{
 
-HostError bad(const std::string &why) { return HostError(ErrorCode::BadRequest, why); }
+HostError bad(const std::string &why)
+{
+    return HostError(ErrorCode::BadRequest, why);
+}
 
 bool valid_id(const std::string &id)
 {
@@ -40,10 +45,9 @@ std::variant<Request, RejectedRequest> parse_request(std::string_view body,
         return RejectedRequest{std::nullopt, bad("the message must be a JSON object")};
 
     auto id_it = j.find("id");
-    if (id_it == j.end() || !id_it->is_string() ||
-        !valid_id(id_it->get_ref<const std::string &>()))
-        return RejectedRequest{std::nullopt,
-                               bad("'id' must be a string of 1 to 64 letters, digits, '-', '_' or '.'")};
+    if (id_it == j.end() || !id_it->is_string() || !valid_id(id_it->get_ref<const std::string &>()))
+        return RejectedRequest{
+            std::nullopt, bad("'id' must be a string of 1 to 64 letters, digits, '-', '_' or '.'")};
     Request r;
     r.id = id_it->get<std::string>();
     auto reject = [&](HostError e) -> std::variant<Request, RejectedRequest> {
@@ -66,11 +70,11 @@ std::variant<Request, RejectedRequest> parse_request(std::string_view body,
         auto origin = parse_origin(o->get_ref<const std::string &>());
         if (!origin)
             return reject(bad("'origin' is not a valid origin"));
-        bool allowed = origin->scheme == "https" ||
-                       (policy.allow_http_localhost && origin->is_localhost());
+        bool allowed =
+            origin->scheme == "https" || (policy.allow_http_localhost && origin->is_localhost());
         if (!allowed)
-            return reject(HostError(ErrorCode::OriginNotAllowed,
-                                    "only https:// origins may use a card"));
+            return reject(
+                HostError(ErrorCode::OriginNotAllowed, "only https:// origins may use a card"));
         r.origin = std::move(origin);
     }
 

@@ -11,7 +11,8 @@
 #include <string_view>
 #include <variant>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 struct OriginPolicy {
     bool allow_http_localhost = false; // development only

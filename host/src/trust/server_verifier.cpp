@@ -2,9 +2,11 @@
 
 #include "cardbound/crypto/certificate.h"
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
-namespace {
+namespace
+{
 
 [[noreturn]] void not_trusted(const std::string &reason, const std::string &why)
 {
@@ -14,16 +16,16 @@ namespace {
 void check_origin(const std::string &signed_origin, const Origin &origin)
 {
     if (signed_origin != origin.serialize())
-        throw HostError(ErrorCode::OriginMismatch,
-                        "the server signed for " + signed_origin + ", not for " + origin.serialize());
+        throw HostError(ErrorCode::OriginMismatch, "the server signed for " + signed_origin +
+                                                       ", not for " + origin.serialize());
 }
 
 void check_signature(EVP_PKEY *key, Algorithm alg, const std::string &input, const Bytes &sig,
                      const char *what)
 {
     if (!verify_message(key, alg, as_bytes(input), sig))
-        not_trusted("signature", std::string("the server's signature on the ") + what +
-                                     " does not verify");
+        not_trusted("signature",
+                    std::string("the server's signature on the ") + what + " does not verify");
 }
 
 } // namespace
@@ -41,8 +43,7 @@ void ServerVerifier::check_freshness(const std::string &issued, const std::strin
 }
 
 VerifiedServer ServerVerifier::verify_challenge(const ServerChallenge &c, const Origin &origin,
-                                                std::string_view host_nonce,
-                                                std::time_t now) const
+                                                std::string_view host_nonce, std::time_t now) const
 {
     check_origin(c.origin, origin);
     check_freshness(c.issued_at, c.expires_at, now);

@@ -10,7 +10,8 @@
 #include <ctime>
 #include <memory>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 struct VerifiedServer {
     std::shared_ptr<X509> certificate; // the server's certificate
@@ -18,7 +19,8 @@ struct VerifiedServer {
     std::string subject;
 };
 
-class ServerVerifier {
+class ServerVerifier
+{
   public:
     ServerVerifier(std::shared_ptr<const TrustStore> trust, int max_clock_skew_seconds)
         : trust_(std::move(trust)), skew_(max_clock_skew_seconds)

@@ -7,7 +7,8 @@
 #include <openssl/x509v3.h>
 #include <stdexcept>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
 TrustStore::TrustStore(bool use_system_store, const std::vector<std::string> &ca_files,
                        std::map<std::string, std::vector<std::string>> pins)
@@ -48,9 +49,10 @@ std::string TrustStore::verify_chain(X509 *leaf, const std::vector<ossl::X509Ptr
 std::string TrustStore::verify_name(X509 *leaf, const Origin &origin)
 {
     std::string host = origin.host_for_certificate();
-    int ok = origin.is_ip_literal() ? X509_check_ip_asc(leaf, host.c_str(), 0)
-                                    : X509_check_host(leaf, host.c_str(), host.size(),
-                                                      X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr);
+    int ok = origin.is_ip_literal()
+                 ? X509_check_ip_asc(leaf, host.c_str(), 0)
+                 : X509_check_host(leaf, host.c_str(), host.size(),
+                                   X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr);
     if (ok == 1)
         return {};
     return "the server certificate does not name " + host;

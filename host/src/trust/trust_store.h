@@ -12,9 +12,11 @@
 #include <string>
 #include <vector>
 
-namespace cardbound::host {
+namespace cardbound::host
+{
 
-class TrustStore {
+class TrustStore
+{
   public:
     // Throws std::runtime_error when a CA file cannot be read.
     TrustStore(bool use_system_store, const std::vector<std::string> &ca_files,

@@ -8,7 +8,8 @@
 #include <openssl/x509v3.h>
 #include <stdexcept>
 
-namespace cardbound {
+namespace cardbound
+{
 
 ossl::X509Ptr parse_der_certificate(std::span<const std::uint8_t> der)
 {
@@ -52,14 +53,16 @@ std::string sha256_fingerprint(X509 *cert)
 std::string name_to_string(const X509_NAME *name)
 {
     ossl::Bio bio(BIO_new(BIO_s_mem()));
-    X509_NAME_print_ex(bio.get(), name, 0, (XN_FLAG_RFC2253 & ~XN_FLAG_DN_REV & ~ASN1_STRFLGS_ESC_MSB) |
-                                               XN_FLAG_SEP_CPLUS_SPC);
+    X509_NAME_print_ex(bio.get(), name, 0,
+                       (XN_FLAG_RFC2253 & ~XN_FLAG_DN_REV & ~ASN1_STRFLGS_ESC_MSB) |
+                           XN_FLAG_SEP_CPLUS_SPC);
     char *data = nullptr;
     long len = BIO_get_mem_data(bio.get(), &data);
     return std::string(data, static_cast<std::size_t>(len));
 }
 
-namespace {
+namespace
+{
 
 std::string entry_text(const X509_NAME *name, int nid)
 {
@@ -179,9 +182,12 @@ CertificateDescription describe(X509 *cert)
     std::uint32_t ku = X509_get_key_usage(cert);
     if (ku != UINT32_MAX) {
         static const std::pair<std::uint32_t, const char *> names[] = {
-            {KU_DIGITAL_SIGNATURE, "digitalSignature"}, {KU_NON_REPUDIATION, "nonRepudiation"},
-            {KU_KEY_ENCIPHERMENT, "keyEncipherment"},   {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
-            {KU_KEY_AGREEMENT, "keyAgreement"},         {KU_KEY_CERT_SIGN, "keyCertSign"},
+            {KU_DIGITAL_SIGNATURE, "digitalSignature"},
+            {KU_NON_REPUDIATION, "nonRepudiation"},
+            {KU_KEY_ENCIPHERMENT, "keyEncipherment"},
+            {KU_DATA_ENCIPHERMENT, "dataEncipherment"},
+            {KU_KEY_AGREEMENT, "keyAgreement"},
+            {KU_KEY_CERT_SIGN, "keyCertSign"},
             {KU_CRL_SIGN, "cRLSign"}};
         for (auto [bit, name] : names)
             if (ku & bit)

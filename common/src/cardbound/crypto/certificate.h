@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-namespace cardbound {
+namespace cardbound
+{
 
 // Parses exactly one DER certificate (no trailing bytes). Null on failure.
 ossl::X509Ptr parse_der_certificate(std::span<const std::uint8_t> der);
@@ -26,7 +27,7 @@ std::string name_to_string(const X509_NAME *name);
 // else the common name, else the whole subject.
 std::string holder_name(X509 *cert);
 
-std::string format_time(std::time_t t); // 2026-11-27T21:00:00Z
+std::string format_time(std::time_t t);                       // 2026-11-27T21:00:00Z
 std::optional<std::time_t> parse_time(std::string_view text); // exactly that form
 std::optional<std::time_t> asn1_time_to_time_t(const ASN1_TIME *t);
 
@@ -39,7 +40,7 @@ struct CertificateDescription {
     std::time_t not_after = 0;
     std::string key_type; // "RSA" or "EC" (or the OpenSSL name of another type)
     int key_bits = 0;
-    std::string curve; // "P-256", "P-384", "P-521" or empty
+    std::string curve;                           // "P-256", "P-384", "P-521" or empty
     std::vector<std::string> key_usage;          // "digitalSignature", ...
     std::vector<std::string> extended_key_usage; // "clientAuth", ...
     std::string fingerprint_sha256;

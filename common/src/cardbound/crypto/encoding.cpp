@@ -3,9 +3,11 @@
 #include <openssl/rand.h>
 #include <stdexcept>
 
-namespace cardbound {
+namespace cardbound
+{
 
-namespace {
+namespace
+{
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr char kUrlAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -90,14 +92,23 @@ std::optional<Bytes> decode(std::string_view text, bool url)
 
 } // namespace
 
-std::string base64_encode(std::span<const std::uint8_t> data) { return encode(data, kAlphabet, true); }
+std::string base64_encode(std::span<const std::uint8_t> data)
+{
+    return encode(data, kAlphabet, true);
+}
 std::string base64url_encode(std::span<const std::uint8_t> data)
 {
     return encode(data, kUrlAlphabet, false);
 }
 
-std::optional<Bytes> base64_decode(std::string_view text) { return decode(text, false); }
-std::optional<Bytes> base64url_decode(std::string_view text) { return decode(text, true); }
+std::optional<Bytes> base64_decode(std::string_view text)
+{
+    return decode(text, false);
+}
+std::optional<Bytes> base64url_decode(std::string_view text)
+{
+    return decode(text, true);
+}
 
 std::string hex_encode(std::span<const std::uint8_t> data)
 {

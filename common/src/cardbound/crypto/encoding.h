@@ -9,7 +9,8 @@
 #include <string_view>
 #include <vector>
 
-namespace cardbound {
+namespace cardbound
+{
 
 using Bytes = std::vector<std::uint8_t>;
 

@@ -2,7 +2,8 @@
 
 #include <openssl/err.h>
 
-namespace cardbound::ossl {
+namespace cardbound::ossl
+{
 
 std::string last_error()
 {

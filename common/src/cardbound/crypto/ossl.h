@@ -3,17 +3,21 @@
 #pragma once
 
 #include <memory>
-#include <string>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <string>
 
-namespace cardbound::ossl {
+namespace cardbound::ossl
+{
 
-inline void free_x509_stack(STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); }
+inline void free_x509_stack(STACK_OF(X509) * s)
+{
+    sk_X509_pop_free(s, X509_free);
+}
 
 template <auto Free> struct Deleter {
     template <typename T> void operator()(T *p) const { Free(p); }

@@ -7,9 +7,11 @@
 #include <openssl/rsa.h>
 #include <stdexcept>
 
-namespace cardbound {
+namespace cardbound
+{
 
-namespace {
+namespace
+{
 
 struct AlgorithmInfo {
     Algorithm alg;
@@ -60,7 +62,10 @@ void set_padding(EVP_PKEY_CTX *ctx, Algorithm alg)
 
 } // namespace
 
-std::string_view to_string(Algorithm alg) { return info(alg).name; }
+std::string_view to_string(Algorithm alg)
+{
+    return info(alg).name;
+}
 
 std::optional<Algorithm> algorithm_from_string(std::string_view name)
 {
@@ -70,8 +75,14 @@ std::optional<Algorithm> algorithm_from_string(std::string_view name)
     return std::nullopt;
 }
 
-const EVP_MD *digest_of(Algorithm alg) { return info(alg).md(); }
-KeyKind key_kind_of(Algorithm alg) { return info(alg).kind; }
+const EVP_MD *digest_of(Algorithm alg)
+{
+    return info(alg).md();
+}
+KeyKind key_kind_of(Algorithm alg)
+{
+    return info(alg).kind;
+}
 
 Bytes digest(const EVP_MD *md, std::span<const std::uint8_t> data)
 {

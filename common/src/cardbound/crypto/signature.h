@@ -10,7 +10,8 @@
 #include <string>
 #include <string_view>
 
-namespace cardbound {
+namespace cardbound
+{
 
 enum class Algorithm { ES256, ES384, ES512, RS256, RS384, RS512, PS256, PS384, PS512 };
 enum class KeyKind { RSA, EC };

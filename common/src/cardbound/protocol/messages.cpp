@@ -5,14 +5,17 @@
 
 #include <set>
 
-namespace cardbound {
+namespace cardbound
+{
 
 using nlohmann::json;
 
-namespace {
+namespace
+{
 
 // Reads fields out of one JSON object and refuses any it did not read.
-class Fields {
+class Fields
+{
   public:
     Fields(const json &j, std::string_view what) : j_(j), what_(what)
     {

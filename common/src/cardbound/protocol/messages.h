@@ -22,7 +22,8 @@
 #include <string>
 #include <vector>
 
-namespace cardbound {
+namespace cardbound
+{
 
 struct ProtocolError : std::runtime_error {
     using std::runtime_error::runtime_error;
@@ -51,11 +52,11 @@ struct ServerChallenge {
 struct Receipt {
     static constexpr std::string_view kFormat = "cardbound-receipt:1";
     std::string origin;
-    std::string server_nonce;  // the login's server nonce
-    std::string token_hash;    // base64 SHA-256 of the token's signature bytes
-    std::string session_tag;   // public name of the session (not its cookie)
+    std::string server_nonce;   // the login's server nonce
+    std::string token_hash;     // base64 SHA-256 of the token's signature bytes
+    std::string session_tag;    // public name of the session (not its cookie)
     std::string presence_nonce; // the first presence challenge
-    int presence_interval = 0; // seconds between presence proofs
+    int presence_interval = 0;  // seconds between presence proofs
     std::string issued_at;
     std::string expires_at;
     Algorithm algorithm = Algorithm::ES256;
@@ -113,7 +114,7 @@ Bytes presence_digest(Algorithm alg, std::string_view origin, std::string_view s
                       std::string_view nonce);
 
 // Field checks shared with the parsers, for values that arrive elsewhere.
-bool is_valid_nonce(std::string_view nonce);       // base64 of 32..64 bytes
-bool is_valid_session_tag(std::string_view tag);   // base64url, 16..64 chars
+bool is_valid_nonce(std::string_view nonce);     // base64 of 32..64 bytes
+bool is_valid_session_tag(std::string_view tag); // base64url, 16..64 chars
 
 } // namespace cardbound

@@ -3,9 +3,11 @@
 #include <arpa/inet.h>
 #include <cstring>
 
-namespace cardbound {
+namespace cardbound
+{
 
-namespace {
+namespace
+{
 
 bool is_dns_name(std::string_view host)
 {

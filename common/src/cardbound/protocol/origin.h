@@ -7,7 +7,8 @@
 #include <string>
 #include <string_view>
 
-namespace cardbound {
+namespace cardbound
+{
 
 struct Origin {
     std::string scheme; // "https" or "http"

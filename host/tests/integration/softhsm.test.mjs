@@ -1,0 +1,126 @@
+// cardbound-host against SoftHSM2 (EC P-256, EC P-384, RSA): list, login,
+// Web eID token checked by openssl, confirm, presence, and the refusals.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { Host, benchEnv, fingerprintOf, opensslVerifies, loginPreimage, presencePreimage } from './host_client.mjs';
+import { ORIGIN, authenticate, confirm, presenceChallenge } from './login_flow.mjs';
+
+const env = benchEnv();
+const pki = env.CARDBOUND_PKI_DIR;
+let host;
+
+before(() => {
+  host = new Host({ modules: [env.CARDBOUND_SOFTHSM_MODULE], caFiles: [join(pki, 'root-ca.pem')] });
+});
+after(async () => {
+  const { code, signal } = await host.close();
+  assert.equal(signal, null, 'the host must not die by a signal');
+  assert.equal(code, 0);
+});
+
+test('list-certificates describes the three SoftHSM2 keys', async () => {
+  const { certificates } = await host.call('list-certificates');
+  for (const [name, keyType, algorithm, curve] of [
+    ['client-p256', 'EC', 'ES256', 'P-256'], ['client-p384', 'EC', 'ES384', 'P-384'], ['client-rsa2048', 'RSA', 'RS256', null]]) {
+    const c = certificates.find((x) => x.fingerprint === fingerprintOf(join(pki, `${name}.pem`)));
+    assert.ok(c, `${name} is listed`);
+    assert.equal(c.keyType, keyType);
+    assert.equal(c.algorithm, algorithm);
+    assert.equal(c.curve, curve);
+    assert.equal(c.tokenLabel, env.CARDBOUND_SOFT_TOKEN);
+    assert.deepEqual(c.keyUsage, ['digitalSignature']);
+    assert.deepEqual(c.extendedKeyUsage, ['clientAuth']);
+    assert.equal(c.pinState, 'ok');
+    assert.equal(c.pinPad, false);
+    assert.equal(Buffer.from(c.certificate, 'base64').equals(readFileSync(join(pki, `${name}.der`))), true);
+  }
+});
+
+for (const [name, alg] of [['client-p256', 'ES256'], ['client-p384', 'ES384'], ['client-rsa2048', 'RS256']]) {
+  test(`${name}: authenticate gives a web-eid:1.0 token that openssl verifies, then confirm and presence`, async () => {
+    const fingerprint = fingerprintOf(join(pki, `${name}.pem`));
+    const { begin, challenge, answer } = await authenticate(host, { pki, fingerprint, pin: env.CARDBOUND_USER_PIN });
+    assert.equal(answer.error, undefined, JSON.stringify(answer.error));
+    const token = answer.result.token;
+    assert.equal(token.format, 'web-eid:1.0');
+    assert.equal(token.algorithm, alg);
+    assert.match(token.appVersion, /^cardbound-host\//);
+    const certDer = Buffer.from(token.unverifiedCertificate, 'base64');
+    assert.ok(certDer.equals(readFileSync(join(pki, `${name}.der`))));
+    const signature = Buffer.from(token.signature, 'base64');
+    assert.ok(opensslVerifies({ certDer, alg, preimage: loginPreimage(alg, ORIGIN, challenge.serverNonce), signature }),
+      'openssl verifies the login signature');
+    assert.ok(!opensslVerifies({ certDer, alg, preimage: loginPreimage(alg, 'https://evil.example', challenge.serverNonce), signature }),
+      'the signature is bound to the origin');
+
+    const c = await confirm(host, { pki, loginId: begin.loginId, challenge, token });
+    assert.equal(c.answer.error, undefined, JSON.stringify(c.answer.error));
+    const proof = c.answer.result.proof;
+    assert.equal(proof.format, 'cardbound-presence:1');
+    assert.equal(proof.nonce, c.presenceNonce);
+    assert.ok(opensslVerifies({ certDer, alg, preimage: presencePreimage(alg, ORIGIN, c.sessionTag, c.presenceNonce),
+      signature: Buffer.from(proof.signature, 'base64') }), 'openssl verifies the first presence proof');
+    assert.ok(!opensslVerifies({ certDer, alg, preimage: loginPreimage(alg, ORIGIN, c.presenceNonce),
+      signature: Buffer.from(proof.signature, 'base64') }), 'a presence proof is no login signature');
+
+    const pc = presenceChallenge(pki, c.sessionTag);
+    const p = await host.call('presence', { origin: ORIGIN, args: { challenge: pc } });
+    assert.ok(opensslVerifies({ certDer, alg, preimage: presencePreimage(alg, ORIGIN, c.sessionTag, pc.nonce),
+      signature: Buffer.from(p.proof.signature, 'base64') }), 'presence without a PIN');
+    const replay = await host.request('presence', { origin: ORIGIN, args: { challenge: pc } });
+    assert.equal(replay.error?.code, 'ERR_SERVER_NOT_TRUSTED');
+    assert.equal(replay.error?.reason, 'replay');
+    const elsewhere = await host.request('presence', { origin: 'https://other.example', args: { challenge: presenceChallenge(pki, c.sessionTag) } });
+    assert.equal(elsewhere.error?.code, 'ERR_NOT_LOGGED_IN');
+    const out = await host.call('logout', { origin: ORIGIN, args: { sessionTag: c.sessionTag } });
+    assert.equal(out.endedSessions, 1);
+    const after = await host.request('presence', { origin: ORIGIN, args: { challenge: presenceChallenge(pki, c.sessionTag) } });
+    assert.equal(after.error?.code, 'ERR_NOT_LOGGED_IN');
+  });
+}
+
+test('a wrong PIN gives ERR_PIN_INCORRECT and the host keeps working', async () => {
+  const fingerprint = fingerprintOf(join(pki, 'client-p256.pem'));
+  const { answer } = await authenticate(host, { pki, fingerprint, pin: '000000' });
+  assert.equal(answer.error?.code, 'ERR_PIN_INCORRECT');
+  const status = await host.call('status');
+  assert.equal(status.version, '0.1.0');
+  const again = await authenticate(host, { pki, fingerprint, pin: env.CARDBOUND_USER_PIN });
+  assert.equal(again.answer.error, undefined);
+});
+
+test('the PIN is checked even while the token is logged in for another site', async () => {
+  const fingerprint = fingerprintOf(join(pki, 'client-p256.pem'));
+  const first = await authenticate(host, { pki, fingerprint, pin: env.CARDBOUND_USER_PIN });
+  assert.equal(first.answer.error, undefined);
+  const second = await authenticate(host, { pki, fingerprint, pin: '999999', origin: 'https://localhost' });
+  assert.equal(second.answer.error?.code, 'ERR_PIN_INCORRECT');
+});
+
+test('an untrusted server gets ERR_SERVER_NOT_TRUSTED before the PIN is looked at', async () => {
+  const fingerprint = fingerprintOf(join(pki, 'client-p256.pem'));
+  // Signed by a key whose certificate comes from an unrelated CA; the PIN is
+  // wrong on purpose: the answer shows which check came first.
+  const server = { key: join(pki, 'client-other-ca.key'), chain: join(pki, 'client-other-ca.pem') };
+  const { answer } = await authenticate(host, { pki, fingerprint, pin: '000000', server });
+  assert.equal(answer.error?.code, 'ERR_SERVER_NOT_TRUSTED');
+  assert.equal(answer.error?.reason, 'untrusted');
+});
+
+test('a challenge for another login, a reused login and a foreign origin are refused', async () => {
+  const fingerprint = fingerprintOf(join(pki, 'client-p256.pem'));
+  const a = await host.call('begin-login', { origin: ORIGIN });
+  const b = await host.call('begin-login', { origin: ORIGIN });
+  const { serverMessage } = await import('./host_client.mjs');
+  const { serverFiles } = await import('./login_flow.mjs');
+  const forB = serverMessage('challenge', { ...serverFiles(pki), origin: ORIGIN, 'host-nonce': b.hostNonce });
+  const wrong = await host.request('authenticate', { origin: ORIGIN, args: { loginId: a.loginId, challenge: forB, certificate: fingerprint, pin: env.CARDBOUND_USER_PIN } });
+  assert.equal(wrong.error?.code, 'ERR_SERVER_NOT_TRUSTED');
+  assert.equal(wrong.error?.reason, 'nonce');
+  const phish = await host.request('authenticate', { origin: 'https://127.0.0.1:8443', args: { loginId: b.loginId, challenge: forB, certificate: fingerprint, pin: env.CARDBOUND_USER_PIN } });
+  assert.equal(phish.error?.code, 'ERR_LOGIN_UNKNOWN', 'a login belongs to the origin that began it');
+  const verified = await host.call('verify-server', { origin: ORIGIN, args: { loginId: b.loginId, challenge: forB } });
+  assert.match(verified.server.subject, /CN=localhost/);
+});

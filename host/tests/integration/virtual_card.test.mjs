@@ -1,0 +1,89 @@
+// cardbound-host against the virtual card through OpenSC and pcscd: login,
+// wrong PIN, presence without a PIN, and card removal seen at once.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { Host, benchEnv, benchPath, fingerprintOf, opensslVerifies, loginPreimage } from './host_client.mjs';
+import { ORIGIN, authenticate, confirm, presenceChallenge } from './login_flow.mjs';
+
+const env = benchEnv();
+const pki = env.CARDBOUND_PKI_DIR;
+const reader = env.CARDBOUND_READER_0;
+const card0 = fingerprintOf(join(pki, 'card0.pem'));
+let host;
+
+const bench = (...args) => execFileSync(benchPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+
+before(() => {
+  bench('insert', '0');
+  bench('reset-pin', '0');
+  host = new Host({ modules: [env.CARDBOUND_OPENSC_MODULE], caFiles: [join(pki, 'root-ca.pem')] });
+});
+after(async () => {
+  bench('insert', '0');
+  const { code, signal } = await host.close();
+  assert.equal(signal, null);
+  assert.equal(code, 0);
+});
+
+test('status sees both virtual readers with their cards', async () => {
+  const status = await host.call('status');
+  assert.equal(status.readerMonitor, true);
+  const names = status.readers.filter((r) => r.cardPresent).map((r) => r.name);
+  assert.ok(names.includes(env.CARDBOUND_READER_0) && names.includes(env.CARDBOUND_READER_1), JSON.stringify(status.readers));
+});
+
+test('the card certificate is listed with its reader and PIN state', async () => {
+  const { certificates } = await host.call('list-certificates');
+  const c = certificates.find((x) => x.fingerprint === card0);
+  assert.ok(c, 'card 0 is listed');
+  assert.equal(c.reader, reader);
+  assert.equal(c.algorithm, 'RS256');
+  assert.equal(c.holder, 'Mari Card');
+  assert.equal(c.pinState, 'ok');
+});
+
+test('wrong PIN, right PIN, presence, pull: the whole life of a card login', async () => {
+  const wrong = await authenticate(host, { pki, fingerprint: card0, pin: '99999999' });
+  assert.equal(wrong.answer.error?.code, 'ERR_PIN_INCORRECT');
+  assert.equal((await host.call('status')).version, '0.1.0', 'the host keeps working after a wrong PIN');
+
+  const { begin, challenge, answer } = await authenticate(host, { pki, fingerprint: card0, pin: env.CARDBOUND_CARD_PIN });
+  assert.equal(answer.error, undefined, JSON.stringify(answer.error));
+  const token = answer.result.token;
+  assert.equal(token.algorithm, 'RS256');
+  assert.ok(opensslVerifies({ certDer: Buffer.from(token.unverifiedCertificate, 'base64'), alg: 'RS256',
+    preimage: loginPreimage('RS256', ORIGIN, challenge.serverNonce), signature: Buffer.from(token.signature, 'base64') }),
+  'openssl verifies the card signature with the certificate');
+
+  const c = await confirm(host, { pki, loginId: begin.loginId, challenge, token });
+  assert.equal(c.answer.error, undefined, JSON.stringify(c.answer.error));
+  for (let i = 0; i < 3; i++) {
+    const p = await host.request('presence', { origin: ORIGIN, args: { challenge: presenceChallenge(pki, c.sessionTag) } });
+    assert.equal(p.error, undefined, 'presence works without a PIN while the card is in');
+  }
+
+  // The pull runs asynchronously so that the event is timed as it arrives.
+  const pulledAt = performance.now();
+  const pulling = promisify(execFile)(benchPath, ['pull', '0']);
+  const removed = await host.waitForEvent((e) => e.event === 'card-removed' && e.data.reader === reader, 5000);
+  const latency = removed.receivedAt - pulledAt;
+  await pulling;
+  console.log(`pull-to-card-removed latency: ${latency.toFixed(0)} ms (from the start of 'bench pull')`);
+  assert.ok(latency < 1000, `card-removed arrived after ${latency.toFixed(0)} ms`);
+  assert.ok(removed.data.certificates.includes(card0), 'the event names the certificates of the removed card');
+
+  const gone = await host.request('presence', { origin: ORIGIN, args: { challenge: presenceChallenge(pki, c.sessionTag) } });
+  assert.equal(gone.error?.code, 'ERR_NO_CARD');
+
+  bench('insert', '0');
+  const inserted = await host.waitForEvent((e) => e.event === 'card-inserted' && e.data.reader === reader, 5000);
+  assert.ok(inserted);
+  const still = await host.request('presence', { origin: ORIGIN, args: { challenge: presenceChallenge(pki, c.sessionTag) } });
+  assert.equal(still.error?.code, 'ERR_NOT_LOGGED_IN', 'a re-inserted card needs a new login');
+
+  const again = await authenticate(host, { pki, fingerprint: card0, pin: env.CARDBOUND_CARD_PIN });
+  assert.equal(again.answer.error, undefined, 'a new login works after re-insertion');
+});

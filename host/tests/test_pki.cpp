@@ -1,0 +1,89 @@
+#include "test_pki.h"
+
+#include <cstdlib>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace cardbound::test
+{
+
+ossl::Pkey make_ec_key(const char *curve)
+{
+    return ossl::Pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve));
+}
+
+ossl::Pkey make_rsa_key(int bits)
+{
+    return ossl::Pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(bits)));
+}
+
+namespace
+{
+
+void add_ext(X509 *cert, X509 *issuer, int nid, const std::string &value)
+{
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
+    if (!ext)
+        throw std::runtime_error("bad extension " + value);
+    X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+}
+
+} // namespace
+
+ossl::X509Ptr make_certificate(const CertSpec &spec, EVP_PKEY *key, X509 *issuer,
+                               EVP_PKEY *issuer_key)
+{
+    static long serial = 1000;
+    ossl::X509Ptr cert(X509_new());
+    X509_set_version(cert.get(), 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), ++serial);
+    ASN1_TIME_set(X509_getm_notBefore(cert.get()), spec.not_before);
+    ASN1_TIME_set(X509_getm_notAfter(cert.get()), spec.not_after);
+    X509_NAME *name = X509_get_subject_name(cert.get());
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                               reinterpret_cast<const unsigned char *>(spec.common_name.c_str()),
+                               -1, -1, 0);
+    X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : name);
+    X509_set_pubkey(cert.get(), key);
+    X509 *iss = issuer ? issuer : cert.get();
+    if (spec.is_ca) {
+        add_ext(cert.get(), iss, NID_basic_constraints, "critical,CA:TRUE");
+        add_ext(cert.get(), iss, NID_key_usage, "critical,keyCertSign,cRLSign");
+    } else {
+        add_ext(cert.get(), iss, NID_basic_constraints, "critical,CA:FALSE");
+        add_ext(cert.get(), iss, NID_key_usage, "critical,digitalSignature");
+        add_ext(cert.get(), iss, NID_ext_key_usage, "serverAuth");
+    }
+    if (!spec.dns_names.empty()) {
+        std::string san;
+        for (const auto &d : spec.dns_names)
+            san +=
+                (san.empty() ? "" : ",") +
+                (d.find_first_not_of("0123456789.") == std::string::npos ? "IP:" + d : "DNS:" + d);
+        add_ext(cert.get(), iss, NID_subject_alt_name, san);
+    }
+    if (X509_sign(cert.get(), issuer_key ? issuer_key : key, EVP_sha256()) <= 0)
+        throw std::runtime_error("cannot sign a test certificate");
+    return cert;
+}
+
+std::string write_pem_file(const std::vector<X509 *> &certs)
+{
+    char path[] = "/tmp/cardbound-test-XXXXXX.pem";
+    int fd = mkstemps(path, 4);
+    if (fd < 0)
+        throw std::runtime_error("mkstemps failed");
+    close(fd);
+    ossl::Bio bio(BIO_new_file(path, "w"));
+    for (X509 *c : certs)
+        PEM_write_bio_X509(bio.get(), c);
+    return path;
+}
+
+} // namespace cardbound::test

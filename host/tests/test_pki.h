@@ -1,0 +1,32 @@
+// A small PKI made in memory for unit tests: keys and certificates built with
+// OpenSSL, so the tests need no files and no bench.
+#pragma once
+
+#include "cardbound/crypto/ossl.h"
+
+#include <ctime>
+#include <string>
+#include <vector>
+
+namespace cardbound::test
+{
+
+ossl::Pkey make_ec_key(const char *curve = "P-256");
+ossl::Pkey make_rsa_key(int bits = 2048);
+
+struct CertSpec {
+    std::string common_name;
+    std::vector<std::string> dns_names; // subjectAltName DNS entries
+    bool is_ca = false;
+    std::time_t not_before = std::time(nullptr) - 3600;
+    std::time_t not_after = std::time(nullptr) + 86400;
+};
+
+// Issues a certificate for `key`; self-signed when issuer is null.
+ossl::X509Ptr make_certificate(const CertSpec &spec, EVP_PKEY *key, X509 *issuer,
+                               EVP_PKEY *issuer_key);
+
+// Writes PEM certificates to a fresh temporary file and returns its path.
+std::string write_pem_file(const std::vector<X509 *> &certs);
+
+} // namespace cardbound::test
