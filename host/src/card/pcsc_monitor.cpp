@@ -85,6 +85,7 @@ void PcscMonitor::run()
 void PcscMonitor::run_loop()
 {
     bool first = true;
+    bool connected_before = false;
     while (!stopping_) {
         SCARDCONTEXT ctx = 0;
         LONG rc = SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx);
@@ -104,7 +105,10 @@ void PcscMonitor::run_loop()
             have_ctx_ = true;
         }
         events_.set_monitoring(true);
-        bool gone = !watch(ctx);
+        // Only the state found at start is not news; after a pcscd restart
+        // every reader and card that comes back is reported.
+        bool gone = !watch(ctx, !connected_before);
+        connected_before = true;
         events_.set_monitoring(false);
         {
             std::lock_guard lock(ctx_mutex_);
@@ -120,9 +124,8 @@ void PcscMonitor::run_loop()
     }
 }
 
-bool PcscMonitor::watch(SCARDCONTEXT ctx)
+bool PcscMonitor::watch(SCARDCONTEXT ctx, bool initial)
 {
-    bool initial = true;
     std::map<std::string, DWORD> known; // reader -> last event state
     while (!stopping_) {
         LONG rc = 0;

@@ -32,7 +32,9 @@ class PcscMonitor
   private:
     void run();
     void run_loop();
-    bool watch(SCARDCONTEXT ctx); // false when the service went away
+    // Follows the readers until the service goes away (false) or stop().
+    // `initial`: the first state read is the starting point, not an event.
+    bool watch(SCARDCONTEXT ctx, bool initial);
     void mark_ready();
 
     CardEvents &events_;

@@ -87,3 +87,19 @@ test('wrong PIN, right PIN, presence, pull: the whole life of a card login', asy
   const again = await authenticate(host, { pki, fingerprint: card0, pin: env.CARDBOUND_CARD_PIN });
   assert.equal(again.answer.error, undefined, 'a new login works after re-insertion');
 });
+
+test('the host survives a pcscd restart: cards count as removed, then come back', async () => {
+  const before = host.events.length;
+  bench('restart-pcscd');
+  const since = () => host.events.slice(before);
+  await host.waitForEvent((e) => host.events.indexOf(e) >= before && e.event === 'card-inserted' && e.data.reader === reader, 10000);
+  const names = since().map((e) => `${e.event} ${e.data.reader}`);
+  assert.ok(names.includes(`card-removed ${reader}`), `removal reported: ${names.join(', ')}`);
+  const status = await host.call('status');
+  assert.equal(status.readerMonitor, true);
+  assert.ok(status.readers.some((r) => r.name === reader && r.cardPresent), JSON.stringify(status.readers));
+  const { certificates } = await host.call('list-certificates');
+  assert.ok(certificates.some((c) => c.fingerprint === card0), 'the card is usable again');
+  const login = await authenticate(host, { pki, fingerprint: card0, pin: env.CARDBOUND_CARD_PIN });
+  assert.equal(login.answer.error, undefined, JSON.stringify(login.answer.error));
+});

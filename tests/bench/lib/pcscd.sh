@@ -45,3 +45,13 @@ EOF
     start_daemon pcscd /usr/sbin/pcscd --foreground --config "$BENCH_DIR/reader.conf.d"
     wait_until 10 vpcd_readers_present || die "pcscd did not show the vpcd readers (see $LOG_DIR/pcscd.log)"
 }
+
+# restart_pcscd: what a pcscd upgrade or crash looks like to its clients.
+restart_pcscd() {
+    daemon_pid pcscd >/dev/null || die "this pcscd was not started by the bench; restart it yourself"
+    stop_daemon pcscd
+    start_pcscd
+    # The virtual cards reconnect by themselves once the driver listens again.
+    wait_until 10 eval 'card_in 0 && card_in 1' || die "the cards did not come back after the restart"
+    say "pcscd restarted; both cards are back"
+}
