@@ -1,5 +1,7 @@
 #include "card/card_service.h"
 
+#include "card/mechanisms.h"
+
 #include "cardbound/crypto/certificate.h"
 #include "core/error.h"
 
@@ -44,6 +46,19 @@ std::string ckr_hex(unsigned long ckr)
     char buf[32];
     std::snprintf(buf, sizeof buf, "0x%08lx", ckr);
     return buf;
+}
+
+// How this key signs logins: ECDSA by curve; RSA with PSS where the token
+// can (raw RSA, see mechanisms.h), else PKCS#1 v1.5.
+std::optional<Algorithm> signing_algorithm(X509 *cert, const Pkcs11Module &module,
+                                           PKCS11_SLOT *slot)
+{
+    EVP_PKEY *pub = X509_get0_pubkey(cert);
+    auto alg = pub ? default_algorithm(pub) : std::nullopt;
+    if (alg == Algorithm::RS256 &&
+        token_signs_raw_rsa(module.path(), PKCS11_get_slotid_from_slot(slot)))
+        alg = Algorithm::PS256;
+    return alg;
 }
 
 } // namespace
@@ -95,8 +110,7 @@ std::vector<CardCertificate> CardService::list_certificates()
                 X509 *x = certs[i].x509;
                 if (!x)
                     continue;
-                EVP_PKEY *pub = X509_get0_pubkey(x);
-                auto alg = pub ? default_algorithm(pub) : std::nullopt;
+                auto alg = signing_algorithm(x, *module, &slot);
                 if (!alg)
                     continue; // a key type we cannot sign with
                 CardCertificate c;
@@ -146,7 +160,7 @@ CardService::Found CardService::find(const std::string &fingerprint, bool refres
                 f.info.fingerprint = fingerprint;
                 X509_up_ref(certs[i].x509);
                 f.info.certificate = std::shared_ptr<X509>(certs[i].x509, X509_free);
-                auto alg = default_algorithm(X509_get0_pubkey(certs[i].x509));
+                auto alg = signing_algorithm(certs[i].x509, *module, &slot);
                 if (!alg)
                     throw HostError(ErrorCode::CertificateNotFound,
                                     "the certificate's key type cannot sign logins");
@@ -249,8 +263,12 @@ CardService::Signature CardService::sign_found(Found &f, const DigestFor &digest
     ossl::PkeyCtx ctx(EVP_PKEY_CTX_new(pkey.get(), nullptr));
     if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1)
         fail(f, take_pkcs11_error(), "signing");
-    if (key_kind_of(alg) == KeyKind::RSA)
+    if (alg == Algorithm::PS256 || alg == Algorithm::PS384 || alg == Algorithm::PS512) {
+        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING);
+        EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST);
+    } else if (key_kind_of(alg) == KeyKind::RSA) {
         EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING);
+    }
     EVP_PKEY_CTX_set_signature_md(ctx.get(), digest_of(alg));
     std::size_t len = 0;
     if (EVP_PKEY_sign(ctx.get(), nullptr, &len, hash.data(), hash.size()) != 1)

@@ -145,7 +145,8 @@ export function opensslVerifies({ certDer, alg, preimage, signature }) {
   writeFileSync(join(dir, 'data'), preimage);
   writeFileSync(join(dir, 'sig'), alg.startsWith('ES') ? rawToDer(signature) : signature);
   try {
-    const out = execFileSync('openssl', ['dgst', `-${hash}`, '-verify', join(dir, 'pub.pem'), '-signature', join(dir, 'sig'), join(dir, 'data')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const pss = alg.startsWith('PS') ? ['-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:digest'] : [];
+    const out = execFileSync('openssl', ['dgst', `-${hash}`, ...pss, '-verify', join(dir, 'pub.pem'), '-signature', join(dir, 'sig'), join(dir, 'data')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     return out.trim() === 'Verified OK';
   } catch {
     return false;

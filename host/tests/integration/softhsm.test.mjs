@@ -20,10 +20,10 @@ after(async () => {
   assert.equal(code, 0);
 });
 
-test('list-certificates describes the three SoftHSM2 keys', async () => {
+test('list-certificates describes the three SoftHSM2 keys (RSA signs PSS: SoftHSM2 does raw RSA)', async () => {
   const { certificates } = await host.call('list-certificates');
   for (const [name, keyType, algorithm, curve] of [
-    ['client-p256', 'EC', 'ES256', 'P-256'], ['client-p384', 'EC', 'ES384', 'P-384'], ['client-rsa2048', 'RSA', 'RS256', null]]) {
+    ['client-p256', 'EC', 'ES256', 'P-256'], ['client-p384', 'EC', 'ES384', 'P-384'], ['client-rsa2048', 'RSA', 'PS256', null]]) {
     const c = certificates.find((x) => x.fingerprint === fingerprintOf(join(pki, `${name}.pem`)));
     assert.ok(c, `${name} is listed`);
     assert.equal(c.keyType, keyType);
@@ -39,7 +39,7 @@ test('list-certificates describes the three SoftHSM2 keys', async () => {
   }
 });
 
-for (const [name, alg] of [['client-p256', 'ES256'], ['client-p384', 'ES384'], ['client-rsa2048', 'RS256']]) {
+for (const [name, alg] of [['client-p256', 'ES256'], ['client-p384', 'ES384'], ['client-rsa2048', 'PS256']]) {
   test(`${name}: authenticate gives a web-eid:1.0 token that openssl verifies, then confirm and presence`, async () => {
     const fingerprint = fingerprintOf(join(pki, `${name}.pem`));
     const { begin, challenge, answer } = await authenticate(host, { pki, fingerprint, pin: env.CARDBOUND_USER_PIN });
