@@ -79,62 +79,9 @@ CardService::CardService(const std::vector<std::string> &module_paths, CardEvent
     }
 }
 
-std::vector<CardCertificate> CardService::list_certificates()
+std::vector<CardService::Found> CardService::scan(bool refresh)
 {
-    std::vector<CardCertificate> out;
-    for (auto &module : modules_) {
-        try {
-            module->refresh();
-        } catch (const std::exception &e) {
-            spdlog::warn("{}", e.what());
-            continue;
-        }
-        for (PKCS11_SLOT &slot : module->slots()) {
-            PKCS11_TOKEN *token = slot.token;
-            // An uninitialised token has nothing to offer (and libp11 0.4.12
-            // hangs enumerating one).
-            if (!token || !token->initialized)
-                continue;
-            PKCS11_CERT *certs = nullptr;
-            unsigned int n = 0;
-            if (PKCS11_enumerate_certs(token, &certs, &n) != 0) {
-                unsigned long ckr = take_pkcs11_error();
-                spdlog::warn("cannot list certificates in '{}': {}", slot.description,
-                             ckr_hex(ckr));
-                if (means_card_gone(ckr))
-                    events_.card_removed(slot.description, "pkcs11");
-                continue;
-            }
-            std::vector<std::string> fingerprints;
-            for (unsigned int i = 0; i < n; i++) {
-                X509 *x = certs[i].x509;
-                if (!x)
-                    continue;
-                auto alg = signing_algorithm(x, *module, &slot);
-                if (!alg)
-                    continue; // a key type we cannot sign with
-                CardCertificate c;
-                c.fingerprint = sha256_fingerprint(x);
-                X509_up_ref(x);
-                c.certificate = std::shared_ptr<X509>(x, X509_free);
-                c.algorithm = *alg;
-                c.module = module->path();
-                c.reader = slot.description ? slot.description : "";
-                c.token_label = token->label ? token->label : "";
-                c.pin_pad = token->secureLogin != 0;
-                c.pin_state = pin_state(token);
-                fingerprints.push_back(c.fingerprint);
-                out.push_back(std::move(c));
-            }
-            events_.remember_certificates(slot.description, std::move(fingerprints));
-        }
-    }
-    ERR_clear_error();
-    return out;
-}
-
-CardService::Found CardService::find(const std::string &fingerprint, bool refresh)
-{
+    std::vector<Found> found;
     for (auto &module : modules_) {
         if (refresh) {
             try {
@@ -145,36 +92,63 @@ CardService::Found CardService::find(const std::string &fingerprint, bool refres
             }
         }
         for (PKCS11_SLOT &slot : module->slots()) {
-            if (!slot.token || !slot.token->initialized)
+            PKCS11_TOKEN *token = slot.token;
+            // An uninitialised token has nothing to offer (and libp11 0.4.12
+            // hangs enumerating one).
+            if (!token || !token->initialized)
                 continue;
+            std::string reader = slot.description ? slot.description : "";
             PKCS11_CERT *certs = nullptr;
             unsigned int n = 0;
-            if (PKCS11_enumerate_certs(slot.token, &certs, &n) != 0) {
-                ERR_clear_error();
+            if (PKCS11_enumerate_certs(token, &certs, &n) != 0) {
+                unsigned long ckr = take_pkcs11_error();
+                spdlog::warn("cannot list certificates in '{}': {}", reader, ckr_hex(ckr));
+                if (means_card_gone(ckr))
+                    events_.card_removed(reader, "pkcs11");
                 continue;
             }
+            std::vector<std::string> fingerprints;
             for (unsigned int i = 0; i < n; i++) {
-                if (!certs[i].x509 || sha256_fingerprint(certs[i].x509) != fingerprint)
-                    continue;
-                Found f{module.get(), &slot, &certs[i], {}};
-                f.info.fingerprint = fingerprint;
-                X509_up_ref(certs[i].x509);
-                f.info.certificate = std::shared_ptr<X509>(certs[i].x509, X509_free);
-                auto alg = signing_algorithm(certs[i].x509, *module, &slot);
+                X509 *x = certs[i].x509;
+                auto alg = x ? signing_algorithm(x, *module, &slot) : std::nullopt;
                 if (!alg)
-                    throw HostError(ErrorCode::CertificateNotFound,
-                                    "the certificate's key type cannot sign logins");
+                    continue; // no certificate, or a key type we cannot sign with
+                Found f{module.get(), &slot, &certs[i], {}};
+                f.info.fingerprint = sha256_fingerprint(x);
+                X509_up_ref(x);
+                f.info.certificate = std::shared_ptr<X509>(x, X509_free);
                 f.info.algorithm = *alg;
                 f.info.module = module->path();
-                f.info.reader = slot.description ? slot.description : "";
-                f.info.token_label = slot.token->label ? slot.token->label : "";
-                f.info.pin_pad = slot.token->secureLogin != 0;
-                f.info.pin_state = pin_state(slot.token);
-                return f;
+                f.info.reader = reader;
+                f.info.token_label = token->label ? token->label : "";
+                f.info.pin_pad = token->secureLogin != 0;
+                f.info.pin_state = pin_state(token);
+                fingerprints.push_back(f.info.fingerprint);
+                found.push_back(std::move(f));
             }
+            // Only a fresh read says what is in the reader now; a cached slot
+            // list may still show a card that PC/SC saw leave.
+            if (refresh)
+                events_.remember_certificates(reader, std::move(fingerprints));
         }
     }
     ERR_clear_error();
+    return found;
+}
+
+std::vector<CardCertificate> CardService::list_certificates()
+{
+    std::vector<CardCertificate> out;
+    for (auto &f : scan(/*refresh=*/true))
+        out.push_back(std::move(f.info));
+    return out;
+}
+
+CardService::Found CardService::find(const std::string &fingerprint, bool refresh)
+{
+    for (auto &f : scan(refresh))
+        if (f.info.fingerprint == fingerprint)
+            return std::move(f);
     throw HostError(ErrorCode::CertificateNotFound, "no card holds that certificate");
 }
 

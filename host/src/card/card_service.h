@@ -64,6 +64,9 @@ class CardService
         PKCS11_CERT *cert;
         CardCertificate info;
     };
+    // Every signing certificate on every initialised token (refresh: read the
+    // slots again first); remembers which certificates each reader holds.
+    std::vector<Found> scan(bool refresh);
     Found find(const std::string &fingerprint, bool refresh);
     Signature sign_found(Found &f, const DigestFor &digest_for);
     [[noreturn]] void fail(const Found &f, unsigned long ckr, const std::string &what);
