@@ -3,8 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { Host, benchEnv, fingerprintOf, opensslVerifies, loginPreimage, presencePreimage } from './host_client.mjs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { Host, benchEnv, buildDir, fingerprintOf, opensslVerifies, loginPreimage, presencePreimage } from './host_client.mjs';
 import { ORIGIN, authenticate, confirm, presenceChallenge } from './login_flow.mjs';
 
 const env = benchEnv();
@@ -55,6 +56,14 @@ for (const [name, alg] of [['client-p256', 'ES256'], ['client-p384', 'ES384'], [
       'openssl verifies the login signature');
     assert.ok(!opensslVerifies({ certDer, alg, preimage: loginPreimage(alg, 'https://evil.example', challenge.serverNonce), signature }),
       'the signature is bound to the origin');
+
+    // The relying party's verifier accepts what the host made (CRL checked).
+    const tokenFile = join(host.dir, `${name}-token.json`);
+    writeFileSync(tokenFile, JSON.stringify(token));
+    const verified = spawnSync(join(buildDir, 'server/cardbound-verify'), ['--token', tokenFile, '--origin', ORIGIN,
+      '--nonce', challenge.serverNonce, '--trust', join(pki, 'ca-chain.pem'), '--crl', join(pki, 'intermediate-ca.crl.pem')], { encoding: 'utf8' });
+    assert.equal(verified.status, 0, `cardbound-verify: ${verified.stdout} ${verified.stderr}`);
+    assert.equal(JSON.parse(verified.stdout).algorithm, alg);
 
     const c = await confirm(host, { pki, loginId: begin.loginId, challenge, token });
     assert.equal(c.answer.error, undefined, JSON.stringify(c.answer.error));

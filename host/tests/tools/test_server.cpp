@@ -9,6 +9,7 @@
 #include <iostream>
 #include <map>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <string>
 
 using namespace cardbound;
@@ -18,14 +19,17 @@ namespace
 
 int usage()
 {
-    std::cerr << "Usage: cardbound-test-server KIND --key KEY.pem [options]\n"
-                 "  challenge --chain CHAIN.pem --origin O --host-nonce N [--server-nonce N]\n"
-                 "            [--issued-offset S] [--lifetime S] [--origin-signed O]\n"
-                 "  receipt   --origin O --server-nonce N --token-hash H --session-tag T\n"
-                 "            --presence-nonce N [--interval S] [--lifetime S]\n"
-                 "  presence  --origin O --session-tag T --nonce N [--lifetime S]\n"
-                 "  nonce     (prints a fresh nonce)\n"
-                 "Prints the message as JSON. Times are relative to now.\n";
+    std::cerr
+        << "Usage: cardbound-test-server KIND --key KEY.pem [options]\n"
+           "  challenge --chain CHAIN.pem --origin O --host-nonce N [--server-nonce N]\n"
+           "            [--issued-offset S] [--lifetime S] [--origin-signed O]\n"
+           "  receipt   --origin O --server-nonce N --token-hash H --session-tag T\n"
+           "            --presence-nonce N [--interval S] [--lifetime S]\n"
+           "  presence  --origin O --session-tag T --nonce N [--lifetime S]\n"
+           "  token     --cert CERT.pem --origin O --nonce N   (a web-eid:1.0 token, as a card\n"
+           "            would make it, for certificates no card holds)\n"
+           "  nonce     (prints a fresh nonce)\n"
+           "Prints the message as JSON. Times are relative to now.\n";
     return 2;
 }
 
@@ -108,6 +112,29 @@ int main(int argc, char **argv)
             p.algorithm = alg;
             p.signature = sign_message(key.get(), alg, as_bytes(p.signing_input()));
             out = p.to_json();
+        } else if (kind == "token") {
+            auto certs = load_pem_certificates(get("cert"));
+            AuthToken t;
+            t.certificate = certificate_der(certs.at(0).get());
+            t.algorithm = alg;
+            Bytes d = login_digest(alg, get("origin"), get("nonce"));
+            // Sign the digest itself, as a card does.
+            ossl::PkeyCtx ctx(EVP_PKEY_CTX_new(key.get(), nullptr));
+            EVP_PKEY_sign_init(ctx.get());
+            EVP_PKEY_CTX_set_signature_md(ctx.get(), digest_of(alg));
+            if (key_kind_of(alg) == KeyKind::RSA)
+                EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING);
+            std::size_t len = 0;
+            EVP_PKEY_sign(ctx.get(), nullptr, &len, d.data(), d.size());
+            Bytes sig(len);
+            if (EVP_PKEY_sign(ctx.get(), sig.data(), &len, d.data(), d.size()) != 1)
+                throw std::runtime_error("signing failed");
+            sig.resize(len);
+            if (key_kind_of(alg) == KeyKind::EC)
+                sig = *ecdsa_der_to_raw(sig, ec_field_size(key.get()));
+            t.signature = sig;
+            t.app_version = "cardbound-test-server";
+            out = t.to_json();
         } else {
             return usage();
         }

@@ -53,9 +53,10 @@ std::string sha256_fingerprint(X509 *cert)
 std::string name_to_string(const X509_NAME *name)
 {
     ossl::Bio bio(BIO_new(BIO_s_mem()));
-    X509_NAME_print_ex(bio.get(), name, 0,
-                       (XN_FLAG_RFC2253 & ~XN_FLAG_DN_REV & ~ASN1_STRFLGS_ESC_MSB) |
-                           XN_FLAG_SEP_CPLUS_SPC);
+    X509_NAME_print_ex(
+        bio.get(), name, 0,
+        (XN_FLAG_RFC2253 & ~XN_FLAG_SEP_MASK & ~XN_FLAG_DN_REV & ~ASN1_STRFLGS_ESC_MSB) |
+            XN_FLAG_SEP_CPLUS_SPC);
     char *data = nullptr;
     long len = BIO_get_mem_data(bio.get(), &data);
     return std::string(data, static_cast<std::size_t>(len));

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# cardbound-verify against the test PKI: good RSA, P-256 and P-384 tokens
+# validate; revoked (by CRL), expired, wrong-EKU and other-CA certificates get
+# their codes.
+source "$(dirname "${BASH_SOURCE[0]}")/../../tests/integration/lib.sh"
+load_bench_env
+BUILD="${CARDBOUND_BUILD_DIR:-$REPO_ROOT/build}"
+VERIFY="$BUILD/server/cardbound-verify"
+MAKE="$BUILD/host/tests/cardbound-test-server"
+pki="$CARDBOUND_PKI_DIR"
+origin="https://localhost:8443"
+nonce="$("$MAKE" nonce)"
+
+token_for() { "$MAKE" token --key "$pki/$1.key" --cert "$pki/$1.pem" --origin "$origin" --nonce "$nonce" >"$WORK/$1.json"; }
+verify() { # verify NAME [options]
+    local name="$1"
+    shift
+    "$VERIFY" --token "$WORK/$name.json" --origin "$origin" --nonce "$nonce" --trust "$pki/root-ca.pem" \
+        --trust "$pki/intermediate-ca.pem" "$@"
+}
+crl=(--crl "$pki/intermediate-ca.crl.pem")
+
+for c in client-rsa2048 client-p256 client-p384 card0; do
+    token_for "$c"
+    check_output "$c validates (CRL checked)" '"fingerprint"' verify "$c" "${crl[@]}"
+done
+check_output "the identity names the holder" '"holder": "Bob Ecp"' verify client-p256 "${crl[@]}"
+token_for client-revoked
+check_fails "the revoked certificate is CERT_REVOKED by the CRL" "^CERT_REVOKED" verify client-revoked "${crl[@]}"
+check_output "without revocation checking it would have passed" '"fingerprint"' verify client-revoked --ocsp off
+token_for client-expired
+check_fails "the expired certificate is CERT_EXPIRED" "^CERT_EXPIRED" verify client-expired "${crl[@]}"
+token_for client-server-eku
+check_fails "the serverAuth-only certificate is CERT_WRONG_PURPOSE" "^CERT_WRONG_PURPOSE" verify client-server-eku "${crl[@]}"
+token_for client-other-ca
+check_fails "the other CA's certificate is CERT_UNTRUSTED" "^CERT_UNTRUSTED" verify client-other-ca "${crl[@]}"
+check_fails "a CRL from another CA leaves revocation unknown" "^REVOCATION_UNKNOWN" \
+    verify client-p256 --crl "$pki/other-ca.crl.pem"
+check_fails "the token's algorithm must fit the key" "^(ALGORITHM_UNSUPPORTED|TOKEN_MALFORMED)" \
+    bash -c "sed 's/\"ES256\"/\"RS256\"/' '$WORK/client-p256.json' >'$WORK/alg.json' && '$VERIFY' --token '$WORK/alg.json' --origin $origin --nonce '$nonce' --trust '$pki/root-ca.pem' --ocsp off"
+done_testing
