@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cardbound-verify against the test PKI: good RSA, P-256 and P-384 tokens
-# validate; revoked (by CRL), expired, wrong-EKU and other-CA certificates get
-# their codes.
+# validate; revoked (by CRL and by OCSP), expired, wrong-EKU and other-CA
+# certificates get their codes; an unreachable responder is hard-fail unless
+# soft-fail is chosen.
 source "$(dirname "${BASH_SOURCE[0]}")/../../tests/integration/lib.sh"
 load_bench_env
 BUILD="${CARDBOUND_BUILD_DIR:-$REPO_ROOT/build}"
@@ -36,6 +37,16 @@ token_for client-other-ca
 check_fails "the other CA's certificate is CERT_UNTRUSTED" "^CERT_UNTRUSTED" verify client-other-ca "${crl[@]}"
 check_fails "a CRL from another CA leaves revocation unknown" "^REVOCATION_UNKNOWN" \
     verify client-p256 --crl "$pki/other-ca.crl.pem"
+# OCSP through the bench's `openssl ocsp` responder named in the certificates' AIA.
+check_output "OCSP (AIA) says the good certificate is good" '"fingerprint"' verify client-p256 --ocsp aia
+check_fails "OCSP (AIA) says the revoked one is CERT_REVOKED" "^CERT_REVOKED" verify client-revoked --ocsp aia
+check_output "a designated responder URL works too" '"fingerprint"' verify client-rsa2048 --ocsp "$CARDBOUND_OCSP_URL"
+check_fails "responder down: REVOCATION_UNKNOWN under hard-fail" "^REVOCATION_UNKNOWN" \
+    verify client-p256 --ocsp http://127.0.0.1:9/
+check_output "responder down: accepted under soft-fail" '"fingerprint"' \
+    verify client-p256 --ocsp http://127.0.0.1:9/ --soft-fail
+check_fails "but soft-fail never lets a revoked certificate through" "^CERT_REVOKED" \
+    verify client-revoked --ocsp aia --soft-fail
 check_fails "the token's algorithm must fit the key" "^(ALGORITHM_UNSUPPORTED|TOKEN_MALFORMED)" \
     bash -c "sed 's/\"ES256\"/\"RS256\"/' '$WORK/client-p256.json' >'$WORK/alg.json' && '$VERIFY' --token '$WORK/alg.json' --origin $origin --nonce '$nonce' --trust '$pki/root-ca.pem' --ocsp off"
 done_testing

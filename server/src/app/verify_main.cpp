@@ -3,11 +3,14 @@
 // token is valid; prints the error code and exits 1 when it is not; exits 2
 // on bad usage or unreadable input.
 #include "cardbound/crypto/certificate.h"
+#include "validation/ocsp_checker.h"
 #include "validation/token_validator.h"
 
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <sstream>
 
 using namespace cardbound;
@@ -37,8 +40,11 @@ void usage(std::ostream &out)
            "  --trust FILE    PEM trust anchors (repeatable)\n"
            "  --at TIME       validation time, e.g. 2023-07-22T00:00:00Z (default: now)\n"
            "  --crl FILE      a CRL (PEM or DER) to check revocation with (repeatable)\n"
-           "  --ocsp off      check no revocation; OCSP checking is not built yet, so\n"
-           "                  without --crl this must be said explicitly\n"
+           "  --ocsp MODE     aia: ask the responder the certificate names (default);\n"
+           "                  URL: ask this responder; off: no OCSP (then revocation is\n"
+           "                  checked only with --crl, or not at all)\n"
+           "  --soft-fail     accept the token when the OCSP responder cannot answer\n"
+           "                  (default: hard-fail with REVOCATION_UNKNOWN)\n"
            "  --help          this text\n";
 }
 
@@ -58,13 +64,20 @@ std::string read_file(const std::string &path)
 
 int main(int argc, char **argv)
 {
+    // stdout carries the answer only; warnings go to stderr.
+    spdlog::set_default_logger(spdlog::stderr_logger_mt("cardbound-verify"));
     std::string token_file, origin, nonce, at_text, ocsp;
     std::vector<std::string> trust, crls;
+    bool soft_fail = false;
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
         if (a == "--help" || a == "-h") {
             usage(std::cout);
             return 0;
+        }
+        if (a == "--soft-fail") {
+            soft_fail = true;
+            continue;
         }
         if (i + 1 >= argc) {
             std::cerr << "cardbound-verify: " << a << " needs a value (or is unknown)\n";
@@ -97,13 +110,10 @@ int main(int argc, char **argv)
         usage(std::cerr);
         return 2;
     }
-    if (!ocsp.empty() && ocsp != "off") {
-        std::cerr << "cardbound-verify: OCSP checking is not built yet; use --crl or --ocsp off\n";
-        return 2;
-    }
-    if (crls.empty() && ocsp != "off") {
-        // Revocation is hard-fail by default: not checking must be a choice.
-        std::cerr << "cardbound-verify: say how to check revocation: --crl FILE, or --ocsp off\n";
+    if (ocsp.empty())
+        ocsp = "aia";
+    if (ocsp != "off" && ocsp != "aia" && !ocsp.starts_with("http://")) {
+        std::cerr << "cardbound-verify: --ocsp takes aia, off or an http:// URL\n";
         return 2;
     }
     std::time_t at = std::time(nullptr);
@@ -124,6 +134,17 @@ int main(int argc, char **argv)
                 config.trust_anchors.push_back(std::move(c));
         for (const auto &path : crls)
             config.crls.push_back(load_crl(path));
+        if (ocsp != "off") {
+            OcspConfig oc;
+            oc.responder_url = ocsp == "aia" ? "" : ocsp;
+            oc.soft_fail = soft_fail;
+            std::vector<ossl::X509Ptr> anchors;
+            for (const auto &a : config.trust_anchors) {
+                X509_up_ref(a.get());
+                anchors.emplace_back(a.get());
+            }
+            config.revocation = std::make_shared<OcspChecker>(oc, std::move(anchors));
+        }
         j = nlohmann::json::parse(read_file(token_file));
     } catch (const std::exception &e) {
         std::cerr << "cardbound-verify: " << e.what() << "\n";

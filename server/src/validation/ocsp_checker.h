@@ -1,0 +1,47 @@
+// Revocation by OCSP (RFC 6960): asks the responder named in the
+// certificate's AIA, or a designated one; sends a nonce and requires it back;
+// checks the answer's signature (by the CA or a responder it delegated to)
+// and its freshness; caches good and revoked answers until their nextUpdate.
+// Hard-fail by default: no usable answer means REVOCATION_UNKNOWN; soft-fail
+// lets the certificate pass instead.
+#pragma once
+
+#include "validation/token_validator.h"
+
+#include <chrono>
+#include <map>
+#include <mutex>
+
+namespace cardbound::server
+{
+
+struct OcspConfig {
+    std::string responder_url; // empty: the certificate's AIA OCSP address
+    std::chrono::milliseconds timeout{5000};
+    int max_skew_seconds = 300; // tolerated clock difference on thisUpdate/nextUpdate
+    bool soft_fail = false;
+};
+
+class OcspChecker : public RevocationChecker
+{
+  public:
+    // trust_anchors verify the responder's certificate chain.
+    OcspChecker(OcspConfig config, std::vector<ossl::X509Ptr> trust_anchors);
+    void check(X509 *certificate, X509 *issuer, std::time_t at) override;
+
+    std::size_t cache_size() const;
+
+  private:
+    void ask(X509 *certificate, X509 *issuer, const std::string &cache_key);
+
+    struct Cached {
+        bool revoked;
+        std::time_t until;
+    };
+    OcspConfig config_;
+    ossl::X509Store store_;
+    mutable std::mutex mutex_;
+    std::map<std::string, Cached> cache_;
+};
+
+} // namespace cardbound::server
