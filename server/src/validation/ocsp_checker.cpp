@@ -100,6 +100,7 @@ void OcspChecker::ask(X509 *certificate, X509 *issuer, const std::string &cache_
     OPENSSL_free(req_der);
 
     HttpResult http;
+    queries_++;
     try {
         http = http_post(url, "application/ocsp-request", body, config_.timeout);
     } catch (const std::exception &e) {

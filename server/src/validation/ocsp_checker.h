@@ -8,6 +8,7 @@
 
 #include "validation/token_validator.h"
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -30,6 +31,7 @@ class OcspChecker : public RevocationChecker
     void check(X509 *certificate, X509 *issuer, std::time_t at) override;
 
     std::size_t cache_size() const;
+    std::size_t queries() const { return queries_; } // answers fetched over the network
 
   private:
     void ask(X509 *certificate, X509 *issuer, const std::string &cache_key);
@@ -42,6 +44,7 @@ class OcspChecker : public RevocationChecker
     ossl::X509Store store_;
     mutable std::mutex mutex_;
     std::map<std::string, Cached> cache_;
+    std::atomic<std::size_t> queries_{0};
 };
 
 } // namespace cardbound::server
