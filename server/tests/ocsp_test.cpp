@@ -55,7 +55,7 @@ TEST_CASE("good and revoked answers are cached until nextUpdate")
     CHECK(checker.cache_size() == 2);
 }
 
-TEST_CASE("an answer signed by someone the CA did not delegate to is refused")
+TEST_CASE("an answer whose signer does not chain to our anchors is refused")
 {
     // Verifying the responder against an unrelated anchor must fail.
     std::vector<ossl::X509Ptr> wrong;
