@@ -52,7 +52,7 @@ TEST_CASE("a card removal is reported once, whoever notices it first")
     events.reader_added("R", true);
     events.card_inserted("R", true);
     CHECK(sent.empty());
-    events.remember_certificates("R", {"fp1", "fp2"});
+    events.remember_certificates("R", {"fp1", "fp2"}, events.removal_count("R"));
     events.card_removed("R", "pcsc");
     events.card_removed("R", "pkcs11");
     REQUIRE(sent == std::vector<std::string>{"card-removed"});
@@ -64,5 +64,32 @@ TEST_CASE("a card removal is reported once, whoever notices it first")
     events.reader_removed("R");
     CHECK(sent == std::vector<std::string>{"card-removed", "card-inserted", "card-removed",
                                            "reader-removed"});
-    CHECK(events.removal_count("R") == 0); // the reader is gone altogether
+    CHECK(events.removal_count("R") == 2); // kept: a returning reader revives nothing
+    CHECK(events.readers().empty());
+    events.reader_added("R");
+    CHECK(sent.back() == "reader-added");
+    CHECK(events.removal_count("R") == 2);
+}
+
+TEST_CASE("a PKCS#11 scan that raced a removal does not mark the card present")
+{
+    std::vector<std::string> sent;
+    CardEvents events([&](const std::string &name, nlohmann::json) { sent.push_back(name); });
+    events.reader_added("R", true);
+    events.card_inserted("R", true);
+    auto before = events.removal_count("R");
+    events.card_removed("R", "pcsc"); // while the scan was reading the card
+    events.remember_certificates("R", {"fp"}, before);
+    events.card_inserted("R");
+    CHECK(sent == std::vector<std::string>{"card-removed", "card-inserted"});
+}
+
+TEST_CASE("slot descriptions cut to 64 bytes map back to their reader")
+{
+    CardEvents events([](const std::string &, nlohmann::json) {});
+    std::string longname =
+        "Very Long Manufacturer Name Smart Card Reader Interface [CCID] (1234567890) 00 00";
+    events.reader_added(longname, true);
+    CHECK(events.reader_for_slot(longname.substr(0, 64)) == longname);
+    CHECK(events.reader_for_slot("Other") == "Other");
 }

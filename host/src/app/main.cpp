@@ -131,6 +131,10 @@ int main(int argc, char **argv)
     // A browser that goes away must not kill us in the middle of a write.
     std::signal(SIGPIPE, SIG_IGN);
 
+    // Nothing may log to stdout (spdlog's default) before the real logger is
+    // set up: stdout is the browser's channel.
+    setup_logging("", "warn");
+
     Channel out(STDOUT_FILENO);
     CardEvents events(
         [&out](const std::string &name, nlohmann::json data) { out.event(name, std::move(data)); });

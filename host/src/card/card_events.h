@@ -21,8 +21,12 @@ class CardEvents
     using Emit = std::function<void(const std::string &event, nlohmann::json data)>;
     explicit CardEvents(Emit emit) : emit_(std::move(emit)) {}
 
-    // The certificates last seen on the card in `reader` (from PKCS#11).
-    void remember_certificates(const std::string &reader, std::vector<std::string> fingerprints);
+    // The certificates last seen on the card in `reader` (from PKCS#11), read
+    // when the reader's removal count was `removals_before`.
+    void remember_certificates(const std::string &reader, std::vector<std::string> fingerprints,
+                               std::uint64_t removals_before);
+    // The PC/SC reader name a PKCS#11 slot description stands for.
+    std::string reader_for_slot(const std::string &slot_description) const;
 
     // State changes. `initial` records the state at start without an event.
     void reader_added(const std::string &reader, bool initial = false);
@@ -30,8 +34,8 @@ class CardEvents
     void card_inserted(const std::string &reader, bool initial = false);
     void card_removed(const std::string &reader, const std::string &cause);
 
-    // How many times a card has left this reader; a presence session started
-    // at one count is dead at any other.
+    // How many times a card has left this reader (never reset); a presence
+    // session started at one count is dead at any other.
     std::uint64_t removal_count(const std::string &reader) const;
 
     struct ReaderState {
@@ -44,6 +48,9 @@ class CardEvents
 
   private:
     struct Reader {
+        // A reader that went away keeps its entry (and its removal count), so
+        // that it coming back cannot revive a presence session.
+        bool connected = true;
         bool card_present = false;
         std::uint64_t removals = 0;
         std::vector<std::string> fingerprints;

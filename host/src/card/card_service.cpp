@@ -1,6 +1,6 @@
 #include "card/card_service.h"
 
-#include "card/mechanisms.h"
+#include "card/raw_pkcs11.h"
 
 #include "cardbound/crypto/certificate.h"
 #include "core/error.h"
@@ -97,7 +97,8 @@ std::vector<CardService::Found> CardService::scan(bool refresh)
             // hangs enumerating one).
             if (!token || !token->initialized)
                 continue;
-            std::string reader = slot.description ? slot.description : "";
+            std::string reader = events_.reader_for_slot(slot.description ? slot.description : "");
+            std::uint64_t removals = events_.removal_count(reader);
             PKCS11_CERT *certs = nullptr;
             unsigned int n = 0;
             if (PKCS11_enumerate_certs(token, &certs, &n) != 0) {
@@ -129,7 +130,7 @@ std::vector<CardService::Found> CardService::scan(bool refresh)
             // Only a fresh read says what is in the reader now; a cached slot
             // list may still show a card that PC/SC saw leave.
             if (refresh)
-                events_.remember_certificates(reader, std::move(fingerprints));
+                events_.remember_certificates(reader, std::move(fingerprints), removals);
         }
     }
     ERR_clear_error();
@@ -166,7 +167,11 @@ void CardService::fail(const Found &f, unsigned long ckr, const std::string &wha
         // "final try"; the exact number of tries left is not known.
         nlohmann::json details = nlohmann::json::object();
         unsigned long slot_id = PKCS11_get_slotid_from_slot(f.slot);
-        f.module->refresh(); // f.slot may be gone after this
+        try {
+            f.module->refresh(); // f.slot may be gone after this
+        } catch (const std::exception &) {
+            throw HostError(ErrorCode::PinIncorrect, "the PIN is incorrect");
+        }
         for (PKCS11_SLOT &slot : f.module->slots()) {
             if (PKCS11_get_slotid_from_slot(&slot) != slot_id || !slot.token)
                 continue;
@@ -204,10 +209,18 @@ CardService::Signature CardService::login_and_sign(const std::string &fingerprin
         throw HostError(ErrorCode::BadRequest, "a PIN is needed (the reader has no PIN pad)");
     // Every login checks the PIN again, even when the token is logged in for
     // another site (Pkcs11Module::login logs out first).
-    if (f.module->login(f.slot, pin ? pin->c_str() : nullptr) != 0)
+    std::uint64_t removals = events_.removal_count(f.info.reader);
+    int rc = f.module->login(f.slot, pin ? pin->c_str() : nullptr);
+    if (rc == Pkcs11Module::kCannotLogOut)
+        throw HostError(ErrorCode::Pkcs11Failure, "the card's previous login could not be ended");
+    if (rc != 0)
         fail(f, take_pkcs11_error(), "login");
     spdlog::info("logged in to '{}' in '{}'", f.info.token_label, f.info.reader);
-    return sign_found(f, digest_for);
+    Signature s = sign_found(f, digest_for);
+    // A card pulled (and perhaps put back) during the login is not this login.
+    if (s.removal_count != removals)
+        throw HostError(ErrorCode::NoCard, "the card was removed during the login");
+    return s;
 }
 
 CardService::Signature CardService::sign_logged_in(const std::string &fingerprint,

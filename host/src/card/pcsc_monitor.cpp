@@ -78,7 +78,14 @@ void PcscMonitor::stop()
 
 void PcscMonitor::run()
 {
-    run_loop();
+    try {
+        run_loop();
+    } catch (const std::exception &e) {
+        // Never take the host down from this thread; card events stop.
+        spdlog::error("the reader monitor stopped: {}", e.what());
+        events_.set_monitoring(false);
+        mark_ready();
+    }
     finished_ = true;
 }
 
@@ -178,7 +185,13 @@ bool PcscMonitor::watch(SCARDCONTEXT ctx, bool initial)
             bool present = state & SCARD_STATE_PRESENT;
             if (is_new)
                 events_.reader_added(names[i], initial);
-            if (present && (is_new || !was_present))
+            // pcsc-lite counts card events in the high word: a card pulled and
+            // put back (or swapped) between two looks is still two events.
+            bool swapped =
+                !is_new && was_present && present && ((state >> 16) != (known[names[i]] >> 16));
+            if (swapped)
+                events_.card_removed(names[i], "pcsc");
+            if (present && (is_new || !was_present || swapped))
                 events_.card_inserted(names[i], initial);
             if (!present && was_present)
                 events_.card_removed(names[i], "pcsc");

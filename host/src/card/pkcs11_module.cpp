@@ -1,5 +1,7 @@
 #include "card/pkcs11_module.h"
 
+#include "card/raw_pkcs11.h"
+
 #include <openssl/err.h>
 #include <stdexcept>
 
@@ -65,6 +67,10 @@ void Pkcs11Module::release_old_generations()
 int Pkcs11Module::login(PKCS11_SLOT *slot, const char *pin)
 {
     logout(slot);
+    // Whatever our bookkeeping says, the token itself must be logged out, or
+    // the login below would succeed with any PIN.
+    if (!ensure_logged_out(path_, PKCS11_get_slotid_from_slot(slot)))
+        return kCannotLogOut;
     int rc = PKCS11_login(slot, 0, pin);
     if (rc == 0)
         login_holders_[PKCS11_get_slotid_from_slot(slot)] = slot;

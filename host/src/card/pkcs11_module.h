@@ -38,7 +38,9 @@ class Pkcs11Module
     std::span<PKCS11_SLOT> slots();
 
     // Logs in through `slot` after logging out whatever login the token had,
-    // so the PIN is always really checked. Returns libp11's result.
+    // so the PIN is always really checked. Returns libp11's result, or
+    // kCannotLogOut when the token's old login could not be ended.
+    static constexpr int kCannotLogOut = -2;
     int login(PKCS11_SLOT *slot, const char *pin);
     void logout(PKCS11_SLOT *slot);
     bool logged_in(PKCS11_SLOT *slot) const;

@@ -13,22 +13,17 @@ namespace cardbound::host
 namespace
 {
 
-// Takes the PIN out of the request and wipes it there.
-std::optional<std::string> take_pin(Request &request)
+// Takes the PIN out of the request at once and wipes it there, so that no
+// copy stays behind whatever fails later. It is only used after the server
+// has been verified.
+void take_pin(Request &request, std::optional<SecurePin> &pin)
 {
     auto it = request.arguments.find("pin");
     if (it == request.arguments.end())
-        return std::nullopt;
+        return;
     if (!it->is_string())
         throw HostError(ErrorCode::BadRequest, "argument 'pin' must be a string");
-    std::string &stored = it->get_ref<std::string &>();
-    std::string pin = stored;
-    OPENSSL_cleanse(stored.data(), stored.size());
-    if (pin.size() < 4 || pin.size() > 64) {
-        OPENSSL_cleanse(pin.data(), pin.size());
-        throw HostError(ErrorCode::PinInvalid, "a PIN has 4 to 64 characters");
-    }
-    return pin;
+    pin.emplace(it->get_ref<std::string &>()); // wipes the JSON string
 }
 
 } // namespace
@@ -36,6 +31,8 @@ std::optional<std::string> take_pin(Request &request)
 nlohmann::json handle_authenticate(Request &request, HostContext &context)
 {
     allow_only_arguments(request, {"loginId", "challenge", "certificate", "pin"});
+    std::optional<SecurePin> pin;
+    take_pin(request, pin);
     const Origin &origin = request.require_origin();
     const std::string &login_id = string_argument(request, "loginId", 64);
     const std::string fingerprint = string_argument(request, "certificate", 64);
@@ -46,11 +43,8 @@ nlohmann::json handle_authenticate(Request &request, HostContext &context)
     // Step 1 before anything else: no PIN for an unverified server.
     VerifiedServer server =
         context.verifier->verify_challenge(challenge, origin, login.host_nonce, now);
-
-    std::optional<std::string> pin_text = take_pin(request);
-    std::optional<SecurePin> pin;
-    if (pin_text)
-        pin.emplace(*pin_text); // wipes pin_text
+    if (pin && (pin->size() < 4 || pin->size() > 64))
+        throw HostError(ErrorCode::PinInvalid, "a PIN has 4 to 64 characters");
 
     std::string origin_text = origin.serialize();
     auto signature =

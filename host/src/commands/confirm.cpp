@@ -34,7 +34,8 @@ nlohmann::json handle_confirm(Request &request, HostContext &context)
     session.reader = login.reader;
     session.removal_count = login.removal_count;
     session.last_nonce = receipt.presence_nonce;
-    session.expires = now + std::max(3 * receipt.presence_interval, 600);
+    session.presence_interval = receipt.presence_interval;
+    session.expires = now + session.idle_limit();
 
     PresenceProof proof = sign_presence(context, session, receipt.presence_nonce);
     context.logins.finish(login_id);

@@ -4,6 +4,7 @@
 
 #include "trust/server_verifier.h"
 
+#include <algorithm>
 #include <ctime>
 #include <deque>
 #include <optional>
@@ -34,7 +35,12 @@ struct PresenceSession {
     std::string reader;
     std::uint64_t removal_count = 0; // the card's removals when it logged in
     std::string last_nonce;
-    std::time_t expires = 0; // idle sessions are forgotten
+    int presence_interval = 0; // seconds, from the receipt
+    std::time_t expires = 0;   // idle sessions are forgotten
+
+    // How long a session may go without a presence proof before the host
+    // forgets it: three intervals, and never less than ten minutes.
+    std::time_t idle_limit() const { return std::max(3 * presence_interval, 600); }
 };
 
 class LoginStore

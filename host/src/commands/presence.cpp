@@ -31,7 +31,7 @@ nlohmann::json handle_presence(Request &request, HostContext &context)
         throw;
     }
     session.last_nonce = challenge.nonce;
-    session.expires = now + 600;
+    session.expires = now + session.idle_limit();
     return {{"proof", proof.to_json()}};
 }
 

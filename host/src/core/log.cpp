@@ -10,6 +10,8 @@ namespace cardbound::host
 void setup_logging(const std::string &file, const std::string &level)
 {
     std::shared_ptr<spdlog::logger> logger;
+    spdlog::drop("cardbound-host");
+    spdlog::drop("cardbound-host-stderr");
     try {
         if (!file.empty())
             logger = spdlog::basic_logger_mt("cardbound-host", file);

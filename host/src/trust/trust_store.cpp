@@ -49,10 +49,11 @@ std::string TrustStore::verify_chain(X509 *leaf, const std::vector<ossl::X509Ptr
 std::string TrustStore::verify_name(X509 *leaf, const Origin &origin)
 {
     std::string host = origin.host_for_certificate();
-    int ok = origin.is_ip_literal()
-                 ? X509_check_ip_asc(leaf, host.c_str(), 0)
-                 : X509_check_host(leaf, host.c_str(), host.size(),
-                                   X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr);
+    int ok = origin.is_ip_literal() ? X509_check_ip_asc(leaf, host.c_str(), 0)
+                                    : X509_check_host(leaf, host.c_str(), host.size(),
+                                                      X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
+                                                          X509_CHECK_FLAG_NEVER_CHECK_SUBJECT,
+                                                      nullptr);
     if (ok == 1)
         return {};
     return "the server certificate does not name " + host;

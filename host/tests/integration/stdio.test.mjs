@@ -90,3 +90,13 @@ test('a broken configuration is reported by status and refuses the rest', async 
   assert.match(messages[0].result.configError, /pkcs11Modules/);
   assert.equal(messages[1].error.code, 'ERR_HOST_MISCONFIGURED');
 });
+
+test('a module that fails to load is reported in status, and nothing but frames reaches stdout', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync('/tmp/cardbound-badmodule-');
+  writeFileSync(`${dir}/host.json`, '{"pkcs11Modules": ["/nonexistent/module.so"], "logLevel": "debug"}');
+  const r = run(frame({ id: 's', command: 'status' }), { CARDBOUND_HOST_CONFIG: `${dir}/host.json`, CARDBOUND_HOST_LOG: '' });
+  assert.equal(r.messages.length, 1);
+  assert.equal(r.stdout.length, 4 + Buffer.byteLength(JSON.stringify(r.messages[0])), 'no log line on stdout');
+  assert.deepEqual(r.messages[0].result.modules.map((m) => [m.loaded, /cannot load/.test(m.error)]), [[false, true]]);
+});
