@@ -11,7 +11,8 @@
 using namespace cardbound;
 using namespace cardbound::server;
 
-namespace {
+namespace
+{
 
 std::string pki(const std::string &name)
 {
@@ -20,7 +21,10 @@ std::string pki(const std::string &name)
     return std::string(dir) + "/" + name;
 }
 
-ossl::X509Ptr load(const std::string &name) { return std::move(load_pem_certificates(pki(name)).at(0)); }
+ossl::X509Ptr load(const std::string &name)
+{
+    return std::move(load_pem_certificates(pki(name)).at(0));
+}
 
 std::vector<ossl::X509Ptr> anchors()
 {

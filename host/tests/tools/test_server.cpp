@@ -117,22 +117,9 @@ int main(int argc, char **argv)
             AuthToken t;
             t.certificate = certificate_der(certs.at(0).get());
             t.algorithm = alg;
-            Bytes d = login_digest(alg, get("origin"), get("nonce"));
             // Sign the digest itself, as a card does.
-            ossl::PkeyCtx ctx(EVP_PKEY_CTX_new(key.get(), nullptr));
-            EVP_PKEY_sign_init(ctx.get());
-            EVP_PKEY_CTX_set_signature_md(ctx.get(), digest_of(alg));
-            if (key_kind_of(alg) == KeyKind::RSA)
-                EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING);
-            std::size_t len = 0;
-            EVP_PKEY_sign(ctx.get(), nullptr, &len, d.data(), d.size());
-            Bytes sig(len);
-            if (EVP_PKEY_sign(ctx.get(), sig.data(), &len, d.data(), d.size()) != 1)
-                throw std::runtime_error("signing failed");
-            sig.resize(len);
-            if (key_kind_of(alg) == KeyKind::EC)
-                sig = *ecdsa_der_to_raw(sig, ec_field_size(key.get()));
-            t.signature = sig;
+            t.signature =
+                sign_digest(key.get(), alg, login_digest(alg, get("origin"), get("nonce")));
             t.app_version = "cardbound-test-server";
             out = t.to_json();
         } else {

@@ -19,6 +19,9 @@ std::string_view code_name(ValidationCode code)
     case ValidationCode::NonceUnknown: return "NONCE_UNKNOWN";
     case ValidationCode::NonceExpired: return "NONCE_EXPIRED";
     case ValidationCode::NonceReused: return "NONCE_REUSED";
+    case ValidationCode::PresenceLate: return "PRESENCE_LATE";
+    case ValidationCode::SessionUnknown: return "SESSION_UNKNOWN";
+    case ValidationCode::NotConfirmed: return "NOT_CONFIRMED";
     }
     return "TOKEN_MALFORMED";
 }

@@ -23,6 +23,9 @@ enum class ValidationCode {
     NonceUnknown,
     NonceExpired,
     NonceReused,
+    PresenceLate,   // the session missed its presence deadline
+    SessionUnknown, // no such session (ended, expired or never made)
+    NotConfirmed,   // the session has not been confirmed yet
 };
 
 std::string_view code_name(ValidationCode code); // "CERT_EXPIRED", ...

@@ -189,9 +189,13 @@ bool verify_message(EVP_PKEY *key, Algorithm alg, std::span<const std::uint8_t> 
 
 Bytes sign_message(EVP_PKEY *key, Algorithm alg, std::span<const std::uint8_t> message)
 {
+    return sign_digest(key, alg, digest(digest_of(alg), message));
+}
+
+Bytes sign_digest(EVP_PKEY *key, Algorithm alg, std::span<const std::uint8_t> hash)
+{
     if (!key_matches(key, alg))
         throw std::invalid_argument("the key cannot sign " + std::string(to_string(alg)));
-    Bytes hash = digest(digest_of(alg), message);
     ossl::PkeyCtx ctx(EVP_PKEY_CTX_new(key, nullptr));
     if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1)
         throw std::runtime_error("sign init failed: " + ossl::last_error());

@@ -48,5 +48,7 @@ bool verify_message(EVP_PKEY *key, Algorithm alg, std::span<const std::uint8_t> 
 // Signs a message with a key held in memory (the server's key; tests).
 // ECDSA signatures come out raw r||s. Throws on failure.
 Bytes sign_message(EVP_PKEY *key, Algorithm alg, std::span<const std::uint8_t> message);
+// Signs an already computed digest, as a card does. Raw r||s for ECDSA.
+Bytes sign_digest(EVP_PKEY *key, Algorithm alg, std::span<const std::uint8_t> digest);
 
 } // namespace cardbound

@@ -18,6 +18,7 @@ struct CertSpec {
     std::string common_name;
     std::vector<std::string> dns_names; // subjectAltName DNS entries
     bool is_ca = false;
+    std::string eku = "serverAuth"; // for leaf certificates
     std::time_t not_before = std::time(nullptr) - 3600;
     std::time_t not_after = std::time(nullptr) + 86400;
 };

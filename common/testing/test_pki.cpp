@@ -58,7 +58,7 @@ ossl::X509Ptr make_certificate(const CertSpec &spec, EVP_PKEY *key, X509 *issuer
     } else {
         add_ext(cert.get(), iss, NID_basic_constraints, "critical,CA:FALSE");
         add_ext(cert.get(), iss, NID_key_usage, "critical,digitalSignature");
-        add_ext(cert.get(), iss, NID_ext_key_usage, "serverAuth");
+        add_ext(cert.get(), iss, NID_ext_key_usage, spec.eku);
     }
     if (!spec.dns_names.empty()) {
         std::string san;

@@ -1,0 +1,170 @@
+#include "session/relying_party.h"
+
+#include "cardbound/crypto/certificate.h"
+
+namespace cardbound::server
+{
+
+namespace
+{
+
+std::string fresh_nonce()
+{
+    return base64_encode(random_bytes(32));
+}
+
+[[noreturn]] void fail(ValidationCode code, const std::string &why)
+{
+    throw ValidationError(code, why);
+}
+
+} // namespace
+
+RelyingParty::RelyingParty(RelyingPartyConfig config, ServerIdentity identity,
+                           std::shared_ptr<const TokenValidator> validator,
+                           std::shared_ptr<NonceStore> nonces,
+                           std::shared_ptr<SessionStore> sessions)
+    : config_(std::move(config)), identity_(std::move(identity)), validator_(std::move(validator)),
+      nonces_(std::move(nonces)), sessions_(std::move(sessions))
+{
+    if (config_.challenge_lifetime < 1 || config_.challenge_lifetime > 300)
+        throw std::invalid_argument("the challenge lifetime must be 1 to 300 seconds");
+}
+
+ServerChallenge RelyingParty::challenge(const std::string &host_nonce, std::time_t now)
+{
+    if (!is_valid_nonce(host_nonce))
+        fail(ValidationCode::TokenMalformed, "the host nonce must be base64 of 32 to 64 bytes");
+    ServerChallenge c;
+    c.origin = config_.origin;
+    c.server_nonce = fresh_nonce();
+    c.host_nonce = host_nonce;
+    c.issued_at = format_time(now);
+    c.expires_at = format_time(now + config_.challenge_lifetime);
+    c.certificate_chain = identity_.chain;
+    c.algorithm = identity_.algorithm;
+    c.signature = identity_.sign(c.signing_input());
+    nonces_->issue(c.server_nonce, now + config_.challenge_lifetime);
+    return c;
+}
+
+RelyingParty::Login RelyingParty::login(const nlohmann::json &token_json,
+                                        const std::string &server_nonce, const std::string &origin,
+                                        std::time_t now)
+{
+    if (origin != config_.origin)
+        fail(ValidationCode::OriginMismatch, "the request comes from " + origin);
+    AuthToken token = TokenValidator::parse(token_json);
+    nonces_->consume(server_nonce, now); // single use, before anything slow
+    Identity id = validator_->validate(token, config_.origin, server_nonce, now);
+
+    Session s;
+    s.id = base64url_encode(random_bytes(32));
+    s.tag = base64url_encode(random_bytes(16));
+    s.origin = config_.origin;
+    s.identity = id;
+    auto cert = parse_der_certificate(token.certificate);
+    s.certificate = std::shared_ptr<X509>(cert.release(), X509_free);
+    s.algorithm = token.algorithm;
+    s.pending_nonce = fresh_nonce();
+    // Unconfirmed: it must be confirmed within a challenge lifetime.
+    s.deadline = now + config_.challenge_lifetime;
+
+    Receipt r;
+    r.origin = config_.origin;
+    r.server_nonce = server_nonce;
+    r.token_hash = base64_encode(digest(EVP_sha256(), token.signature));
+    r.session_tag = s.tag;
+    r.presence_nonce = s.pending_nonce;
+    r.presence_interval = config_.presence_interval;
+    r.issued_at = format_time(now);
+    r.expires_at = format_time(now + config_.challenge_lifetime);
+    r.algorithm = identity_.algorithm;
+    r.signature = identity_.sign(r.signing_input());
+    sessions_->put(s);
+    return {s, r};
+}
+
+Session RelyingParty::live(const std::string &session_id, std::time_t now)
+{
+    auto s = sessions_->get(session_id);
+    if (!s)
+        fail(ValidationCode::SessionUnknown, "no such session");
+    if (now > s->deadline) {
+        sessions_->erase(session_id);
+        fail(ValidationCode::PresenceLate, "the session missed its presence deadline");
+    }
+    return *s;
+}
+
+void RelyingParty::check_proof(Session &s, const nlohmann::json &proof_json)
+{
+    PresenceProof proof;
+    try {
+        proof = PresenceProof::from_json(proof_json);
+    } catch (const ProtocolError &e) {
+        fail(ValidationCode::TokenMalformed, e.what());
+    }
+    if (proof.session_tag != s.tag)
+        fail(ValidationCode::SessionUnknown, "the proof is for another session");
+    if (proof.nonce == s.answered_nonce)
+        fail(ValidationCode::NonceReused, "that presence challenge was answered already");
+    if (proof.nonce != s.pending_nonce)
+        fail(ValidationCode::NonceUnknown, "no such presence challenge");
+    if (proof.algorithm != s.algorithm)
+        fail(ValidationCode::AlgorithmUnsupported, "the card signs with another algorithm");
+    Bytes d = presence_digest(proof.algorithm, s.origin, s.tag, proof.nonce);
+    if (!verify_digest(X509_get0_pubkey(s.certificate.get()), proof.algorithm, d, proof.signature))
+        fail(ValidationCode::SignatureInvalid, "the presence proof does not verify");
+    s.answered_nonce = s.pending_nonce;
+}
+
+void RelyingParty::confirm(const std::string &session_id, const nlohmann::json &proof,
+                           std::time_t now)
+{
+    Session s = live(session_id, now);
+    check_proof(s, proof);
+    s.confirmed = true;
+    s.deadline = now + config_.presence_interval + config_.presence_grace;
+    sessions_->put(s);
+}
+
+PresenceChallenge RelyingParty::presence_challenge(const std::string &session_id, std::time_t now)
+{
+    Session s = live(session_id, now);
+    if (!s.confirmed)
+        fail(ValidationCode::NotConfirmed, "the session is not confirmed");
+    s.pending_nonce = fresh_nonce();
+    sessions_->put(s);
+    PresenceChallenge p;
+    p.origin = s.origin;
+    p.session_tag = s.tag;
+    p.nonce = s.pending_nonce;
+    p.issued_at = format_time(now);
+    // The answer is due by the deadline; the challenge is good until then.
+    p.expires_at = format_time(std::max(s.deadline, now + 1));
+    p.algorithm = identity_.algorithm;
+    p.signature = identity_.sign(p.signing_input());
+    return p;
+}
+
+void RelyingParty::presence(const std::string &session_id, const nlohmann::json &proof,
+                            std::time_t now)
+{
+    Session s = live(session_id, now);
+    if (!s.confirmed)
+        fail(ValidationCode::NotConfirmed, "the session is not confirmed");
+    check_proof(s, proof);
+    s.deadline = now + config_.presence_interval + config_.presence_grace;
+    sessions_->put(s);
+}
+
+Session RelyingParty::session(const std::string &session_id, std::time_t now)
+{
+    Session s = live(session_id, now);
+    if (!s.confirmed)
+        fail(ValidationCode::NotConfirmed, "the session is not confirmed");
+    return s;
+}
+
+} // namespace cardbound::server

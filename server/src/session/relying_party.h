@@ -1,0 +1,64 @@
+// The relying party's side of the three steps (docs/protocol.md):
+//   challenge()          step 1: a signed challenge carrying the host's nonce
+//   login()              step 2: validate the token, make an unconfirmed
+//                        session, sign the receipt
+//   confirm()            step 3: the first presence proof; full access now
+//   presence_challenge() / presence(): keep the session alive
+//   session()            the session for a request, if it is confirmed and
+//                        has not missed its presence deadline
+#pragma once
+
+#include "cardbound/protocol/messages.h"
+#include "session/server_identity.h"
+#include "session/session_store.h"
+#include "validation/nonce_store.h"
+#include "validation/token_validator.h"
+
+namespace cardbound::server
+{
+
+struct RelyingPartyConfig {
+    std::string origin;           // the site's exact origin
+    int challenge_lifetime = 120; // seconds (at most 300)
+    int presence_interval = 30;   // seconds between presence proofs
+    int presence_grace = 10;      // slack after the interval
+};
+
+class RelyingParty
+{
+  public:
+    RelyingParty(RelyingPartyConfig config, ServerIdentity identity,
+                 std::shared_ptr<const TokenValidator> validator,
+                 std::shared_ptr<NonceStore> nonces, std::shared_ptr<SessionStore> sessions);
+
+    ServerChallenge challenge(const std::string &host_nonce, std::time_t now);
+
+    struct Login {
+        Session session;
+        Receipt receipt;
+    };
+    // origin: the request's Origin header, which must be the site's origin.
+    Login login(const nlohmann::json &token, const std::string &server_nonce,
+                const std::string &origin, std::time_t now);
+    void confirm(const std::string &session_id, const nlohmann::json &proof, std::time_t now);
+    PresenceChallenge presence_challenge(const std::string &session_id, std::time_t now);
+    void presence(const std::string &session_id, const nlohmann::json &proof, std::time_t now);
+    // The confirmed, live session; throws SESSION_UNKNOWN, NOT_CONFIRMED,
+    // PRESENCE_LATE (and ends a late session).
+    Session session(const std::string &session_id, std::time_t now);
+    bool logout(const std::string &session_id) { return sessions_->erase(session_id); }
+
+    const RelyingPartyConfig &config() const { return config_; }
+
+  private:
+    Session live(const std::string &session_id, std::time_t now);
+    void check_proof(Session &s, const nlohmann::json &proof);
+
+    RelyingPartyConfig config_;
+    ServerIdentity identity_;
+    std::shared_ptr<const TokenValidator> validator_;
+    std::shared_ptr<NonceStore> nonces_;
+    std::shared_ptr<SessionStore> sessions_;
+};
+
+} // namespace cardbound::server

@@ -1,0 +1,194 @@
+#include "cardbound/crypto/certificate.h"
+#include "session/relying_party.h"
+#include "test_pki.h"
+
+#include <doctest/doctest.h>
+#include <functional>
+
+using namespace cardbound;
+using namespace cardbound::server;
+
+namespace
+{
+
+const std::string kOrigin = "https://localhost:8443";
+
+// A CA, the server's certificate and a card holder's certificate, all made
+// in memory; the "card" signs digests with the holder's key.
+struct Fixture {
+    ossl::Pkey ca_key = test::make_ec_key("P-384");
+    ossl::X509Ptr ca = test::make_certificate({"CA", {}, true}, ca_key.get(), nullptr, nullptr);
+    ossl::Pkey server_key = test::make_ec_key("P-256");
+    ossl::X509Ptr server_cert = test::make_certificate({"localhost", {"localhost"}},
+                                                       server_key.get(), ca.get(), ca_key.get());
+    ossl::Pkey card_key = test::make_ec_key("P-256");
+    ossl::X509Ptr card_cert;
+    std::shared_ptr<MemorySessionStore> sessions = std::make_shared<MemorySessionStore>();
+    std::unique_ptr<RelyingParty> rp;
+    std::time_t now = std::time(nullptr);
+
+    Fixture()
+    {
+        test::CertSpec holder{"Card,Holder,1", {}};
+        holder.eku = "clientAuth";
+        card_cert = test::make_certificate(holder, card_key.get(), ca.get(), ca_key.get());
+        ServerIdentity id;
+        EVP_PKEY_up_ref(server_key.get());
+        id.key.reset(server_key.get());
+        id.chain = {certificate_der(server_cert.get()), certificate_der(ca.get())};
+        id.algorithm = Algorithm::ES256;
+        ValidatorConfig vc;
+        X509_up_ref(ca.get());
+        vc.trust_anchors.emplace_back(ca.get());
+        rp = std::make_unique<RelyingParty>(RelyingPartyConfig{kOrigin, 120, 30, 10}, std::move(id),
+                                            std::make_shared<TokenValidator>(std::move(vc)),
+                                            std::make_shared<MemoryNonceStore>(), sessions);
+    }
+
+    nlohmann::json token_for(const std::string &nonce, EVP_PKEY *key = nullptr) const
+    {
+        AuthToken t;
+        t.certificate = certificate_der(card_cert.get());
+        t.algorithm = Algorithm::ES256;
+        t.signature = sign_digest(key ? key : card_key.get(), t.algorithm,
+                                  login_digest(t.algorithm, kOrigin, nonce));
+        t.app_version = "test";
+        return t.to_json();
+    }
+
+    nlohmann::json proof_for(const std::string &tag, const std::string &nonce,
+                             EVP_PKEY *key = nullptr) const
+    {
+        PresenceProof p;
+        p.session_tag = tag;
+        p.nonce = nonce;
+        p.algorithm = Algorithm::ES256;
+        p.signature = sign_digest(key ? key : card_key.get(), p.algorithm,
+                                  presence_digest(p.algorithm, kOrigin, tag, nonce));
+        return p.to_json();
+    }
+
+    RelyingParty::Login login()
+    {
+        ServerChallenge c = rp->challenge(base64_encode(random_bytes(32)), now);
+        return rp->login(token_for(c.server_nonce), c.server_nonce, kOrigin, now);
+    }
+};
+
+std::string outcome(const std::function<void()> &f)
+{
+    try {
+        f();
+    } catch (const ValidationError &e) {
+        return std::string(code_name(e.code));
+    }
+    return "ok";
+}
+
+} // namespace
+
+TEST_CASE("the challenge is signed by the server's key over the protocol's signing input")
+{
+    Fixture f;
+    std::string host_nonce = base64_encode(random_bytes(32));
+    ServerChallenge c = f.rp->challenge(host_nonce, f.now);
+    CHECK(c.host_nonce == host_nonce);
+    CHECK(c.origin == kOrigin);
+    CHECK(base64_decode(c.server_nonce)->size() == 32);
+    CHECK(c.certificate_chain.size() == 2);
+    CHECK(
+        verify_message(f.server_key.get(), c.algorithm, as_bytes(c.signing_input()), c.signature));
+    CHECK_NOTHROW(ServerChallenge::from_json(c.to_json()));
+    CHECK(outcome([&] { f.rp->challenge("short", f.now); }) == "TOKEN_MALFORMED");
+}
+
+TEST_CASE("full access only after confirm; presence keeps the session alive")
+{
+    Fixture f;
+    auto l = f.login();
+    CHECK(l.receipt.session_tag == l.session.tag);
+    CHECK(verify_message(f.server_key.get(), l.receipt.algorithm,
+                         as_bytes(l.receipt.signing_input()), l.receipt.signature));
+    CHECK(outcome([&] { f.rp->session(l.session.id, f.now); }) == "NOT_CONFIRMED");
+    CHECK(outcome([&] { f.rp->presence_challenge(l.session.id, f.now); }) == "NOT_CONFIRMED");
+
+    f.rp->confirm(l.session.id, f.proof_for(l.session.tag, l.receipt.presence_nonce), f.now);
+    Session s = f.rp->session(l.session.id, f.now);
+    CHECK(s.identity.holder == "Card,Holder,1");
+
+    for (int i = 1; i <= 3; i++) {
+        std::time_t t = f.now + 25 * i;
+        PresenceChallenge pc = f.rp->presence_challenge(l.session.id, t);
+        CHECK(verify_message(f.server_key.get(), pc.algorithm, as_bytes(pc.signing_input()),
+                             pc.signature));
+        auto proof = f.proof_for(l.session.tag, pc.nonce);
+        CHECK(outcome([&] { f.rp->presence(l.session.id, proof, t); }) == "ok");
+        CHECK(outcome([&] { f.rp->presence(l.session.id, proof, t); }) == "NONCE_REUSED");
+    }
+    CHECK(outcome([&] { f.rp->session(l.session.id, f.now + 75 + 39); }) == "ok");
+}
+
+TEST_CASE("a missed presence deadline ends the session")
+{
+    Fixture f;
+    auto l = f.login();
+    f.rp->confirm(l.session.id, f.proof_for(l.session.tag, l.receipt.presence_nonce), f.now);
+    CHECK(outcome([&] { f.rp->session(l.session.id, f.now + 40); }) == "ok");
+    CHECK(outcome([&] { f.rp->session(l.session.id, f.now + 41); }) == "PRESENCE_LATE");
+    CHECK(outcome([&] { f.rp->session(l.session.id, f.now + 41); }) == "SESSION_UNKNOWN");
+    CHECK(f.sessions->size() == 0);
+}
+
+TEST_CASE("an unconfirmed session expires with the challenge lifetime")
+{
+    Fixture f;
+    auto l = f.login();
+    CHECK(outcome([&] {
+              f.rp->confirm(l.session.id, f.proof_for(l.session.tag, l.receipt.presence_nonce),
+                            f.now + 121);
+          }) == "PRESENCE_LATE");
+}
+
+TEST_CASE("replays, foreign origins and foreign keys are refused")
+{
+    Fixture f;
+    ServerChallenge c = f.rp->challenge(base64_encode(random_bytes(32)), f.now);
+    auto token = f.token_for(c.server_nonce);
+    CHECK(outcome([&] { f.rp->login(token, c.server_nonce, "https://evil.example", f.now); }) ==
+          "ORIGIN_MISMATCH");
+    CHECK(outcome([&] { f.rp->login(token, c.server_nonce, kOrigin, f.now); }) == "ok");
+    CHECK(outcome([&] { f.rp->login(token, c.server_nonce, kOrigin, f.now); }) == "NONCE_REUSED");
+    CHECK(outcome([&] { f.rp->login(token, base64_encode(random_bytes(32)), kOrigin, f.now); }) ==
+          "NONCE_UNKNOWN");
+
+    ServerChallenge late = f.rp->challenge(base64_encode(random_bytes(32)), f.now);
+    CHECK(outcome([&] {
+              f.rp->login(f.token_for(late.server_nonce), late.server_nonce, kOrigin, f.now + 121);
+          }) == "NONCE_EXPIRED");
+
+    auto stranger = test::make_ec_key("P-256");
+    ServerChallenge c2 = f.rp->challenge(base64_encode(random_bytes(32)), f.now);
+    CHECK(outcome([&] {
+              f.rp->login(f.token_for(c2.server_nonce, stranger.get()), c2.server_nonce, kOrigin,
+                          f.now);
+          }) == "SIGNATURE_INVALID");
+
+    auto l = f.login();
+    CHECK(outcome([&] {
+              f.rp->confirm(l.session.id,
+                            f.proof_for(l.session.tag, l.receipt.presence_nonce, stranger.get()),
+                            f.now);
+          }) == "SIGNATURE_INVALID");
+    CHECK(outcome([&] {
+              f.rp->confirm(l.session.id,
+                            f.proof_for(l.session.tag, base64_encode(random_bytes(32))), f.now);
+          }) == "NONCE_UNKNOWN");
+    // A login signature is no presence proof: same nonce, other digest.
+    AuthToken t = AuthToken::from_json(f.token_for(l.receipt.presence_nonce));
+    PresenceProof forged{l.session.tag, l.receipt.presence_nonce, Algorithm::ES256, t.signature};
+    CHECK(outcome([&] { f.rp->confirm(l.session.id, forged.to_json(), f.now); }) ==
+          "SIGNATURE_INVALID");
+    CHECK(outcome([&] { f.rp->session("no-such-session", f.now); }) == "SESSION_UNKNOWN");
+    CHECK(f.rp->logout(l.session.id));
+    CHECK(outcome([&] { f.rp->session(l.session.id, f.now); }) == "SESSION_UNKNOWN");
+}
