@@ -2,25 +2,19 @@
 #include "validation/nonce_store.h"
 #include "validation/validation_error.h"
 
+#include "outcome.h"
 #include <atomic>
+
 #include <doctest/doctest.h>
 #include <functional>
 #include <thread>
 #include <vector>
 
 using namespace cardbound::server;
+using testing::outcome;
 
 namespace
 {
-std::string failure(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const ValidationError &e) {
-        return std::string(code_name(e.code));
-    }
-    return "ok";
-}
 } // namespace
 
 TEST_CASE("a nonce is good once, until it expires")
@@ -28,11 +22,11 @@ TEST_CASE("a nonce is good once, until it expires")
     MemoryNonceStore store;
     std::time_t now = std::time(nullptr);
     store.issue("a", now + 60);
-    CHECK(failure([&] { store.consume("a", now); }) == "ok");
-    CHECK(failure([&] { store.consume("a", now); }) == "NONCE_REUSED");
-    CHECK(failure([&] { store.consume("never", now); }) == "NONCE_UNKNOWN");
+    CHECK(outcome([&] { store.consume("a", now); }) == "ok");
+    CHECK(outcome([&] { store.consume("a", now); }) == "NONCE_REUSED");
+    CHECK(outcome([&] { store.consume("never", now); }) == "NONCE_UNKNOWN");
     store.issue("b", now + 60);
-    CHECK(failure([&] { store.consume("b", now + 60); }) == "NONCE_EXPIRED");
+    CHECK(outcome([&] { store.consume("b", now + 60); }) == "NONCE_EXPIRED");
 }
 
 TEST_CASE("concurrent consumers: exactly one wins")
@@ -44,7 +38,7 @@ TEST_CASE("concurrent consumers: exactly one wins")
     std::vector<std::thread> threads;
     for (int i = 0; i < 8; i++)
         threads.emplace_back([&] {
-            std::string r = failure([&] { store.consume("race", now); });
+            std::string r = outcome([&] { store.consume("race", now); });
             (r == "ok" ? wins : reused)++;
         });
     for (auto &t : threads)

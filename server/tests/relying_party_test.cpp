@@ -2,11 +2,14 @@
 #include "session/relying_party.h"
 #include "test_pki.h"
 
+#include "outcome.h"
+
 #include <doctest/doctest.h>
 #include <functional>
 
 using namespace cardbound;
 using namespace cardbound::server;
+using testing::outcome;
 
 namespace
 {
@@ -74,16 +77,6 @@ struct Fixture {
         return rp->login(token_for(c.server_nonce), c.server_nonce, kOrigin, now);
     }
 };
-
-std::string outcome(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const ValidationError &e) {
-        return std::string(code_name(e.code));
-    }
-    return "ok";
-}
 
 } // namespace
 
