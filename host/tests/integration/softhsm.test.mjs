@@ -137,3 +137,18 @@ test('a challenge for another login, a reused login and a foreign origin are ref
   const verified = await host.call('verify-server', { origin: ORIGIN, args: { loginId: b.loginId, challenge: forB } });
   assert.match(verified.server.subject, /CN=localhost/);
 });
+
+test('a long session does not run the host out of PKCS#11 sessions: 60 presence proofs, then 20 logins', async () => {
+  // libp11 keeps a pool of at most 16 sessions per slot; a leak would hang.
+  const fingerprint = fingerprintOf(join(pki, 'client-p256.pem'));
+  const { begin, challenge, answer } = await authenticate(host, { pki, fingerprint, pin: env.CARDBOUND_USER_PIN });
+  const c = await confirm(host, { pki, loginId: begin.loginId, challenge, token: answer.result.token });
+  for (let i = 0; i < 60; i++) {
+    const p = await host.request('presence', { origin: ORIGIN, args: { challenge: presenceChallenge(pki, c.sessionTag) }, timeoutMs: 5000 });
+    assert.equal(p.error, undefined, `presence ${i}: ${JSON.stringify(p.error)}`);
+  }
+  for (let i = 0; i < 20; i++) {
+    const r = await authenticate(host, { pki, fingerprint, pin: env.CARDBOUND_USER_PIN });
+    assert.equal(r.answer.error, undefined, `login ${i}`);
+  }
+});
