@@ -167,4 +167,12 @@ Session RelyingParty::session(const std::string &session_id, std::time_t now)
     return s;
 }
 
+std::vector<std::string> RelyingParty::expire(std::time_t now)
+{
+    std::vector<std::string> ids;
+    for (auto &s : sessions_->expire(now))
+        ids.push_back(s.id);
+    return ids;
+}
+
 } // namespace cardbound::server

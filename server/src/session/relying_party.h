@@ -47,6 +47,9 @@ class RelyingParty
     // PRESENCE_LATE (and ends a late session).
     Session session(const std::string &session_id, std::time_t now);
     bool logout(const std::string &session_id) { return sessions_->erase(session_id); }
+    // Ends the sessions that missed their deadline; returns their ids.
+    std::vector<std::string> expire(std::time_t now);
+    std::size_t live_sessions() const { return sessions_->size(); }
 
     const RelyingPartyConfig &config() const { return config_; }
 

@@ -1,0 +1,192 @@
+// cardbound-server: the reference relying party. Serves the endpoints of
+// docs/protocol.md section 6 over HTTPS, keeps sessions alive only while the
+// card proves its presence, and tells every tab when a session ends.
+#include "cardbound/crypto/certificate.h"
+#include "http/listener.h"
+#include "validation/ocsp_checker.h"
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+using namespace cardbound;
+using namespace cardbound::server;
+
+namespace
+{
+
+void usage(std::ostream &out)
+{
+    out << "Usage: cardbound-server [--demo] [options]\n"
+           "\n"
+           "The Cardbound reference relying party over HTTPS (TLS 1.2+).\n"
+           "\n"
+           "  --listen ADDR:PORT     where to listen (default 127.0.0.1:8443; port 0 picks one)\n"
+           "  --origin URL           the site's exact origin (default https://localhost:PORT)\n"
+           "  --cert CHAIN.pem       TLS certificate chain; it also signs challenges\n"
+           "  --key KEY.pem          its private key\n"
+           "  --trust CA.pem         trust anchors for card certificates (repeatable)\n"
+           "  --crl FILE             a CRL to check card certificates with (repeatable)\n"
+           "  --ocsp aia|off|URL     OCSP for card certificates (default aia)\n"
+           "  --soft-fail            accept a card when its OCSP responder cannot answer\n"
+           "  --presence-interval S  seconds between presence proofs (default 30)\n"
+           "  --presence-grace S     extra seconds before a session ends (default 10)\n"
+           "  --demo                 use the test bench's PKI ($CARDBOUND_PKI_DIR) for all of it\n"
+           "  --help                 this text\n"
+           "\n"
+           "Prints 'listening on https://ADDR:PORT' when ready; logs go to stderr.\n";
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    spdlog::set_default_logger(spdlog::stderr_logger_mt("cardbound-server"));
+    std::string listen = "127.0.0.1:8443", origin, cert, key, ocsp = "aia";
+    std::vector<std::string> trust, crls;
+    bool soft_fail = false, demo = false;
+    int interval = 30, grace = 10;
+    for (int i = 1; i < argc; i++) {
+        std::string a = argv[i];
+        if (a == "--help" || a == "-h") {
+            usage(std::cout);
+            return 0;
+        }
+        if (a == "--soft-fail") {
+            soft_fail = true;
+            continue;
+        }
+        if (a == "--demo") {
+            demo = true;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            std::cerr << "cardbound-server: " << a << " needs a value (or is unknown)\n";
+            usage(std::cerr);
+            return 2;
+        }
+        std::string v = argv[++i];
+        try {
+            if (a == "--listen")
+                listen = v;
+            else if (a == "--origin")
+                origin = v;
+            else if (a == "--cert")
+                cert = v;
+            else if (a == "--key")
+                key = v;
+            else if (a == "--trust")
+                trust.push_back(v);
+            else if (a == "--crl")
+                crls.push_back(v);
+            else if (a == "--ocsp")
+                ocsp = v;
+            else if (a == "--presence-interval")
+                interval = std::stoi(v);
+            else if (a == "--presence-grace")
+                grace = std::stoi(v);
+            else {
+                std::cerr << "cardbound-server: unknown option " << a << "\n";
+                usage(std::cerr);
+                return 2;
+            }
+        } catch (const std::exception &) {
+            std::cerr << "cardbound-server: bad value for " << a << "\n";
+            return 2;
+        }
+    }
+    if (demo) {
+        const char *pki = std::getenv("CARDBOUND_PKI_DIR");
+        if (!pki) {
+            std::cerr
+                << "cardbound-server: --demo needs the bench: eval \"$(tests/bench/bench up)\"\n";
+            return 2;
+        }
+        std::string d = pki;
+        if (cert.empty())
+            cert = d + "/server-localhost-chain.pem";
+        if (key.empty())
+            key = d + "/server-localhost.key";
+        if (trust.empty())
+            trust = {d + "/ca-chain.pem"};
+        if (crls.empty())
+            crls = {d + "/intermediate-ca.crl.pem"};
+    }
+    auto colon = listen.rfind(':');
+    if (cert.empty() || key.empty() || trust.empty() || colon == std::string::npos ||
+        interval < 1 || interval > 3600 || grace < 0 || grace > 600) {
+        std::cerr << "cardbound-server: --cert, --key and --trust are needed (or --demo), "
+                     "--listen is ADDR:PORT, the interval 1-3600 s and the grace 0-600 s\n";
+        return 2;
+    }
+    if (ocsp != "aia" && ocsp != "off" && !ocsp.starts_with("http://")) {
+        std::cerr << "cardbound-server: --ocsp takes aia, off or an http:// URL\n";
+        return 2;
+    }
+
+    try {
+        ListenerConfig lc;
+        lc.address = listen.substr(0, colon);
+        lc.port = static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)));
+        lc.certificate_chain = cert;
+        lc.private_key = key;
+
+        ValidatorConfig vc;
+        for (const auto &t : trust)
+            for (auto &c : load_pem_certificates(t))
+                vc.trust_anchors.push_back(std::move(c));
+        for (const auto &c : crls)
+            vc.crls.push_back(load_crl(c));
+        if (ocsp != "off") {
+            std::vector<ossl::X509Ptr> anchors;
+            for (const auto &a : vc.trust_anchors) {
+                X509_up_ref(a.get());
+                anchors.emplace_back(a.get());
+            }
+            vc.revocation = std::make_shared<OcspChecker>(
+                OcspConfig{ocsp == "aia" ? "" : ocsp, std::chrono::milliseconds(5000), 300,
+                           soft_fail},
+                std::move(anchors));
+        }
+        HttpsListener listener(lc);
+        if (origin.empty())
+            origin =
+                "https://localhost" +
+                (listener.port() == 443 ? std::string() : ":" + std::to_string(listener.port()));
+        auto sessions = std::make_shared<MemorySessionStore>();
+        RelyingParty rp({origin, 120, interval, grace}, ServerIdentity::load(key, cert),
+                        std::make_shared<TokenValidator>(std::move(vc)),
+                        std::make_shared<MemoryNonceStore>(), sessions);
+        EventHub hub;
+        Metrics metrics;
+        const std::string index =
+            "<!doctype html><meta charset=utf-8><title>Cardbound</title>"
+            "<h1>Cardbound reference server</h1><p>Log in with your smart card through the "
+            "Cardbound extension.</p>";
+        Router router(
+            rp, hub, metrics, [] { return std::time(nullptr); }, index);
+
+        // Sessions that miss their presence deadline end even if nobody asks.
+        std::thread([&] {
+            for (;;) {
+                for (const auto &id : rp.expire(std::time(nullptr))) {
+                    metrics.sessions_ended_late++;
+                    hub.session_ended(id, "presence-late");
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(250));
+            }
+        }).detach();
+
+        std::signal(SIGPIPE, SIG_IGN);
+        std::cout << "listening on https://" << lc.address << ":" << listener.port() << " for "
+                  << origin << std::endl;
+        listener.run(router, hub);
+    } catch (const std::exception &e) {
+        std::cerr << "cardbound-server: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,226 @@
+#include "http/router.h"
+
+#include <spdlog/spdlog.h>
+
+namespace cardbound::server
+{
+
+namespace http = boost::beast::http;
+using nlohmann::json;
+
+namespace
+{
+
+HttpResponse reply(const HttpRequest &req, http::status status, const std::string &body,
+                   const char *type = "application/json")
+{
+    HttpResponse res{status, req.version()};
+    res.set(http::field::content_type, type);
+    res.set(http::field::cache_control, "no-store");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.keep_alive(req.keep_alive());
+    res.body() = body;
+    res.prepare_payload();
+    return res;
+}
+
+HttpResponse json_reply(const HttpRequest &req, http::status status, const json &j)
+{
+    return reply(req, status, j.dump());
+}
+
+HttpResponse error_reply(const HttpRequest &req, http::status status, const std::string &code)
+{
+    return json_reply(req, status, {{"error", code}});
+}
+
+void set_cookie(HttpResponse &res, const std::string &value, bool clear = false)
+{
+    std::string c =
+        std::string(Router::kCookie) + "=" + value + "; Path=/; Secure; HttpOnly; SameSite=Strict";
+    if (clear)
+        c += "; Max-Age=0";
+    res.set(http::field::set_cookie, c);
+}
+
+} // namespace
+
+std::string Metrics::prometheus(std::size_t live_sessions) const
+{
+    std::string out;
+    auto counter = [&](const char *name, const char *help, unsigned long v) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" +
+               name + " " + std::to_string(v) + "\n";
+    };
+    counter("cardbound_http_requests_total", "HTTP requests served.", requests);
+    counter("cardbound_logins_total", "Tokens accepted.", logins_ok);
+    counter("cardbound_logins_refused_total", "Tokens refused.", logins_refused);
+    counter("cardbound_confirms_total", "Sessions confirmed by their first presence proof.",
+            confirms);
+    counter("cardbound_presence_proofs_total", "Presence proofs accepted.", presence_ok);
+    counter("cardbound_presence_refused_total", "Presence proofs refused.", presence_refused);
+    counter("cardbound_sessions_late_total", "Sessions ended by a missed presence deadline.",
+            sessions_ended_late);
+    counter("cardbound_logouts_total", "Sessions ended by logout.", logouts);
+    out += "# HELP cardbound_sessions Live sessions.\n# TYPE cardbound_sessions gauge\n"
+           "cardbound_sessions " +
+           std::to_string(live_sessions) + "\n";
+    return out;
+}
+
+Router::Router(RelyingParty &rp, EventHub &hub, Metrics &metrics, std::function<std::time_t()> now,
+               std::string index_html)
+    : rp_(rp), hub_(hub), metrics_(metrics), now_(std::move(now)),
+      index_html_(std::move(index_html))
+{
+}
+
+bool Router::is_event_stream(const HttpRequest &req)
+{
+    return req.method() == http::verb::get && req.target() == "/cardbound/events";
+}
+
+std::optional<std::string> Router::session_cookie(const HttpRequest &req)
+{
+    auto header = req[http::field::cookie];
+    std::string_view rest(header.data(), header.size());
+    std::string prefix = std::string(kCookie) + "=";
+    while (!rest.empty()) {
+        auto end = rest.find(';');
+        std::string_view part = rest.substr(0, end);
+        while (!part.empty() && part.front() == ' ')
+            part.remove_prefix(1);
+        if (part.starts_with(prefix)) {
+            std::string v(part.substr(prefix.size()));
+            if (v.empty() || v.size() > 64)
+                return std::nullopt;
+            return v;
+        }
+        if (end == std::string_view::npos)
+            break;
+        rest.remove_prefix(end + 1);
+    }
+    return std::nullopt;
+}
+
+HttpResponse Router::handle(const HttpRequest &req)
+{
+    metrics_.requests++;
+    try {
+        return route(req);
+    } catch (const std::exception &e) {
+        spdlog::error("{} {}: {}", std::string(req.method_string()), std::string(req.target()),
+                      e.what());
+        return error_reply(req, http::status::internal_server_error, "INTERNAL");
+    }
+}
+
+HttpResponse Router::route(const HttpRequest &req)
+{
+    const std::string target(req.target());
+    std::time_t now = now_();
+
+    if (req.method() == http::verb::get) {
+        if (target == "/healthz")
+            return reply(req, http::status::ok, "ok\n", "text/plain");
+        if (target == "/metrics") {
+            return reply(req, http::status::ok, metrics_.prometheus(rp_.live_sessions()),
+                         "text/plain; version=0.0.4");
+        }
+        if (target == "/" || target == "/index.html")
+            return reply(req, http::status::ok, index_html_, "text/html; charset=utf-8");
+        if (target == "/api/me") {
+            auto id = session_cookie(req);
+            try {
+                if (!id)
+                    return error_reply(req, http::status::unauthorized, "SESSION_UNKNOWN");
+                return json_reply(req, http::status::ok, rp_.session(*id, now).identity.to_json());
+            } catch (const ValidationError &e) {
+                if (e.code == ValidationCode::PresenceLate)
+                    hub_.session_ended(*id, "presence-late");
+                return error_reply(req, http::status::unauthorized, std::string(code_name(e.code)));
+            }
+        }
+        return error_reply(req, http::status::not_found, "NOT_FOUND");
+    }
+
+    if (req.method() != http::verb::post || !target.starts_with("/cardbound/"))
+        return error_reply(req, http::status::not_found, "NOT_FOUND");
+    // State changes only from the site itself.
+    if (std::string(req[http::field::origin]) != rp_.config().origin)
+        return error_reply(req, http::status::forbidden, "ORIGIN_MISMATCH");
+    json body = json::parse(req.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+        return error_reply(req, http::status::bad_request, "BAD_REQUEST");
+    auto str = [&](const char *k) -> std::string {
+        auto it = body.find(k);
+        return it != body.end() && it->is_string() ? it->get<std::string>() : "";
+    };
+    auto obj = [&](const char *k) -> json {
+        auto it = body.find(k);
+        return it != body.end() ? *it : json();
+    };
+    auto cookie = session_cookie(req);
+
+    try {
+        if (target == "/cardbound/challenge")
+            return json_reply(req, http::status::ok,
+                              rp_.challenge(str("hostNonce"), now).to_json());
+        if (target == "/cardbound/login") {
+            try {
+                auto login = rp_.login(obj("token"), str("serverNonce"), rp_.config().origin, now);
+                metrics_.logins_ok++;
+                auto res =
+                    json_reply(req, http::status::ok, {{"receipt", login.receipt.to_json()}});
+                set_cookie(res, login.session.id);
+                return res;
+            } catch (const ValidationError &) {
+                metrics_.logins_refused++;
+                throw;
+            }
+        }
+        if (!cookie)
+            return error_reply(req, http::status::unauthorized, "SESSION_UNKNOWN");
+        if (target == "/cardbound/confirm") {
+            rp_.confirm(*cookie, obj("proof"), now);
+            metrics_.confirms++;
+            Session s = rp_.session(*cookie, now);
+            return json_reply(req, http::status::ok,
+                              {{"identity", s.identity.to_json()},
+                               {"presenceInterval", rp_.config().presence_interval}});
+        }
+        if (target == "/cardbound/presence/challenge")
+            return json_reply(req, http::status::ok,
+                              rp_.presence_challenge(*cookie, now).to_json());
+        if (target == "/cardbound/presence") {
+            try {
+                rp_.presence(*cookie, obj("proof"), now);
+            } catch (const ValidationError &e) {
+                // A bad proof ends the session: presence must be proven, not tried.
+                metrics_.presence_refused++;
+                rp_.logout(*cookie);
+                hub_.session_ended(*cookie, e.code == ValidationCode::PresenceLate
+                                                ? "presence-late"
+                                                : "presence-refused");
+                throw;
+            }
+            metrics_.presence_ok++;
+            return reply(req, http::status::no_content, "");
+        }
+        if (target == "/cardbound/logout") {
+            rp_.logout(*cookie);
+            metrics_.logouts++;
+            hub_.session_ended(*cookie, "logout");
+            auto res = reply(req, http::status::no_content, "");
+            set_cookie(res, "", true);
+            return res;
+        }
+    } catch (const ValidationError &e) {
+        if (e.code == ValidationCode::PresenceLate && cookie)
+            hub_.session_ended(*cookie, "presence-late");
+        return error_reply(req, http::status::unauthorized, std::string(code_name(e.code)));
+    }
+    return error_reply(req, http::status::not_found, "NOT_FOUND");
+}
+
+} // namespace cardbound::server

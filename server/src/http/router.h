@@ -1,0 +1,48 @@
+// The relying party's HTTP API (docs/protocol.md section 6) over Boost.Beast
+// messages. Transport-free, so tests can call it directly; the listener
+// feeds it and handles the event stream itself.
+#pragma once
+
+#include "http/event_hub.h"
+#include "session/relying_party.h"
+
+#include <atomic>
+#include <boost/beast/http.hpp>
+#include <functional>
+#include <optional>
+
+namespace cardbound::server
+{
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+struct Metrics {
+    std::atomic<unsigned long> requests{0}, logins_ok{0}, logins_refused{0}, confirms{0},
+        presence_ok{0}, presence_refused{0}, sessions_ended_late{0}, logouts{0};
+    std::string prometheus(std::size_t live_sessions) const;
+};
+
+class Router
+{
+  public:
+    static constexpr const char *kCookie = "__Host-cardbound";
+
+    Router(RelyingParty &rp, EventHub &hub, Metrics &metrics, std::function<std::time_t()> now,
+           std::string index_html);
+
+    HttpResponse handle(const HttpRequest &req);
+    static bool is_event_stream(const HttpRequest &req);
+    static std::optional<std::string> session_cookie(const HttpRequest &req);
+
+  private:
+    HttpResponse route(const HttpRequest &req);
+
+    RelyingParty &rp_;
+    EventHub &hub_;
+    Metrics &metrics_;
+    std::function<std::time_t()> now_;
+    std::string index_html_;
+};
+
+} // namespace cardbound::server

@@ -1,0 +1,161 @@
+// The reference server over real HTTPS: the three-step login, access only
+// after confirm, presence deadlines, logout for every tab, and the refusals.
+// A node "card" signs with a key of the test PKI as a card would.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { createHash, randomBytes, sign, createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+
+const root = new URL('../..', import.meta.url).pathname;
+const buildDir = process.env.CARDBOUND_BUILD_DIR ?? join(root, 'build');
+const env = Object.fromEntries(execFileSync(join(root, 'tests/bench/bench'), ['env'], { encoding: 'utf8' })
+  .split('\n').map((l) => l.match(/^export (\w+)='(.*)'$/)).filter(Boolean).map((m) => [m[1], m[2]]));
+const pki = env.CARDBOUND_PKI_DIR;
+const ca = readFileSync(join(pki, 'root-ca.pem'));
+const cardKey = createPrivateKey(readFileSync(join(pki, 'client-p256.key')));
+const cardCert = readFileSync(join(pki, 'client-p256.der'));
+const sha = (d) => createHash('sha256').update(d).digest();
+let server, port, origin;
+
+before(async () => {
+  server = spawn(join(buildDir, 'server/cardbound-server'),
+    ['--demo', '--listen', '127.0.0.1:0', '--presence-interval', '2', '--presence-grace', '1'],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise((resolve, reject) => {
+    server.stdout.on('data', (d) => resolve(d.toString()));
+    server.on('exit', (c) => reject(new Error(`server exited ${c}`)));
+  });
+  port = Number(line.match(/127\.0\.0\.1:(\d+)/)[1]);
+  origin = `https://localhost:${port}`;
+});
+after(() => server.kill());
+
+function http(method, path, { body, cookie, originHeader = origin } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, ca, servername: 'localhost',
+      headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie } : {}),
+        ...(method === 'POST' ? { origin: originHeader } : {}) } }, (res) => {
+      let data = '';
+      res.on('data', (c) => { data += c; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers,
+        json: data && res.headers['content-type']?.startsWith('application/json') ? JSON.parse(data) : data }));
+    });
+    req.on('error', reject);
+    if (body) req.write(JSON.stringify(body));
+    req.end();
+  });
+}
+
+// Opens the event stream; resolves each "session-ended" reason it receives.
+function events(cookie) {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/cardbound/events', ca, servername: 'localhost', headers: { cookie } }, (res) => {
+      let buf = '';
+      res.on('data', (c) => {
+        buf += c;
+        const m = buf.match(/event: session-ended\ndata: (.*)\n\n/);
+        if (m) { resolve(JSON.parse(m[1]).reason); req.destroy(); }
+      });
+    });
+    req.on('error', () => {});
+    req.end();
+    setTimeout(() => reject(new Error('no session-ended event')), 8000);
+  });
+}
+
+const cardSign = (preimage) => sign('sha256', preimage, { key: cardKey, dsaEncoding: 'ieee-p1363' }).toString('base64');
+
+function tokenFor(nonce) {
+  return { unverifiedCertificate: cardCert.toString('base64'), algorithm: 'ES256', format: 'web-eid:1.0',
+    appVersion: 'test', signature: cardSign(Buffer.concat([sha(origin), sha(nonce)])) };
+}
+function proofFor(tag, nonce) {
+  return { format: 'cardbound-presence:1', sessionTag: tag, nonce, algorithm: 'ES256',
+    signature: cardSign(Buffer.concat([Buffer.from('cardbound-presence:1\0'), sha(origin), sha(tag), sha(nonce)])) };
+}
+
+async function login({ confirm = true } = {}) {
+  const challenge = (await http('POST', '/cardbound/challenge', { body: { hostNonce: randomBytes(32).toString('base64') } })).json;
+  const res = await http('POST', '/cardbound/login', { body: { serverNonce: challenge.serverNonce, token: tokenFor(challenge.serverNonce) } });
+  assert.equal(res.status, 200, JSON.stringify(res.json));
+  const setCookie = res.headers['set-cookie'][0];
+  assert.match(setCookie, /^__Host-cardbound=[A-Za-z0-9_-]{43}; Path=\/; Secure; HttpOnly; SameSite=Strict$/);
+  const cookie = setCookie.split(';')[0];
+  const { receipt } = res.json;
+  if (confirm) {
+    const c = await http('POST', '/cardbound/confirm', { cookie, body: { proof: proofFor(receipt.sessionTag, receipt.presenceNonce) } });
+    assert.equal(c.status, 200, JSON.stringify(c.json));
+  }
+  return { cookie, receipt, challenge };
+}
+
+async function prove(cookie, tag) {
+  const pc = (await http('POST', '/cardbound/presence/challenge', { cookie, body: {} })).json;
+  const proof = proofFor(tag, pc.nonce);
+  return { res: await http('POST', '/cardbound/presence', { cookie, body: { proof } }), proof };
+}
+
+test('the full three-step login gives access; presence keeps it', async () => {
+  const { cookie, receipt } = await login();
+  const me = await http('GET', '/api/me', { cookie });
+  assert.equal(me.status, 200);
+  assert.equal(me.json.holder, 'Bob Ecp');
+  assert.equal(me.json.personalCode, 'PNOEE-38001010002');
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setTimeout(r, 1200));
+    const { res } = await prove(cookie, receipt.sessionTag);
+    assert.equal(res.status, 204);
+  }
+  assert.equal((await http('GET', '/api/me', { cookie })).status, 200, 'alive after 3.6 s thanks to presence');
+  const metrics = (await http('GET', '/metrics')).json;
+  assert.match(metrics, /cardbound_presence_proofs_total [1-9]/);
+});
+
+test('no confirm, no access', async () => {
+  const { cookie } = await login({ confirm: false });
+  const me = await http('GET', '/api/me', { cookie });
+  assert.equal(me.status, 401);
+  assert.equal(me.json.error, 'NOT_CONFIRMED');
+});
+
+test('a missed presence deadline ends the session and the event stream says so', async () => {
+  const { cookie } = await login();
+  const ended = events(cookie);
+  assert.equal(await ended, 'presence-late');
+  const me = await http('GET', '/api/me', { cookie });
+  assert.equal(me.status, 401);
+});
+
+test('logout ends the session for every tab', async () => {
+  const { cookie } = await login();
+  const tab1 = events(cookie), tab2 = events(cookie);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal((await http('POST', '/cardbound/logout', { cookie, body: {} })).status, 204);
+  assert.deepEqual(await Promise.all([tab1, tab2]), ['logout', 'logout']);
+  assert.equal((await http('GET', '/api/me', { cookie })).status, 401);
+});
+
+test('forged cookies, cross-origin posts, replayed tokens and proofs are refused', async () => {
+  const forged = await http('GET', '/api/me', { cookie: `__Host-cardbound=${randomBytes(32).toString('base64url')}` });
+  assert.equal(forged.status, 401);
+  const cross = await http('POST', '/cardbound/challenge', { body: { hostNonce: randomBytes(32).toString('base64') }, originHeader: 'https://evil.example' });
+  assert.equal(cross.status, 403);
+  const { cookie, receipt, challenge } = await login();
+  const replayLogin = await http('POST', '/cardbound/login', { body: { serverNonce: challenge.serverNonce, token: tokenFor(challenge.serverNonce) } });
+  assert.equal(replayLogin.json.error, 'NONCE_REUSED');
+  const { res, proof } = await prove(cookie, receipt.sessionTag);
+  assert.equal(res.status, 204);
+  const replay = await http('POST', '/cardbound/presence', { cookie, body: { proof } });
+  assert.equal(replay.status, 401);
+  assert.equal(replay.json.error, 'NONCE_REUSED');
+  assert.equal((await http('GET', '/api/me', { cookie })).status, 401, 'a refused proof ends the session');
+  const revoked = readFileSync(join(pki, 'client-revoked.der'));
+  const ch = (await http('POST', '/cardbound/challenge', { body: { hostNonce: randomBytes(32).toString('base64') } })).json;
+  const t = { ...tokenFor(ch.serverNonce), unverifiedCertificate: revoked.toString('base64') };
+  const bad = await http('POST', '/cardbound/login', { body: { serverNonce: ch.serverNonce, token: t } });
+  assert.equal(bad.status, 401);
+  assert.equal(bad.json.error, 'CERT_REVOKED');
+});
