@@ -63,8 +63,14 @@ RelyingParty::Login RelyingParty::login(const nlohmann::json &token_json,
     s.tag = base64url_encode(random_bytes(16));
     s.origin = config_.origin;
     s.identity = id;
+    // Only the public key is kept: a parsed certificate costs kilobytes a session.
     auto cert = parse_der_certificate(token.certificate);
-    s.certificate = std::shared_ptr<X509>(cert.release(), X509_free);
+    unsigned char *spki = nullptr;
+    int len = i2d_PUBKEY(X509_get0_pubkey(cert.get()), &spki);
+    if (len <= 0)
+        fail(ValidationCode::TokenMalformed, "the certificate's key cannot be encoded");
+    s.public_key.assign(spki, spki + len);
+    OPENSSL_free(spki);
     s.algorithm = token.algorithm;
     s.pending_nonce = fresh_nonce();
     // Unconfirmed: it must be confirmed within a challenge lifetime.
@@ -114,7 +120,9 @@ void RelyingParty::check_proof(Session &s, const nlohmann::json &proof_json)
     if (proof.algorithm != s.algorithm)
         fail(ValidationCode::AlgorithmUnsupported, "the card signs with another algorithm");
     Bytes d = presence_digest(proof.algorithm, s.origin, s.tag, proof.nonce);
-    if (!verify_digest(X509_get0_pubkey(s.certificate.get()), proof.algorithm, d, proof.signature))
+    const unsigned char *p = s.public_key.data();
+    ossl::Pkey key(d2i_PUBKEY(nullptr, &p, static_cast<long>(s.public_key.size())));
+    if (!key || !verify_digest(key.get(), proof.algorithm, d, proof.signature))
         fail(ValidationCode::SignatureInvalid, "the presence proof does not verify");
     s.answered_nonce = s.pending_nonce;
 }

@@ -23,7 +23,7 @@ struct Session {
     std::string tag; // public name, in receipts and presence messages
     std::string origin;
     Identity identity;
-    std::shared_ptr<X509> certificate; // the card's, to check presence proofs
+    Bytes public_key; // the card's SubjectPublicKeyInfo (DER), to check presence proofs
     Algorithm algorithm = Algorithm::ES256;
     bool confirmed = false;
     std::string pending_nonce;  // the presence nonce to be answered next
