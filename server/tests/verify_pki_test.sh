@@ -47,6 +47,17 @@ check_output "responder down: accepted under soft-fail" '"fingerprint"' \
     verify client-p256 --ocsp http://127.0.0.1:9/ --soft-fail
 check_fails "but soft-fail never lets a revoked certificate through" "^CERT_REVOKED" \
     verify client-revoked --ocsp aia --soft-fail
+# The CRL over HTTP, from a small local file server.
+node -e 'const s = require("http").createServer((q, r) => r.end(require("fs").readFileSync(process.argv[1])));
+         s.listen(0, "127.0.0.1", () => console.log(s.address().port));' "$pki/intermediate-ca.crl" >"$WORK/port" &
+crl_server=$!
+trap 'kill $crl_server 2>/dev/null; rm -rf "$WORK"' EXIT
+wait_until() { local d=$((SECONDS + $1)); shift; until "$@"; do ((SECONDS < d)) || return 1; sleep 0.05; done; }
+wait_until 10 test -s "$WORK/port" || fail "the CRL file server did not start"
+check_fails "a CRL fetched over HTTP finds the revoked certificate" "^CERT_REVOKED" \
+    verify client-revoked --crl "http://127.0.0.1:$(cat "$WORK/port")/ca.crl" --ocsp off
+check_output "and passes the good one" '"fingerprint"' \
+    verify client-p256 --crl "http://127.0.0.1:$(cat "$WORK/port")/ca.crl" --ocsp off
 check_fails "the token's algorithm must fit the key" "^(ALGORITHM_UNSUPPORTED|TOKEN_MALFORMED)" \
     bash -c "sed 's/\"ES256\"/\"RS256\"/' '$WORK/client-p256.json' >'$WORK/alg.json' && '$VERIFY' --token '$WORK/alg.json' --origin $origin --nonce '$nonce' --trust '$pki/root-ca.pem' --ocsp off"
 done_testing

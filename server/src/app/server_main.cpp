@@ -139,7 +139,7 @@ int main(int argc, char **argv)
             for (auto &c : load_pem_certificates(t))
                 vc.trust_anchors.push_back(std::move(c));
         for (const auto &c : crls)
-            vc.crls.push_back(load_crl(c));
+            vc.crls.push_back(std::make_shared<CrlSource>(c));
         if (ocsp != "off") {
             std::vector<ossl::X509Ptr> anchors;
             for (const auto &a : vc.trust_anchors) {

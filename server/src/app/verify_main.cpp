@@ -133,7 +133,7 @@ int main(int argc, char **argv)
             for (auto &c : load_pem_certificates(path))
                 config.trust_anchors.push_back(std::move(c));
         for (const auto &path : crls)
-            config.crls.push_back(load_crl(path));
+            config.crls.push_back(std::make_shared<CrlSource>(path));
         if (ocsp != "off") {
             OcspConfig oc;
             oc.responder_url = ocsp == "aia" ? "" : ocsp;

@@ -15,9 +15,12 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
 
-HttpResult http_post(const std::string &url, const std::string &content_type,
-                     const std::string &body, std::chrono::milliseconds timeout,
-                     std::size_t max_body)
+namespace
+{
+
+HttpResult exchange(http::verb method, const std::string &url, const std::string &content_type,
+                    const std::string &body, std::chrono::milliseconds timeout,
+                    std::size_t max_body)
 {
     static const std::regex form(
         R"(^http://([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?(/[^\s]*)?$)");
@@ -44,12 +47,13 @@ HttpResult http_post(const std::string &url, const std::string &content_type,
             stream.async_connect(r, [&](beast::error_code ec2, const tcp::endpoint &) {
                 if (ec2)
                     return void(failure = ec2);
-                auto req = std::make_shared<http::request<http::string_body>>(http::verb::post,
-                                                                              target, 11);
+                auto req = std::make_shared<http::request<http::string_body>>(method, target, 11);
                 req->set(http::field::host, host);
-                req->set(http::field::content_type, content_type);
+                if (method == http::verb::post) {
+                    req->set(http::field::content_type, content_type);
+                    req->body() = body;
+                }
                 req->set(http::field::user_agent, "cardbound-server");
-                req->body() = body;
                 req->prepare_payload();
                 http::async_write(stream, *req, [&, req](beast::error_code ec3, std::size_t) {
                     if (ec3)
@@ -77,6 +81,20 @@ HttpResult http_post(const std::string &url, const std::string &content_type,
     if (failure)
         throw std::runtime_error(url + ": " + failure.message());
     return result;
+}
+
+} // namespace
+
+HttpResult http_post(const std::string &url, const std::string &content_type,
+                     const std::string &body, std::chrono::milliseconds timeout,
+                     std::size_t max_body)
+{
+    return exchange(http::verb::post, url, content_type, body, timeout, max_body);
+}
+
+HttpResult http_get(const std::string &url, std::chrono::milliseconds timeout, std::size_t max_body)
+{
+    return exchange(http::verb::get, url, "", "", timeout, max_body);
 }
 
 } // namespace cardbound::server

@@ -20,5 +20,7 @@ struct HttpResult {
 HttpResult http_post(const std::string &url, const std::string &content_type,
                      const std::string &body, std::chrono::milliseconds timeout,
                      std::size_t max_body = 256 * 1024);
+HttpResult http_get(const std::string &url, std::chrono::milliseconds timeout,
+                    std::size_t max_body = 16 * 1024 * 1024);
 
 } // namespace cardbound::server

@@ -109,8 +109,9 @@ Identity TokenValidator::validate(const AuthToken &token, const std::string &ori
     ossl::X509Store store(X509_STORE_new());
     for (const auto &a : config_.trust_anchors)
         X509_STORE_add_cert(store.get(), a.get());
-    for (const auto &crl : config_.crls)
-        X509_STORE_add_crl(store.get(), crl.get());
+    for (const auto &source : config_.crls)
+        if (auto crl = source->current(at); crl)
+            X509_STORE_add_crl(store.get(), crl.get());
     ERR_clear_error();
     ossl::X509Stack untrusted(sk_X509_new_null());
     for (const auto &c : config_.intermediates) {
@@ -164,24 +165,6 @@ Identity TokenValidator::validate(const AuthToken &token, const std::string &ori
     id.not_after = format_time(desc.not_after);
     id.algorithm = std::string(to_string(token.algorithm));
     return id;
-}
-
-std::shared_ptr<X509_CRL> load_crl(const std::string &path)
-{
-    ossl::Bio bio(BIO_new_file(path.c_str(), "rb"));
-    if (!bio)
-        throw std::runtime_error("cannot read " + path);
-    X509_CRL *crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr);
-    if (!crl) {
-        ERR_clear_error();
-        BIO_reset(bio.get());
-        crl = d2i_X509_CRL_bio(bio.get(), nullptr);
-    }
-    if (!crl) {
-        ERR_clear_error();
-        throw std::runtime_error("no CRL in " + path);
-    }
-    return std::shared_ptr<X509_CRL>(crl, X509_CRL_free);
 }
 
 } // namespace cardbound::server

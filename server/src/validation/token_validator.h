@@ -9,6 +9,7 @@
 
 #include "cardbound/crypto/ossl.h"
 #include "cardbound/protocol/messages.h"
+#include "validation/crl_source.h"
 #include "validation/validation_error.h"
 
 #include <ctime>
@@ -47,7 +48,7 @@ class RevocationChecker
 struct ValidatorConfig {
     std::vector<ossl::X509Ptr> trust_anchors;      // roots or intermediates
     std::vector<ossl::X509Ptr> intermediates;      // untrusted chain helpers
-    std::vector<std::shared_ptr<X509_CRL>> crls;   // checked when not empty
+    std::vector<std::shared_ptr<CrlSource>> crls;  // checked when not empty
     std::shared_ptr<RevocationChecker> revocation; // may be null
 };
 
@@ -66,8 +67,5 @@ class TokenValidator
   private:
     ValidatorConfig config_;
 };
-
-// Loads a CRL file (PEM or DER). Throws std::runtime_error.
-std::shared_ptr<X509_CRL> load_crl(const std::string &path);
 
 } // namespace cardbound::server

@@ -1,11 +1,14 @@
-// OcspChecker against the bench's OCSP responder (run under the bench
-// fixture): answers are verified, and cached until their nextUpdate.
+// Revocation sources against the bench (run under the bench fixture):
+// OcspChecker with the bench's OCSP responder (answers verified, cached until
+// nextUpdate), and CrlSource re-reading a CRL that changed.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include "cardbound/crypto/certificate.h"
+#include "validation/crl_source.h"
 #include "validation/ocsp_checker.h"
 
 #include "outcome.h"
 #include <cstdlib>
+#include <filesystem>
 
 #include <doctest/doctest.h>
 #include <functional>
@@ -81,4 +84,38 @@ TEST_CASE("an unreachable responder: hard-fail refuses, soft-fail accepts, nothi
     OcspChecker soft(down, anchors());
     CHECK(outcome([&] { soft.check(good.get(), issuer.get(), 0); }) == "good");
     CHECK(soft.cache_size() == 0);
+}
+
+TEST_CASE("a CRL file is read again when it changes")
+{
+    char dir[] = "/tmp/cardbound-crl-XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    std::string path = std::string(dir) + "/ca.crl";
+    std::filesystem::copy_file(pki("intermediate-ca.crl.pem"), path);
+    CrlSource source(path);
+    CHECK(source.loads() == 1);
+    auto first = source.current(std::time(nullptr));
+    REQUIRE(first);
+    CHECK(source.current(std::time(nullptr)) == first); // unchanged: no reload
+    CHECK(source.loads() == 1);
+    std::filesystem::copy_file(pki("other-ca.crl.pem"), path,
+                               std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::last_write_time(path, std::filesystem::last_write_time(path) +
+                                               std::chrono::seconds(5));
+    auto second = source.current(std::time(nullptr));
+    CHECK(source.loads() == 2);
+    CHECK(X509_NAME_cmp(X509_CRL_get_issuer(first.get()), X509_CRL_get_issuer(second.get())) != 0);
+    // Past its nextUpdate the CRL is fetched again even if the file did not change.
+    const ASN1_TIME *next = X509_CRL_get0_nextUpdate(second.get());
+    std::time_t after = *asn1_time_to_time_t(next) + 1;
+    source.current(after);
+    CHECK(source.loads() == 3);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("an unreadable CRL is refused at start")
+{
+    CHECK_THROWS_AS(CrlSource("/nonexistent/ca.crl"), std::runtime_error);
+    CHECK_THROWS_AS(CrlSource("http://127.0.0.1:9/ca.crl", std::chrono::milliseconds(1000)),
+                    std::runtime_error);
 }
