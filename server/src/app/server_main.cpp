@@ -29,7 +29,7 @@ void usage(std::ostream &out)
            "  --cert CHAIN.pem       TLS certificate chain; it also signs challenges\n"
            "  --key KEY.pem          its private key\n"
            "  --trust CA.pem         trust anchors for card certificates (repeatable)\n"
-           "  --crl FILE             a CRL to check card certificates with (repeatable)\n"
+           "  --crl FILE|URL         a CRL (file or http:// URL; re-read at its nextUpdate)\n"
            "  --ocsp aia|off|URL     OCSP for card certificates (default aia)\n"
            "  --soft-fail            accept a card when its OCSP responder cannot answer\n"
            "  --presence-interval S  seconds between presence proofs (default 30)\n"

@@ -39,7 +39,7 @@ void usage(std::ostream &out)
            "  --nonce NONCE   the challenge nonce the token must sign\n"
            "  --trust FILE    PEM trust anchors (repeatable)\n"
            "  --at TIME       validation time, e.g. 2023-07-22T00:00:00Z (default: now)\n"
-           "  --crl FILE      a CRL (PEM or DER) to check revocation with (repeatable)\n"
+           "  --crl FILE|URL  a CRL (PEM or DER, a file or an http:// URL) (repeatable)\n"
            "  --ocsp MODE     aia: ask the responder the certificate names (default);\n"
            "                  URL: ask this responder; off: no OCSP (then revocation is\n"
            "                  checked only with --crl, or not at all)\n"
