@@ -24,8 +24,8 @@ constexpr std::size_t kMaxTokenFile = 1024 * 1024;
 void usage(std::ostream &out)
 {
     out << "Usage: cardbound-verify --token FILE --origin URL --nonce NONCE --trust CA.pem\n"
-           "                        [--trust CA.pem ...] [--at TIME] (--crl FILE ... | --ocsp "
-           "off)\n"
+           "                        [--trust CA.pem ...] [--at TIME] [--crl FILE|URL ...]\n"
+           "                        [--ocsp aia|URL|off] [--soft-fail]\n"
            "\n"
            "Validates a web-eid:1.0 authentication token for ORIGIN and NONCE: certificate\n"
            "validity at TIME, chain to a --trust certificate (an intermediate CA may be one),\n"
