@@ -159,3 +159,20 @@ test('forged cookies, cross-origin posts, replayed tokens and proofs are refused
   assert.equal(bad.status, 401);
   assert.equal(bad.json.error, 'CERT_REVOKED');
 });
+
+test('a configuration file sets what flags do not, and refuses unknown keys', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { spawnSync } = await import('node:child_process');
+  const dir = mkdtempSync('/tmp/cardbound-server-config-');
+  writeFileSync(`${dir}/bad.json`, JSON.stringify({ listen: '127.0.0.1:0', presenceIntervall: 5 }));
+  const bad = spawnSync(join(buildDir, 'server/cardbound-server'), ['--config', `${dir}/bad.json`, '--demo'],
+    { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 10000 });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /unknown key 'presenceIntervall'/);
+  writeFileSync(`${dir}/good.json`, JSON.stringify({ listen: '127.0.0.1:0', origin: 'https://cards.example', ocsp: 'off' }));
+  const good = spawn(join(buildDir, 'server/cardbound-server'), ['--config', `${dir}/good.json`, '--demo'],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise((resolve) => good.stdout.once('data', (d) => resolve(d.toString())));
+  good.kill();
+  assert.match(line, /for https:\/\/cards\.example/);
+});

@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -35,6 +36,10 @@ void usage(std::ostream &out)
            "  --presence-interval S  seconds between presence proofs (default 30)\n"
            "  --presence-grace S     extra seconds before a session ends (default 10)\n"
            "  --demo                 use the test bench's PKI ($CARDBOUND_PKI_DIR) for all of it\n"
+           "  --config FILE          a JSON file with any of: listen, origin, cert, key, trust "
+           "[],\n"
+           "                         crl [], ocsp, softFail, presenceInterval, presenceGrace\n"
+           "                         (options given on the command line win)\n"
            "  --help                 this text\n"
            "\n"
            "Prints 'listening on https://ADDR:PORT' when ready; logs go to stderr.\n";
@@ -49,11 +54,55 @@ int main(int argc, char **argv)
     std::vector<std::string> trust, crls;
     bool soft_fail = false, demo = false;
     int interval = 30, grace = 10;
+    // The configuration file first, so that command-line options win.
+    for (int i = 1; i + 1 < argc; i++) {
+        if (std::string(argv[i]) != "--config")
+            continue;
+        std::ifstream in(argv[i + 1]);
+        nlohmann::json c = nlohmann::json::parse(in, nullptr, false);
+        if (!in || c.is_discarded() || !c.is_object()) {
+            std::cerr << "cardbound-server: " << argv[i + 1] << " is not a JSON object\n";
+            return 2;
+        }
+        try {
+            for (const auto &[k, v] : c.items()) {
+                if (k == "listen")
+                    listen = v.get<std::string>();
+                else if (k == "origin")
+                    origin = v.get<std::string>();
+                else if (k == "cert")
+                    cert = v.get<std::string>();
+                else if (k == "key")
+                    key = v.get<std::string>();
+                else if (k == "trust")
+                    trust = v.get<std::vector<std::string>>();
+                else if (k == "crl")
+                    crls = v.get<std::vector<std::string>>();
+                else if (k == "ocsp")
+                    ocsp = v.get<std::string>();
+                else if (k == "softFail")
+                    soft_fail = v.get<bool>();
+                else if (k == "presenceInterval")
+                    interval = v.get<int>();
+                else if (k == "presenceGrace")
+                    grace = v.get<int>();
+                else
+                    throw std::runtime_error("unknown key '" + k + "'");
+            }
+        } catch (const std::exception &e) {
+            std::cerr << "cardbound-server: " << argv[i + 1] << ": " << e.what() << "\n";
+            return 2;
+        }
+    }
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
         if (a == "--help" || a == "-h") {
             usage(std::cout);
             return 0;
+        }
+        if (a == "--config") {
+            i++; // read above
+            continue;
         }
         if (a == "--soft-fail") {
             soft_fail = true;
