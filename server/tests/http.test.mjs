@@ -114,6 +114,17 @@ test('the full three-step login gives access; presence keeps it', async () => {
   assert.match(metrics, /cardbound_presence_proofs_total [1-9]/);
 });
 
+test('the demo page is served, and /healthz and /metrics answer', async () => {
+  const page = await http('GET', '/');
+  assert.equal(page.status, 200);
+  assert.match(page.headers['content-type'], /^text\/html/);
+  assert.match(page.json, /<title>Cardbound demo<\/title>/);
+  assert.match(page.json, /EventSource\('\/cardbound\/events'\)/);
+  assert.equal((await http('GET', '/healthz')).json, 'ok\n');
+  assert.match((await http('GET', '/metrics')).json, /^# HELP cardbound_http_requests_total/m);
+  assert.equal((await http('GET', '/nope')).status, 404);
+});
+
 test('no confirm, no access', async () => {
   const { cookie } = await login({ confirm: false });
   const me = await http('GET', '/api/me', { cookie });

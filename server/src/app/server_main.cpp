@@ -16,6 +16,8 @@
 using namespace cardbound;
 using namespace cardbound::server;
 
+extern const char *const kDemoPage; // web/index.html, compiled in
+
 namespace
 {
 
@@ -211,12 +213,8 @@ int main(int argc, char **argv)
                         std::make_shared<MemoryNonceStore>(), sessions);
         EventHub hub;
         Metrics metrics;
-        const std::string index =
-            "<!doctype html><meta charset=utf-8><title>Cardbound</title>"
-            "<h1>Cardbound reference server</h1><p>Log in with your smart card through the "
-            "Cardbound extension.</p>";
         Router router(
-            rp, hub, metrics, [] { return std::time(nullptr); }, index);
+            rp, hub, metrics, [] { return std::time(nullptr); }, kDemoPage);
 
         // Sessions that miss their presence deadline end even if nobody asks.
         std::thread([&] {
