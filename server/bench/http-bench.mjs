@@ -2,16 +2,16 @@
 // sequential, over one keep-alive TLS connection, next to /healthz round
 // trips measured the same way as the limit of the transport), and memory per
 // live session (RSS growth over 2000 confirmed sessions). Prints figures.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes, sign, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { benchEnv } from '../../tests/integration/bench_env.mjs';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
 const buildDir = process.env.CARDBOUND_BUILD_DIR ?? join(root, 'build');
-const env = Object.fromEntries(execFileSync(join(root, 'tests/bench/bench'), ['env'], { encoding: 'utf8' })
-  .split('\n').map((l) => l.match(/^export (\w+)='(.*)'$/)).filter(Boolean).map((m) => [m[1], m[2]]));
+const env = benchEnv();
 const pki = env.CARDBOUND_PKI_DIR;
 const ca = readFileSync(join(pki, 'root-ca.pem'));
 const key = createPrivateKey(readFileSync(join(pki, 'client-p256.key')));

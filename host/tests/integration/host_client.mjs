@@ -2,6 +2,7 @@
 // 4-byte little-endian length + UTF-8 JSON, answers matched by id, events
 // collected as they arrive.
 import { spawn, execFileSync } from 'node:child_process';
+import { benchEnv } from '../../../tests/integration/bench_env.mjs';
 import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,18 +11,7 @@ import { join } from 'node:path';
 export const buildDir = process.env.CARDBOUND_BUILD_DIR ?? new URL('../../../build', import.meta.url).pathname;
 export const hostPath = join(buildDir, 'host/cardbound-host');
 export const testServer = join(buildDir, 'host/tests/cardbound-test-server');
-export const benchPath = new URL('../../../tests/bench/bench', import.meta.url).pathname;
-
-// The bench's environment (PKI folder, module paths, PINs).
-export function benchEnv() {
-  const text = execFileSync(benchPath, ['env'], { encoding: 'utf8' });
-  const env = {};
-  for (const line of text.split('\n')) {
-    const m = line.match(/^export (\w+)='(.*)'$/);
-    if (m) env[m[1]] = m[2];
-  }
-  return env;
-}
+export { benchEnv, benchPath } from '../../../tests/integration/bench_env.mjs';
 
 export class Host {
   constructor({ modules, caFiles, extraConfig = {} }) {
