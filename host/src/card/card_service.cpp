@@ -6,7 +6,6 @@
 #include "core/error.h"
 
 #include <openssl/err.h>
-#include <openssl/rsa.h>
 #include <p11-kit/pkcs11.h>
 #include <spdlog/spdlog.h>
 
@@ -250,13 +249,8 @@ CardService::Signature CardService::sign_found(Found &f, const DigestFor &digest
     ossl::PkeyCtx ctx(EVP_PKEY_CTX_new(pkey.get(), nullptr));
     if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1)
         fail(f, take_pkcs11_error(), "signing");
-    if (alg == Algorithm::PS256 || alg == Algorithm::PS384 || alg == Algorithm::PS512) {
-        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING);
-        EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), RSA_PSS_SALTLEN_DIGEST);
-    } else if (key_kind_of(alg) == KeyKind::RSA) {
-        EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING);
-    }
-    EVP_PKEY_CTX_set_signature_md(ctx.get(), digest_of(alg));
+    if (!set_signature_parameters(ctx.get(), alg))
+        fail(f, take_pkcs11_error(), "signing");
     std::size_t len = 0;
     if (EVP_PKEY_sign(ctx.get(), nullptr, &len, hash.data(), hash.size()) != 1)
         fail(f, take_pkcs11_error(), "signing");

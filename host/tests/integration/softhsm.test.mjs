@@ -101,6 +101,15 @@ test('a wrong PIN gives ERR_PIN_INCORRECT and the host keeps working', async () 
   assert.equal(again.answer.error, undefined);
 });
 
+test('a PIN of the wrong length is ERR_PIN_INVALID, and only after the server was verified', async () => {
+  const fingerprint = fingerprintOf(join(pki, 'client-p256.pem'));
+  const short = await authenticate(host, { pki, fingerprint, pin: '12' });
+  assert.equal(short.answer.error?.code, 'ERR_PIN_INVALID');
+  const server = { key: join(pki, 'client-other-ca.key'), chain: join(pki, 'client-other-ca.pem') };
+  const untrusted = await authenticate(host, { pki, fingerprint, pin: '12', server });
+  assert.equal(untrusted.answer.error?.code, 'ERR_SERVER_NOT_TRUSTED');
+});
+
 test('the PIN is checked even while the token is logged in for another site', async () => {
   const fingerprint = fingerprintOf(join(pki, 'client-p256.pem'));
   const first = await authenticate(host, { pki, fingerprint, pin: env.CARDBOUND_USER_PIN });

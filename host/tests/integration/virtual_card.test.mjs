@@ -103,3 +103,23 @@ test('the host survives a pcscd restart: cards count as removed, then come back'
   const login = await authenticate(host, { pki, fingerprint: card0, pin: env.CARDBOUND_CARD_PIN });
   assert.equal(login.answer.error, undefined, JSON.stringify(login.answer.error));
 });
+
+test('wrong PINs count down to a blocked card, which refuses even the right PIN', async () => {
+  const card1 = fingerprintOf(join(pki, 'card1.pem'));
+  try {
+    const first = await authenticate(host, { pki, fingerprint: card1, pin: '99999999' });
+    assert.equal(first.answer.error?.code, 'ERR_PIN_INCORRECT');
+    const second = await authenticate(host, { pki, fingerprint: card1, pin: '99999999' });
+    assert.equal(second.answer.error?.code, 'ERR_PIN_INCORRECT');
+    assert.equal(second.answer.error?.pinState, 'final-try');
+    assert.equal(second.answer.error?.triesLeft, 1);
+    const third = await authenticate(host, { pki, fingerprint: card1, pin: '99999999' });
+    assert.equal(third.answer.error?.code, 'ERR_PIN_BLOCKED');
+    const { certificates } = await host.call('list-certificates');
+    assert.equal(certificates.find((c) => c.fingerprint === card1).pinState, 'locked');
+    const right = await authenticate(host, { pki, fingerprint: card1, pin: env.CARDBOUND_CARD_PIN });
+    assert.equal(right.answer.error?.code, 'ERR_PIN_BLOCKED');
+  } finally {
+    bench('reset-pin', '1');
+  }
+});

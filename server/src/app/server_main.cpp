@@ -3,7 +3,7 @@
 // card proves its presence, and tells every tab when a session ends.
 #include "cardbound/crypto/certificate.h"
 #include "http/listener.h"
-#include "validation/ocsp_checker.h"
+#include "validation/validator_setup.h"
 
 #include <csignal>
 #include <cstdlib>
@@ -173,7 +173,7 @@ int main(int argc, char **argv)
                      "--listen is ADDR:PORT, the interval 1-3600 s and the grace 0-600 s\n";
         return 2;
     }
-    if (ocsp != "aia" && ocsp != "off" && !ocsp.starts_with("http://")) {
+    if (!is_valid_ocsp_mode(ocsp)) {
         std::cerr << "cardbound-server: --ocsp takes aia, off or an http:// URL\n";
         return 2;
     }
@@ -185,23 +185,7 @@ int main(int argc, char **argv)
         lc.certificate_chain = cert;
         lc.private_key = key;
 
-        ValidatorConfig vc;
-        for (const auto &t : trust)
-            for (auto &c : load_pem_certificates(t))
-                vc.trust_anchors.push_back(std::move(c));
-        for (const auto &c : crls)
-            vc.crls.push_back(std::make_shared<CrlSource>(c));
-        if (ocsp != "off") {
-            std::vector<ossl::X509Ptr> anchors;
-            for (const auto &a : vc.trust_anchors) {
-                X509_up_ref(a.get());
-                anchors.emplace_back(a.get());
-            }
-            vc.revocation = std::make_shared<OcspChecker>(
-                OcspConfig{ocsp == "aia" ? "" : ocsp, std::chrono::milliseconds(5000), 300,
-                           soft_fail},
-                std::move(anchors));
-        }
+        ValidatorConfig vc = make_validator_config({trust, crls, ocsp, soft_fail});
         HttpsListener listener(lc);
         if (origin.empty())
             origin =

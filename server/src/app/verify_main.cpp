@@ -3,8 +3,7 @@
 // token is valid; prints the error code and exits 1 when it is not; exits 2
 // on bad usage or unreadable input.
 #include "cardbound/crypto/certificate.h"
-#include "validation/ocsp_checker.h"
-#include "validation/token_validator.h"
+#include "validation/validator_setup.h"
 
 #include <cstring>
 #include <fstream>
@@ -66,9 +65,8 @@ int main(int argc, char **argv)
 {
     // stdout carries the answer only; warnings go to stderr.
     spdlog::set_default_logger(spdlog::stderr_logger_mt("cardbound-verify"));
-    std::string token_file, origin, nonce, at_text, ocsp;
-    std::vector<std::string> trust, crls;
-    bool soft_fail = false;
+    std::string token_file, origin, nonce, at_text;
+    ValidatorOptions options;
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
         if (a == "--help" || a == "-h") {
@@ -76,7 +74,7 @@ int main(int argc, char **argv)
             return 0;
         }
         if (a == "--soft-fail") {
-            soft_fail = true;
+            options.soft_fail = true;
             continue;
         }
         if (i + 1 >= argc) {
@@ -92,27 +90,25 @@ int main(int argc, char **argv)
         else if (a == "--nonce")
             nonce = v;
         else if (a == "--trust")
-            trust.push_back(v);
+            options.trust.push_back(v);
         else if (a == "--at")
             at_text = v;
         else if (a == "--crl")
-            crls.push_back(v);
+            options.crls.push_back(v);
         else if (a == "--ocsp")
-            ocsp = v;
+            options.ocsp = v;
         else {
             std::cerr << "cardbound-verify: unknown option " << a << "\n";
             usage(std::cerr);
             return 2;
         }
     }
-    if (token_file.empty() || origin.empty() || nonce.empty() || trust.empty()) {
+    if (token_file.empty() || origin.empty() || nonce.empty() || options.trust.empty()) {
         std::cerr << "cardbound-verify: --token, --origin, --nonce and --trust are required\n";
         usage(std::cerr);
         return 2;
     }
-    if (ocsp.empty())
-        ocsp = "aia";
-    if (ocsp != "off" && ocsp != "aia" && !ocsp.starts_with("http://")) {
+    if (!is_valid_ocsp_mode(options.ocsp)) {
         std::cerr << "cardbound-verify: --ocsp takes aia, off or an http:// URL\n";
         return 2;
     }
@@ -129,22 +125,7 @@ int main(int argc, char **argv)
     ValidatorConfig config;
     nlohmann::json j;
     try {
-        for (const auto &path : trust)
-            for (auto &c : load_pem_certificates(path))
-                config.trust_anchors.push_back(std::move(c));
-        for (const auto &path : crls)
-            config.crls.push_back(std::make_shared<CrlSource>(path));
-        if (ocsp != "off") {
-            OcspConfig oc;
-            oc.responder_url = ocsp == "aia" ? "" : ocsp;
-            oc.soft_fail = soft_fail;
-            std::vector<ossl::X509Ptr> anchors;
-            for (const auto &a : config.trust_anchors) {
-                X509_up_ref(a.get());
-                anchors.emplace_back(a.get());
-            }
-            config.revocation = std::make_shared<OcspChecker>(oc, std::move(anchors));
-        }
+        config = make_validator_config(options);
         j = nlohmann::json::parse(read_file(token_file));
     } catch (const std::exception &e) {
         std::cerr << "cardbound-verify: " << e.what() << "\n";

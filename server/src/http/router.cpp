@@ -199,9 +199,9 @@ HttpResponse Router::route(const HttpRequest &req)
                 // A bad proof ends the session: presence must be proven, not tried.
                 metrics_.presence_refused++;
                 rp_.logout(*cookie);
-                hub_.session_ended(*cookie, e.code == ValidationCode::PresenceLate
-                                                ? "presence-late"
-                                                : "presence-refused");
+                // A late session is announced below, like on every endpoint.
+                if (e.code != ValidationCode::PresenceLate)
+                    hub_.session_ended(*cookie, "presence-refused");
                 throw;
             }
             metrics_.presence_ok++;

@@ -69,7 +69,7 @@ void OcspChecker::check(X509 *certificate, X509 *issuer, std::time_t)
         }
     }
     try {
-        ask(certificate, issuer, key);
+        ask(certificate, issuer, id.get(), key);
     } catch (const ValidationError &e) {
         if (e.code == ValidationCode::RevocationUnknown && config_.soft_fail) {
             spdlog::warn("{} (soft-fail: accepted)", e.what());
@@ -79,7 +79,8 @@ void OcspChecker::check(X509 *certificate, X509 *issuer, std::time_t)
     }
 }
 
-void OcspChecker::ask(X509 *certificate, X509 *issuer, const std::string &cache_key)
+void OcspChecker::ask(X509 *certificate, X509 *issuer, OCSP_CERTID *wanted,
+                      const std::string &cache_key)
 {
     std::string url =
         config_.responder_url.empty() ? responder_of(certificate) : config_.responder_url;
@@ -87,7 +88,7 @@ void OcspChecker::ask(X509 *certificate, X509 *issuer, const std::string &cache_
         unknown("the certificate names no OCSP responder");
 
     OcspRequest req(OCSP_REQUEST_new());
-    OCSP_CERTID *id = OCSP_cert_to_id(EVP_sha1(), certificate, issuer);
+    OCSP_CERTID *id = OCSP_CERTID_dup(wanted); // the request takes ownership
     if (!req || !id || !OCSP_request_add0_id(req.get(), id)) {
         OCSP_CERTID_free(id);
         unknown("cannot build the request");
@@ -129,11 +130,10 @@ void OcspChecker::ask(X509 *certificate, X509 *issuer, const std::string &cache_
         ERR_clear_error();
         unknown("the answer's signature does not verify");
     }
-    OcspCertId wanted(OCSP_cert_to_id(EVP_sha1(), certificate, issuer));
     int status = 0, reason = 0;
     ASN1_GENERALIZEDTIME *revoked_at = nullptr, *this_update = nullptr, *next_update = nullptr;
-    if (OCSP_resp_find_status(basic.get(), wanted.get(), &status, &reason, &revoked_at,
-                              &this_update, &next_update) != 1)
+    if (OCSP_resp_find_status(basic.get(), wanted, &status, &reason, &revoked_at, &this_update,
+                              &next_update) != 1)
         unknown("the answer is about another certificate");
     if (OCSP_check_validity(this_update, next_update, config_.max_skew_seconds, -1) != 1) {
         ERR_clear_error();

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <openssl/ocsp.h>
 
 namespace cardbound::server
 {
@@ -34,7 +35,7 @@ class OcspChecker : public RevocationChecker
     std::size_t queries() const { return queries_; } // answers fetched over the network
 
   private:
-    void ask(X509 *certificate, X509 *issuer, const std::string &cache_key);
+    void ask(X509 *certificate, X509 *issuer, OCSP_CERTID *wanted, const std::string &cache_key);
 
     struct Cached {
         bool revoked;

@@ -48,19 +48,20 @@ bool key_matches(EVP_PKEY *key, Algorithm alg)
     return info(alg).kind == KeyKind::EC ? id == EVP_PKEY_EC : id == EVP_PKEY_RSA;
 }
 
-void set_padding(EVP_PKEY_CTX *ctx, Algorithm alg)
-{
-    if (info(alg).kind != KeyKind::RSA)
-        return;
-    if (info(alg).pss) {
-        EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING);
-        EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST);
-    } else {
-        EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING);
-    }
-}
-
 } // namespace
+
+bool set_signature_parameters(EVP_PKEY_CTX *ctx, Algorithm alg)
+{
+    if (info(alg).kind == KeyKind::RSA) {
+        bool ok = info(alg).pss
+                      ? EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+                            EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST) == 1
+                      : EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1;
+        if (!ok)
+            return false;
+    }
+    return EVP_PKEY_CTX_set_signature_md(ctx, digest_of(alg)) == 1;
+}
 
 std::string_view to_string(Algorithm alg)
 {
@@ -172,8 +173,7 @@ bool verify_digest(EVP_PKEY *key, Algorithm alg, std::span<const std::uint8_t> d
     ossl::PkeyCtx ctx(EVP_PKEY_CTX_new(key, nullptr));
     if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1)
         return false;
-    set_padding(ctx.get(), alg);
-    if (EVP_PKEY_CTX_set_signature_md(ctx.get(), digest_of(alg)) != 1)
+    if (!set_signature_parameters(ctx.get(), alg))
         return false;
     bool ok = EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), digest.data(),
                               digest.size()) == 1;
@@ -199,8 +199,8 @@ Bytes sign_digest(EVP_PKEY *key, Algorithm alg, std::span<const std::uint8_t> ha
     ossl::PkeyCtx ctx(EVP_PKEY_CTX_new(key, nullptr));
     if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1)
         throw std::runtime_error("sign init failed: " + ossl::last_error());
-    set_padding(ctx.get(), alg);
-    EVP_PKEY_CTX_set_signature_md(ctx.get(), digest_of(alg));
+    if (!set_signature_parameters(ctx.get(), alg))
+        throw std::runtime_error("cannot set the signature parameters: " + ossl::last_error());
     std::size_t len = 0;
     if (EVP_PKEY_sign(ctx.get(), nullptr, &len, hash.data(), hash.size()) != 1)
         throw std::runtime_error("sign failed: " + ossl::last_error());

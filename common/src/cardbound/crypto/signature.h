@@ -21,6 +21,12 @@ std::optional<Algorithm> algorithm_from_string(std::string_view name);
 const EVP_MD *digest_of(Algorithm alg);
 KeyKind key_kind_of(Algorithm alg);
 
+// Sets a signing or verifying context up for the algorithm over a digest
+// (false when OpenSSL refuses):
+// RSA padding (PKCS#1 v1.5, or PSS with a salt as long as the hash) and the
+// hash that the digest came from (RSA puts it in the DigestInfo).
+bool set_signature_parameters(EVP_PKEY_CTX *ctx, Algorithm alg);
+
 // Message digest with the hash named by the algorithm.
 Bytes digest(const EVP_MD *md, std::span<const std::uint8_t> data);
 
