@@ -78,7 +78,7 @@ CardService::CardService(const std::vector<std::string> &module_paths, CardEvent
     }
 }
 
-std::vector<CardService::Found> CardService::scan(bool refresh)
+std::vector<CardService::Found> CardService::scan(bool refresh, const std::string *only)
 {
     std::vector<Found> found;
     for (auto &module : modules_) {
@@ -110,11 +110,18 @@ std::vector<CardService::Found> CardService::scan(bool refresh)
             std::vector<std::string> fingerprints;
             for (unsigned int i = 0; i < n; i++) {
                 X509 *x = certs[i].x509;
-                auto alg = x ? signing_algorithm(x, *module, &slot) : std::nullopt;
+                if (!x)
+                    continue;
+                std::string fingerprint = sha256_fingerprint(x);
+                // Presence signs on every interval: describe only the one
+                // certificate asked for (a refresh describes all, for events).
+                if (only && !refresh && fingerprint != *only)
+                    continue;
+                auto alg = signing_algorithm(x, *module, &slot);
                 if (!alg)
-                    continue; // no certificate, or a key type we cannot sign with
+                    continue; // a key type we cannot sign with
                 Found f{module.get(), &slot, &certs[i], {}};
-                f.info.fingerprint = sha256_fingerprint(x);
+                f.info.fingerprint = std::move(fingerprint);
                 X509_up_ref(x);
                 f.info.certificate = std::shared_ptr<X509>(x, X509_free);
                 f.info.algorithm = *alg;
@@ -146,7 +153,7 @@ std::vector<CardCertificate> CardService::list_certificates()
 
 CardService::Found CardService::find(const std::string &fingerprint, bool refresh)
 {
-    for (auto &f : scan(refresh))
+    for (auto &f : scan(refresh, &fingerprint))
         if (f.info.fingerprint == fingerprint)
             return std::move(f);
     throw HostError(ErrorCode::CertificateNotFound, "no card holds that certificate");

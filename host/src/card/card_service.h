@@ -65,8 +65,9 @@ class CardService
         CardCertificate info;
     };
     // Every signing certificate on every initialised token (refresh: read the
-    // slots again first); remembers which certificates each reader holds.
-    std::vector<Found> scan(bool refresh);
+    // slots again first, and remember which certificates each reader holds).
+    // Without a refresh, `only` limits the work to one fingerprint.
+    std::vector<Found> scan(bool refresh, const std::string *only = nullptr);
     Found find(const std::string &fingerprint, bool refresh);
     Signature sign_found(Found &f, const DigestFor &digest_for);
     [[noreturn]] void fail(const Found &f, unsigned long ckr, const std::string &what);
