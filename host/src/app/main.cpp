@@ -1,6 +1,8 @@
 // cardbound-host: the native messaging host. The browser starts it, writes
 // framed JSON requests to its stdin and reads answers and card events from
-// its stdout. See docs/protocol.md.
+// its stdout. See docs/protocol.md. With --register or --unregister it writes
+// or removes a browser's manifest for it instead (app/register.h).
+#include "app/register.h"
 #include "card/pcsc_monitor.h"
 #include "commands/context.h"
 #include "core/log.h"
@@ -14,8 +16,10 @@
 #include <iostream>
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
+#include <string>
 #include <unistd.h>
 #include <variant>
+#include <vector>
 
 using namespace cardbound;
 using namespace cardbound::host;
@@ -27,6 +31,9 @@ void print_help()
 {
     std::cout
         << "Usage: cardbound-host [--help | --version]\n"
+           "       cardbound-host --register --browser NAME [--user | --system | --profile DIR]\n"
+           "                      [--host-path PATH]\n"
+           "       cardbound-host --unregister --browser NAME [--user | --system | --profile DIR]\n"
            "\n"
            "The Cardbound native messaging host (org.cardbound.host). A browser starts it\n"
            "for the Cardbound extension and talks to it over stdin/stdout with 4-byte\n"
@@ -42,7 +49,10 @@ void print_help()
            "\n"
            "  --help     this text\n"
            "  --version  the version\n"
-           "Other arguments (the browser passes the caller's extension origin) are ignored.\n";
+           "Without --register or --unregister, other arguments (the browser passes the\n"
+           "caller's extension origin) are ignored.\n"
+           "\n"
+        << registration_help();
 }
 
 ssize_t read_stdin(char *buf, std::size_t n)
@@ -128,6 +138,9 @@ int main(int argc, char **argv)
             return 0;
         }
     }
+    if (std::vector<std::string> args(argv + 1, argv + argc); wants_registration(args))
+        return run_registration(args, std::cout, std::cerr);
+
     // A browser that goes away must not kill us in the middle of a write.
     std::signal(SIGPIPE, SIG_IGN);
 
