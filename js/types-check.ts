@@ -1,0 +1,92 @@
+// A page-like program that uses cardbound.js through cardbound.d.ts. It is
+// only compiled, never run:
+//   npx tsc --noEmit --strict --target es2022 --module es2022 --moduleResolution bundler --lib es2022,dom js/types-check.ts
+import * as cardbound from './cardbound.js';
+import {
+  authenticate, CardboundError, createClient, ErrorCode, errorFromCode, isAvailable, PinError,
+  ServerNotTrustedError, ServerRefusedError, Session, UserCancelledError, VERSION, watchSession,
+  type Identity,
+} from './cardbound.js';
+
+const version: string = VERSION;
+const cancelled: 'ERR_USER_CANCELLED' = ErrorCode.USER_CANCELLED;
+const anyCode: ErrorCode = ErrorCode.PIN_BLOCKED;
+const pinError: PinError = errorFromCode(ErrorCode.PIN_INCORRECT, 'wrong PIN', { triesLeft: 1 });
+const generic: CardboundError = errorFromCode('ERR_SOMETHING_NEW');
+// @ts-expect-error ErrorCode's values are literal types
+const notACode: ErrorCode = 'ERR_NOT_A_CODE';
+// @ts-expect-error ErrorCode is frozen
+ErrorCode.INTERNAL = 'ERR_OTHER';
+
+function show(text: string): void {
+  document.querySelector('#status')!.textContent = text;
+}
+
+function greet(identity: Identity | null): void {
+  if (identity) show(`${identity.holder} (${identity.personalCode}, ${identity.country}), until ${identity.notAfter}`);
+}
+
+function follow(session: Session): void {
+  session.addEventListener('cardremoved', (e) => show(`card removed from ${e.detail.reader ?? 'a reader'}`));
+  session.addEventListener('sessionended', (e) => {
+    const reason: string = e.detail.reason;
+    show(`logged out: ${reason}`);
+  });
+  session.addEventListener('presencefailed', (e) => {
+    const code: ErrorCode = e.detail.code;
+    console.warn('presence failed', code);
+  });
+  // Other events still go through EventTarget's own signature.
+  session.addEventListener('something-else', (e: Event) => console.log(e.type));
+  // @ts-expect-error 'cardremoved' carries {reader}, not {reason}
+  session.addEventListener('cardremoved', (e) => show(e.detail.reason));
+  const interval: number | null = session.presenceInterval;
+  const certificates: string[] = session.certificates;
+  const ended: boolean = session.ended;
+  console.log(interval, certificates.length, ended);
+  // @ts-expect-error Session has no sessionTag: it stays inside the module
+  console.log(session.sessionTag);
+}
+
+async function logIn(): Promise<void> {
+  if (!(await isAvailable())) {
+    show('Install the Cardbound extension');
+    return;
+  }
+  try {
+    const session = await authenticate();
+    greet(session.identity);
+    follow(session);
+    document.querySelector('#logout')!.addEventListener('click', () => void session.logout());
+  } catch (e) {
+    if (e instanceof UserCancelledError) return;
+    if (e instanceof ServerNotTrustedError) show(`this site cannot be verified (${e.reason ?? e.code})`);
+    else if (e instanceof PinError) show(e.triesLeft === 1 ? 'last try' : `PIN: ${e.code} ${e.pinState ?? ''}`);
+    else if (e instanceof ServerRefusedError) show(`refused: ${e.status ?? 0} ${e.serverCode ?? ''}`);
+    else if (e instanceof CardboundError) show(`${e.code}: ${e.message}`);
+    else throw e;
+  }
+}
+
+async function otherTab(): Promise<void> {
+  const res = await fetch('/api/me');
+  if (!res.ok) return;
+  const identity = (await res.json()) as Identity;
+  const session = watchSession({ identity });
+  follow(session);
+}
+
+// A client bound to explicit globals, as a framework or a test would make it.
+const client = createClient({ window, fetch, EventSource, base: '/auth/cardbound' });
+const noEvents = createClient({ EventSource: null });
+void client.authenticate({ presence: false }).then((s) => s.logout());
+void noEvents.isAvailable();
+void cardbound.authenticate({ presence: true });
+// @ts-expect-error authenticate takes options, not a number
+void authenticate(30);
+// @ts-expect-error Session is made by authenticate() and watchSession() only
+new Session();
+
+console.log(version, cancelled, anyCode, pinError, generic, notACode);
+void logIn();
+void otherTab();
