@@ -1,0 +1,67 @@
+// The packages build.mjs makes: the fixed extension id, the two browsers'
+// manifests, no tests inside, translations complete.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+
+const here = new URL('.', import.meta.url).pathname;
+const out = mkdtempSync(join(tmpdir(), 'cardbound-extension-'));
+after(() => rmSync(out, { recursive: true, force: true }));
+execFileSync(process.execPath, [join(here, 'build.mjs'), '--out', out, '--gecko-id', process.env.CARDBOUND_GECKO_ID ?? 'cardbound@cardbound.org']);
+const manifest = (browser) => JSON.parse(readFileSync(join(out, browser, 'manifest.json'), 'utf8'));
+const files = (dir) => readdirSync(dir, { recursive: true });
+
+test('the Chromium id comes from the manifest key and is the one the host manifests name', () => {
+  const der = Buffer.from(manifest('chromium').key, 'base64');
+  const hex = createHash('sha256').update(der).digest('hex').slice(0, 32);
+  const id = [...hex].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
+  assert.equal(id, process.env.CARDBOUND_EXTENSION_ID ?? 'jiikaeniebdgdahgpccaombblnamdlld');
+});
+
+test('Chromium runs a module service worker; Firefox background scripts with a gecko id', () => {
+  const c = manifest('chromium');
+  const f = manifest('firefox');
+  assert.equal(c.manifest_version, 3);
+  assert.deepEqual(c.background, { service_worker: 'background/index.js', type: 'module' });
+  assert.equal(f.manifest_version, 3);
+  assert.deepEqual(f.background, { scripts: ['background/index.js'], type: 'module' });
+  assert.equal(f.browser_specific_settings.gecko.id, process.env.CARDBOUND_GECKO_ID ?? 'cardbound@cardbound.org');
+  assert.equal(f.key, undefined);
+  assert.deepEqual(c.permissions.sort(), ['nativeMessaging', 'storage']);
+  for (const m of [c, f]) {
+    assert.ok(m.content_scripts[0].matches.every((p) => !/:\*\//.test(p)), 'match patterns carry no port');
+    assert.match(m.content_security_policy.extension_pages, /script-src 'self'/, 'no remote code');
+  }
+});
+
+test('no tests and no remote scripts in the packages', () => {
+  for (const browser of ['chromium', 'firefox']) {
+    const all = files(join(out, browser));
+    assert.ok(all.includes(join('background', 'index.js')));
+    assert.deepEqual(all.filter((f) => f.endsWith('.test.js')), []);
+    for (const f of all.filter((n) => n.endsWith('.html'))) {
+      const html = readFileSync(join(out, browser, f), 'utf8');
+      assert.doesNotMatch(html, /src="https?:/, `${f} loads nothing remote`);
+    }
+  }
+});
+
+test('English and Estonian translate the same keys, and every key the windows use', () => {
+  const messages = (lang) => JSON.parse(readFileSync(join(here, 'src', '_locales', lang, 'messages.json'), 'utf8'));
+  const en = messages('en');
+  const et = messages('et');
+  assert.deepEqual(Object.keys(et).sort(), Object.keys(en).sort());
+  const ui = join(here, 'src', 'ui');
+  const used = new Set();
+  for (const f of readdirSync(ui)) {
+    const text = readFileSync(join(ui, f), 'utf8');
+    for (const m of text.matchAll(/data-i18n="(\w+)"|\bt\('(\w+)'/g)) used.add(m[1] ?? m[2]);
+  }
+  assert.ok(used.size > 10);
+  for (const key of used) assert.ok(en[key], `en lacks ${key}`);
+  for (const key of ['appName', 'appDescription']) assert.ok(en[key] && et[key]);
+});

@@ -1,0 +1,72 @@
+// The extension's background: one native port to cardbound-host, the page
+// requests the content scripts pass on, the trusted windows, and the card
+// events that log sites out.
+import { cardRemoved } from './actions/card_removed.js';
+import { pageActions } from './actions/page_actions.js';
+import { CardSessions } from './services/card_sessions.js';
+import { Dialogs } from './services/dialogs.js';
+import { HOST_NAME, NativeHost } from './services/native_host.js';
+import { ErrorCode, ExtensionError, pageError } from '../shared/errors.js';
+import { plainObject, senderOrigin } from '../shared/validate.js';
+
+const api = globalThis.browser ?? globalThis.chrome;
+
+const context = {
+  api,
+  host: new NativeHost(() => api.runtime.connectNative(HOST_NAME)),
+  sessions: new CardSessions(api.storage?.session ?? null),
+  dialogs: new Dialogs(api),
+};
+
+// A page request, as the content script passed it on.
+async function handlePageRequest(message, sender) {
+  try {
+    if (!sender.tab) throw new ExtensionError(ErrorCode.BAD_REQUEST, 'requests come from tabs only');
+    const origin = senderOrigin(sender);
+    const action = Object.hasOwn(pageActions, message.action) ? pageActions[message.action] : null;
+    if (!action) throw new ExtensionError(ErrorCode.UNKNOWN_COMMAND, 'no such action');
+    const args = plainObject(message.arguments ?? {}, 'arguments');
+    return { result: await action(context, { origin, tabId: sender.tab.id, args }) };
+  } catch (e) {
+    if (!(e instanceof ExtensionError)) console.error(`page request '${message.action}' failed`, e);
+    return { error: pageError(e) };
+  }
+}
+
+api.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  if (sender.id !== api.runtime.id || !message || typeof message !== 'object') return false;
+  if (message.type === 'page-request') {
+    handlePageRequest(message, sender).then(sendResponse);
+    return true;
+  }
+  if (message.type === 'dialog') return context.dialogs.handleMessage(message, sender, sendResponse);
+  return false;
+});
+
+// While any site is logged in with a card, the port stays open: card events
+// arrive only through it. A host that died is started again, less often each
+// time it dies without having said anything.
+const FIRST_RETRY_MS = 500;
+let retryDelay = FIRST_RETRY_MS;
+async function keepListening() {
+  if ((await context.sessions.count()) === 0 || context.host.connected) return;
+  try {
+    context.host.ensureConnected();
+  } catch {
+    setTimeout(keepListening, retryDelay);
+  }
+}
+
+context.host.onEvent((message) => {
+  if (message.event === 'host-disconnected') {
+    setTimeout(keepListening, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 10_000);
+    return;
+  }
+  retryDelay = FIRST_RETRY_MS;
+  if (message.event === 'card-removed') {
+    cardRemoved(context, message.data ?? {}).catch((e) => console.error('logging out after card removal failed', e));
+  }
+});
+
+keepListening();

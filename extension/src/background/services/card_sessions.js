@@ -1,0 +1,86 @@
+// Which site is logged in with which card. When a card leaves its reader the
+// extension must find every origin that used it, so each login is
+// remembered from `authenticate` (the chosen certificate and its reader) to
+// `confirm` (the host's session tag) and then until logout or removal.
+// Kept in storage.session (memory, cleared with the browser) when there is
+// one, so a restarted service worker still knows whom to log out.
+
+const MAX_SESSIONS = 256;
+const MAX_LOGINS = 32;
+const KEY = 'cardSessions';
+
+export class CardSessions {
+  #storage;
+  #state = { logins: {}, sessions: [] };
+  #loaded = null;
+
+  constructor(storage = null) {
+    this.#storage = storage;
+  }
+
+  #load() {
+    this.#loaded ??= (async () => {
+      const saved = this.#storage ? (await this.#storage.get(KEY))[KEY] : null;
+      // Anything else than what #save wrote is dropped: start empty.
+      if (saved && typeof saved === 'object' && Array.isArray(saved.sessions)
+        && saved.logins && typeof saved.logins === 'object' && !Array.isArray(saved.logins)) {
+        this.#state = saved;
+      }
+    })();
+    return this.#loaded;
+  }
+
+  async #save() {
+    if (this.#storage) await this.#storage.set({ [KEY]: this.#state });
+  }
+
+  // After authenticate: the login's card, until confirm.
+  async rememberLogin(loginId, card) {
+    await this.#load();
+    const ids = Object.keys(this.#state.logins);
+    if (ids.length >= MAX_LOGINS) delete this.#state.logins[ids[0]];
+    this.#state.logins[loginId] = { ...card, at: Date.now() };
+    await this.#save();
+  }
+
+  // After confirm: the login becomes a session of that origin.
+  async confirm(loginId, origin, sessionTag, tabId) {
+    await this.#load();
+    const login = this.#state.logins[loginId];
+    delete this.#state.logins[loginId];
+    if (!login || login.origin !== origin) {
+      await this.#save();
+      return null;
+    }
+    const session = { origin, sessionTag, fingerprint: login.fingerprint, reader: login.reader, tabId };
+    this.#state.sessions = this.#state.sessions.filter((s) => !(s.origin === origin && s.sessionTag === sessionTag));
+    this.#state.sessions.push(session);
+    if (this.#state.sessions.length > MAX_SESSIONS) this.#state.sessions.shift();
+    await this.#save();
+    return session;
+  }
+
+  // Ends one session of an origin, or all of them without a tag.
+  async remove(origin, sessionTag) {
+    await this.#load();
+    this.#state.sessions = this.#state.sessions.filter(
+      (s) => !(s.origin === origin && (sessionTag === undefined || s.sessionTag === sessionTag)));
+    await this.#save();
+  }
+
+  // The card in `reader` is gone: the sessions it carried, taken out. A
+  // session matches by certificate, or by reader (fail closed: whatever was
+  // in that reader is not there any more).
+  async takeForRemovedCard({ reader, certificates = [] }) {
+    await this.#load();
+    const gone = this.#state.sessions.filter((s) => s.reader === reader || certificates.includes(s.fingerprint));
+    this.#state.sessions = this.#state.sessions.filter((s) => !gone.includes(s));
+    await this.#save();
+    return gone;
+  }
+
+  async count() {
+    await this.#load();
+    return this.#state.sessions.length;
+  }
+}

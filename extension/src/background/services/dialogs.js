@@ -1,0 +1,135 @@
+// The trusted UI: extension windows (ui/picker.html, ui/pin.html) that the
+// page can neither see nor script. A window asks for its view with its
+// dialog id, and sends the user's choices back; closing it is cancelling.
+import { ErrorCode, ExtensionError } from '../../shared/errors.js';
+
+const SIZE = { width: 460, height: 600 };
+// Longer than the host keeps a login (5 minutes): then it is void anyway.
+const IDLE_LIMIT_MS = 5 * 60 * 1000;
+
+class Dialog {
+  constructor(dialogs, id, view) {
+    this.dialogs = dialogs;
+    this.id = id;
+    this.view = view;
+    this.windowId = null;
+    this.closed = false;
+    this.released = false;
+    this.queue = [];
+    this.waiter = null;
+  }
+
+  // The user's next action: { op, value, respond(answer) }. Rejects with
+  // ERR_USER_CANCELLED when the user cancels or closes the window.
+  next() {
+    if (this.queue.length) return Promise.resolve(this.queue.shift());
+    if (this.closed) return Promise.reject(cancelled());
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.close(), IDLE_LIMIT_MS);
+      this.waiter = {
+        resolve: (a) => { clearTimeout(timer); resolve(a); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      };
+    });
+  }
+
+  deliver(action) {
+    if (action.op === 'cancel') return this.close();
+    const w = this.waiter;
+    this.waiter = null;
+    if (w) w.resolve(action);
+    else this.queue.push(action);
+  }
+
+  // Closes the window (if still open) and cancels whoever waits. A released
+  // dialog keeps its window: the user closes it.
+  close() {
+    if (this.released) return;
+    this.end();
+    this.dialogs.forget(this);
+    if (this.windowId !== null) this.dialogs.api.windows.remove(this.windowId).catch(() => {});
+  }
+
+  // Ends the dialog but leaves its window for the user to read and close (a
+  // blocked PIN): the window still gets its view, but no action counts.
+  release() {
+    this.end();
+    this.released = true;
+  }
+
+  // The window is gone (the user closed it).
+  gone() {
+    this.windowId = null;
+    this.end();
+    this.dialogs.forget(this);
+  }
+
+  end() {
+    if (this.closed) return;
+    this.closed = true;
+    for (const a of this.queue) a.respond({ state: 'closed' });
+    this.queue = [];
+    const w = this.waiter;
+    this.waiter = null;
+    if (w) w.reject(cancelled());
+  }
+}
+
+function cancelled() {
+  return new ExtensionError(ErrorCode.USER_CANCELLED, 'the user cancelled');
+}
+
+export class Dialogs {
+  constructor(api) {
+    this.api = api;
+    this.open = new Map();
+    api.windows.onRemoved.addListener((windowId) => {
+      for (const d of [...this.open.values()]) if (d.windowId === windowId) d.gone();
+    });
+  }
+
+  // Opens ui/<page>.html showing `view`.
+  async show(page, view) {
+    const id = crypto.randomUUID();
+    const dialog = new Dialog(this, id, view);
+    this.open.set(id, dialog);
+    const url = this.api.runtime.getURL(`ui/${page}.html?dialog=${id}`);
+    let win;
+    try {
+      win = await this.api.windows.create({ url, type: 'popup', focused: true, ...SIZE });
+    } catch (e) {
+      this.forget(dialog);
+      throw new ExtensionError(ErrorCode.INTERNAL, `the window could not be opened: ${e.message}`);
+    }
+    dialog.windowId = win.id;
+    if (dialog.closed) this.api.windows.remove(win.id).catch(() => {});
+    return dialog;
+  }
+
+  forget(dialog) {
+    this.open.delete(dialog.id);
+  }
+
+  // A message from a dialog window. Only the extension's own ui/ pages may
+  // send them; the id picks the dialog. Returns true when the answer comes
+  // later (runtime.onMessage's contract).
+  handleMessage(message, sender, sendResponse) {
+    if (!String(sender.url ?? '').startsWith(this.api.runtime.getURL('ui/'))) return false;
+    const dialog = this.open.get(message.dialog);
+    if (!dialog) {
+      sendResponse({ state: 'closed' });
+      return false;
+    }
+    if (message.op === 'hello') {
+      sendResponse({ state: 'view', view: dialog.view });
+      return false;
+    }
+    if (!['submit', 'refresh', 'cancel'].includes(message.op)) return false;
+    if (dialog.closed) {
+      sendResponse({ state: 'closed' });
+      return false;
+    }
+    dialog.deliver({ op: message.op, value: message.value, respond: sendResponse });
+    return message.op !== 'cancel';
+  }
+}

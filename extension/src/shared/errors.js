@@ -1,0 +1,47 @@
+// Errors as the extension hands them to the page: a code from
+// docs/protocol.md (the host's codes and the extension's own, section 7), a
+// message for people, and the few details the page may see.
+
+export const ErrorCode = Object.freeze({
+  BAD_REQUEST: 'ERR_BAD_REQUEST',
+  UNKNOWN_COMMAND: 'ERR_UNKNOWN_COMMAND',
+  USER_CANCELLED: 'ERR_USER_CANCELLED',
+  NO_CARD: 'ERR_NO_CARD',
+  NOT_LOGGED_IN: 'ERR_NOT_LOGGED_IN',
+  PIN_INCORRECT: 'ERR_PIN_INCORRECT',
+  PIN_INVALID: 'ERR_PIN_INVALID',
+  PIN_BLOCKED: 'ERR_PIN_BLOCKED',
+  INTERNAL: 'ERR_INTERNAL',
+  HOST_UNAVAILABLE: 'ERR_HOST_UNAVAILABLE',
+  BUSY: 'ERR_BUSY',
+  TIMEOUT: 'ERR_TIMEOUT',
+});
+
+// What of a host error the page may learn besides code and message.
+const pageDetails = ['reason', 'triesLeft', 'pinState', 'pkcs11Error'];
+
+export class ExtensionError extends Error {
+  constructor(code, message, details = {}) {
+    super(message || code);
+    this.code = code;
+    this.details = details;
+  }
+
+  // From a host answer's `error` object.
+  static fromHost(error) {
+    const { code, message, ...details } = error ?? {};
+    return new ExtensionError(typeof code === 'string' ? code : ErrorCode.INTERNAL, String(message ?? ''), details);
+  }
+
+  // The object the content script posts to the page.
+  toPage() {
+    const out = { code: this.code, message: this.message };
+    for (const k of pageDetails) if (this.details[k] !== undefined) out[k] = this.details[k];
+    return out;
+  }
+}
+
+// Any thrown value as an error for the page; bugs stay vague on purpose.
+export function pageError(e) {
+  return e instanceof ExtensionError ? e.toPage() : { code: ErrorCode.INTERNAL, message: 'internal error in the extension' };
+}
