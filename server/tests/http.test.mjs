@@ -114,12 +114,16 @@ test('the full three-step login gives access; presence keeps it', async () => {
   assert.match(metrics, /cardbound_presence_proofs_total [1-9]/);
 });
 
-test('the demo page is served, and /healthz and /metrics answer', async () => {
+test('the demo page and the JavaScript API are served, and /healthz and /metrics answer', async () => {
   const page = await http('GET', '/');
   assert.equal(page.status, 200);
   assert.match(page.headers['content-type'], /^text\/html/);
   assert.match(page.json, /<title>Cardbound demo<\/title>/);
-  assert.match(page.json, /EventSource\('\/cardbound\/events'\)/);
+  assert.match(page.json, /import \* as cardbound from '\/cardbound.js'/);
+  const api = await http('GET', '/cardbound.js');
+  assert.equal(api.status, 200);
+  assert.match(api.headers['content-type'], /^text\/javascript/);
+  assert.equal(api.json, readFileSync(new URL('../../js/cardbound.js', import.meta.url), 'utf8'), 'js/cardbound.js as it is');
   assert.equal((await http('GET', '/healthz')).json, 'ok\n');
   assert.match((await http('GET', '/metrics')).json, /^# HELP cardbound_http_requests_total/m);
   assert.equal((await http('GET', '/nope')).status, 404);

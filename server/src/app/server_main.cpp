@@ -1,6 +1,7 @@
 // cardbound-server: the reference relying party. Serves the endpoints of
 // docs/protocol.md section 6 over HTTPS, keeps sessions alive only while the
 // card proves its presence, and tells every tab when a session ends.
+#include "app/demo_files.h"
 #include "cardbound/crypto/certificate.h"
 #include "http/listener.h"
 #include "validation/validator_setup.h"
@@ -15,8 +16,6 @@
 
 using namespace cardbound;
 using namespace cardbound::server;
-
-extern const char *const kDemoPage; // web/index.html, compiled in
 
 namespace
 {
@@ -198,7 +197,7 @@ int main(int argc, char **argv)
         EventHub hub;
         Metrics metrics;
         Router router(
-            rp, hub, metrics, [] { return std::time(nullptr); }, kDemoPage);
+            rp, hub, metrics, [] { return std::time(nullptr); }, demo_files());
 
         // Sessions that miss their presence deadline end even if nobody asks.
         std::thread([&] {

@@ -69,9 +69,8 @@ std::string Metrics::prometheus(std::size_t live_sessions) const
 }
 
 Router::Router(RelyingParty &rp, EventHub &hub, Metrics &metrics, std::function<std::time_t()> now,
-               std::string index_html)
-    : rp_(rp), hub_(hub), metrics_(metrics), now_(std::move(now)),
-      index_html_(std::move(index_html))
+               StaticFiles files)
+    : rp_(rp), hub_(hub), metrics_(metrics), now_(std::move(now)), files_(std::move(files))
 {
 }
 
@@ -127,8 +126,9 @@ HttpResponse Router::route(const HttpRequest &req)
             return reply(req, http::status::ok, metrics_.prometheus(rp_.live_sessions()),
                          "text/plain; version=0.0.4");
         }
-        if (target == "/" || target == "/index.html")
-            return reply(req, http::status::ok, index_html_, "text/html; charset=utf-8");
+        if (auto file = files_.find(target); file != files_.end())
+            return reply(req, http::status::ok, file->second.body,
+                         file->second.content_type.c_str());
         if (target == "/api/me") {
             auto id = session_cookie(req);
             try {

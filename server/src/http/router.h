@@ -9,7 +9,9 @@
 #include <atomic>
 #include <boost/beast/http.hpp>
 #include <functional>
+#include <map>
 #include <optional>
+#include <string>
 
 namespace cardbound::server
 {
@@ -23,13 +25,20 @@ struct Metrics {
     std::string prometheus(std::size_t live_sessions) const;
 };
 
+// A file the server hands out as is (the demo page, the JavaScript API).
+struct StaticFile {
+    std::string body;
+    std::string content_type;
+};
+using StaticFiles = std::map<std::string, StaticFile, std::less<>>; // by request path
+
 class Router
 {
   public:
     static constexpr const char *kCookie = "__Host-cardbound";
 
     Router(RelyingParty &rp, EventHub &hub, Metrics &metrics, std::function<std::time_t()> now,
-           std::string index_html);
+           StaticFiles files);
 
     HttpResponse handle(const HttpRequest &req);
     static bool is_event_stream(const HttpRequest &req);
@@ -42,7 +51,7 @@ class Router
     EventHub &hub_;
     Metrics &metrics_;
     std::function<std::time_t()> now_;
-    std::string index_html_;
+    StaticFiles files_;
 };
 
 } // namespace cardbound::server
