@@ -1,0 +1,97 @@
+// Benchmark of the whole product in the browser, printed as figures:
+//  - login: from the click on the page's login button to the welcome, with
+//    the picker and the PIN window driven by the test (PIN typed at once),
+//    next to the card's own work (the host's authenticate, measured in the
+//    same run on the same card) as the baseline;
+//  - pull to logout: from `bench pull` to the page showing it is logged out,
+//    next to the PC/SC floor (pull to a separate host's card-removed event,
+//    the same pulls).
+//   node tests/browser/bench.mjs [--pulls N]     (default 20)
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fingerprintOf, Host, serverMessage } from '../../host/tests/integration/host_client.mjs';
+import { benchEnv } from '../integration/bench_env.mjs';
+import { bench, LoginFlow } from './flow.mjs';
+import { launchBrowser, startSite } from './harness.mjs';
+
+const { values } = parseArgs({ options: { pulls: { type: 'string', default: '20' }, help: { type: 'boolean' } } });
+if (values.help) {
+  console.log('Usage: node tests/browser/bench.mjs [--pulls N]   (the bench must be up)');
+  process.exit(0);
+}
+const pulls = Number(values.pulls);
+if (!Number.isInteger(pulls) || pulls < 1 || pulls > 1000) {
+  console.error('bench: --pulls takes a whole number from 1 to 1000');
+  process.exit(2);
+}
+
+const env = benchEnv();
+const pki = env.CARDBOUND_PKI_DIR;
+const reader = env.CARDBOUND_READER_0;
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)];
+  return { median: q(0.5), p95: q(0.95), min: s[0], max: s[s.length - 1] };
+};
+const fmt = (x) => `${x.toFixed(0)} ms`;
+
+await bench('insert', '0');
+const site = await startSite({ env });
+const browser = await launchBrowser({ env });
+// A host of our own, only to hear PC/SC removals (and to time the card).
+const floorHost = new Host({ modules: [env.CARDBOUND_OPENSC_MODULE], caFiles: [join(pki, 'root-ca.pem')] });
+const logins = [];
+const logouts = [];
+const floors = [];
+try {
+  const flow = new LoginFlow(browser.context);
+  const page = await browser.context.newPage();
+  await page.goto(site.url);
+  for (let i = 0; i < pulls; i++) {
+    await page.waitForSelector('#login:not([hidden])');
+    logins.push(await flow.login(page, { holder: 'Mari Card', pin: env.CARDBOUND_CARD_PIN }));
+    const seen = floorHost.events.length;
+    const t0 = performance.now();
+    const pulling = bench('pull', '0');
+    const removed = floorHost.waitForEvent((e) => floorHost.events.indexOf(e) >= seen && e.event === 'card-removed' && e.data.reader === reader, 5000);
+    await page.waitForSelector('#state.out', { timeout: 5000 });
+    logouts.push(performance.now() - t0);
+    floors.push((await removed).receivedAt - t0);
+    await pulling;
+    await bench('insert', '0');
+    process.stderr.write(`\r  ${i + 1}/${pulls} logins and pulls`);
+  }
+  process.stderr.write('\n');
+
+  // The baseline for login: the card's PIN check and signature alone.
+  const fingerprint = fingerprintOf(join(pki, 'card0.pem'));
+  const signs = [];
+  for (let i = 0; i < pulls; i++) {
+    const origin = 'https://localhost:8443';
+    const begin = await floorHost.call('begin-login', { origin });
+    const challenge = serverMessage('challenge', {
+      key: join(pki, 'server-localhost.key'), chain: join(pki, 'server-localhost-chain.pem'), origin, 'host-nonce': begin.hostNonce,
+    });
+    const t0 = performance.now();
+    await floorHost.call('authenticate', { origin, args: { loginId: begin.loginId, challenge, certificate: fingerprint, pin: env.CARDBOUND_CARD_PIN } });
+    signs.push(performance.now() - t0);
+  }
+
+  const l = stats(logins);
+  const c = stats(signs);
+  const o = stats(logouts);
+  const f = stats(floors);
+  console.log(`browser benchmark, ${pulls} logins and pulls with the virtual card (Chromium headless, OpenSC, pcscd)`);
+  console.log(`  login, click to welcome:       median ${fmt(l.median)}, p95 ${fmt(l.p95)} (min ${fmt(l.min)}, max ${fmt(l.max)})`);
+  console.log(`  baseline, the card's work:     median ${fmt(c.median)} (host authenticate: PIN check + signature)`);
+  console.log(`  ratio login / card:            ${(l.median / c.median).toFixed(2)}`);
+  console.log(`  pull to logged-out page:       median ${fmt(o.median)}, p95 ${fmt(o.p95)} (min ${fmt(o.min)}, max ${fmt(o.max)}; target median < 500 ms)`);
+  console.log(`  baseline, PC/SC reports it:    median ${fmt(f.median)}, p95 ${fmt(f.p95)} (pull to card-removed in a separate host)`);
+  console.log(`  ratio logout / PC/SC:          ${(o.median / f.median).toFixed(2)}`);
+  if (o.median >= 500) process.exitCode = 1;
+} finally {
+  await floorHost.close();
+  await browser.close();
+  await site.stop();
+  await bench('insert', '0').catch(() => {});
+}

@@ -1,0 +1,87 @@
+// What the browser tests and the demo share: the reference server on a free
+// port, and Debian's Chromium with the unpacked extension in a throw-away
+// HOME whose NSS database trusts the test CAs and whose profile names
+// cardbound-host as the native messaging host.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { benchEnv, repoRoot } from '../integration/bench_env.mjs';
+
+export const buildDir = process.env.CARDBOUND_BUILD_DIR ?? join(repoRoot, 'build');
+export const extensionDir = join(buildDir, 'extension', 'chromium');
+export const hostPath = join(buildDir, 'host', 'cardbound-host');
+const serverPath = join(buildDir, 'server', 'cardbound-server');
+
+// cardbound-server --demo on 127.0.0.1:<free port>, as https://localhost:<port>.
+export async function startSite({ env = benchEnv(), args = [] } = {}) {
+  const proc = spawn(serverPath, ['--demo', '--listen', '127.0.0.1:0', ...args],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stderr.on('data', (d) => { log += d; });
+  const line = await new Promise((resolve, reject) => {
+    proc.stdout.once('data', (d) => resolve(d.toString()));
+    proc.once('exit', (code) => reject(new Error(`cardbound-server exited (${code}): ${log}`)));
+  });
+  const port = Number(line.match(/:(\d+)\s/)[1]);
+  const origin = `https://localhost:${port}`;
+  return {
+    proc, port, origin, url: `${origin}/`, log: () => log,
+    stop: () => new Promise((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+      proc.once('exit', resolve);
+      proc.kill();
+    }),
+  };
+}
+
+// Chromium with the extension. `trust` lists CA files the browser trusts for
+// TLS; `hostTrust` those cardbound-host trusts for servers.
+export async function launchBrowser({ env = benchEnv(), trust, hostTrust, headless = true, hostConfig = {} } = {}) {
+  const pki = env.CARDBOUND_PKI_DIR;
+  trust ??= [join(pki, 'root-ca.pem')];
+  hostTrust ??= [join(pki, 'root-ca.pem')];
+  const home = mkdtempSync(join(tmpdir(), 'cardbound-browser-'));
+  const profile = join(home, 'profile');
+  mkdirSync(profile);
+
+  // Chromium on Linux trusts the CAs of $HOME/.pki/nssdb.
+  const nssdb = `sql:${join(home, '.pki', 'nssdb')}`;
+  mkdirSync(join(home, '.pki', 'nssdb'), { recursive: true });
+  execFileSync('certutil', ['-N', '-d', nssdb, '--empty-password']);
+  trust.forEach((file, i) => execFileSync('certutil', ['-A', '-d', nssdb, '-n', `cardbound-test-${i}`, '-t', 'C,,', '-i', file]));
+
+  execFileSync(hostPath, ['--register', '--browser', 'chromium', '--profile', profile], { stdio: 'ignore' });
+  const config = join(home, 'host.json');
+  const hostLog = join(home, 'host.log');
+  writeFileSync(config, JSON.stringify({
+    pkcs11Modules: [env.CARDBOUND_OPENSC_MODULE], caFiles: hostTrust, useSystemTrust: false, logFile: hostLog, logLevel: 'debug', ...hostConfig,
+  }));
+
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CARDBOUND_CHROMIUM ?? '/usr/bin/chromium',
+    // Playwright's own headless mode cannot load extensions; Chromium's new
+    // headless mode can.
+    headless: false,
+    args: [
+      ...(headless ? ['--headless=new'] : []),
+      `--load-extension=${extensionDir}`, `--disable-extensions-except=${extensionDir}`,
+      '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync',
+    ],
+    env: { ...process.env, ...env, HOME: home, CARDBOUND_HOST_CONFIG: config, CARDBOUND_HOST_LOG: hostLog },
+    viewport: { width: 900, height: 700 },
+  });
+  return {
+    context, home, hostLog,
+    close: async () => {
+      await context.close().catch(() => {});
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+export function readHostLog(browser) {
+  try { return readFileSync(browser.hostLog, 'utf8'); } catch { return ''; }
+}

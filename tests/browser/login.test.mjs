@@ -1,0 +1,150 @@
+// End to end in Debian's Chromium (headless, new mode): the demo site, the
+// unpacked extension, cardbound-host started by the browser through its
+// native messaging manifest, the virtual card in the bench's pcscd.
+// Screenshots of the picker, the PIN window and the logged-in page are kept
+// in build/test-artifacts/browser/.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { benchEnv } from '../integration/bench_env.mjs';
+import { apiMe, bench, killHostOf, LoginFlow } from './flow.mjs';
+import { buildDir, launchBrowser, readHostLog, startSite } from './harness.mjs';
+
+const env = benchEnv();
+const pki = env.CARDBOUND_PKI_DIR;
+const PIN = env.CARDBOUND_CARD_PIN;
+const MARI = 'Mari Card'; // card 0
+const INTERVAL = 2; // seconds between presence proofs
+const GRACE = 1;
+const artefacts = join(buildDir, 'test-artifacts', 'browser');
+
+let site;
+let browser;
+let flow;
+
+before(async () => {
+  await bench('insert', '0');
+  site = await startSite({ env, args: ['--presence-interval', String(INTERVAL), '--presence-grace', String(GRACE)] });
+  // The browser trusts the unrelated CA for TLS too; the host never does.
+  browser = await launchBrowser({ env, trust: [join(pki, 'root-ca.pem'), join(pki, 'other-ca.pem')] });
+  flow = new LoginFlow(browser.context, { artefacts });
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.stop();
+  await bench('insert', '0').catch(() => {});
+});
+
+async function openSite(url = site.url) {
+  const page = await browser.context.newPage();
+  await page.goto(url);
+  await page.waitForSelector('#login:not([hidden])');
+  return page;
+}
+
+async function logout(page) {
+  await page.click('#logout');
+  await page.waitForSelector('#state.out');
+}
+
+test('happy path: picker, PIN, welcome; /api/me answers 200', async () => {
+  const page = await openSite();
+  assert.equal(await apiMe(page), 401);
+  const picker = await flow.openPicker(page);
+  const holders = await picker.locator('button.cert .holder').allTextContents();
+  assert.ok(holders.includes(MARI), `the picker lists ${holders.join(', ')}`);
+  const entry = await picker.locator(`button.cert:has(.holder:text-is("${MARI}"))`).textContent();
+  assert.match(entry, /Cardbound Test Issuing CA/);
+  assert.match(entry, /Virtual PCD 00 00/);
+  assert.match(await picker.textContent('#site'), new RegExp(site.origin));
+  await flow.shot(picker, 'picker');
+  const pinWindow = await flow.pick(picker, MARI);
+  await pinWindow.fill('#pin', PIN);
+  await flow.shot(pinWindow, 'pin');
+  await flow.typePin(pinWindow, PIN);
+  await page.waitForSelector('#state.in');
+  assert.match(await page.textContent('#state'), /Welcome, Mari Card/);
+  await flow.shot(page, 'logged-in');
+  assert.equal(await apiMe(page), 200);
+  await logout(page);
+  assert.equal(await apiMe(page), 401);
+  await page.close();
+});
+
+test('a wrong PIN shows the error in the PIN window; the right one then logs in', async () => {
+  const page = await openSite();
+  const pinWindow = await flow.pick(await flow.openPicker(page), MARI);
+  await pinWindow.fill('#pin', '000000');
+  await pinWindow.click('#ok');
+  await pinWindow.waitForSelector('#message.error');
+  assert.match(await pinWindow.textContent('#message'), /PIN is wrong/);
+  await flow.shot(pinWindow, 'pin-wrong');
+  assert.equal(await apiMe(page), 401);
+  await flow.typePin(pinWindow, PIN);
+  await page.waitForSelector('#state.in');
+  assert.equal(await apiMe(page), 200);
+  await logout(page);
+  await page.close();
+});
+
+test('cancel in the picker gives the page ERR_USER_CANCELLED', async () => {
+  const page = await openSite();
+  const picker = await flow.openPicker(page);
+  await picker.click('#cancel').catch(() => {});
+  await page.waitForSelector('#hint[data-code]');
+  assert.equal(await page.getAttribute('#hint', 'data-code'), 'ERR_USER_CANCELLED');
+  assert.equal(await apiMe(page), 401);
+  await page.close();
+});
+
+test('a server whose challenge is signed by an untrusted CA: no window opens, ERR_SERVER_NOT_TRUSTED', async () => {
+  const rogue = await startSite({ env, args: ['--cert', join(pki, 'server-other-ca.pem'), '--key', join(pki, 'server-other-ca.key')] });
+  try {
+    const page = await openSite(rogue.url);
+    const windows = [];
+    browser.context.on('page', (p) => windows.push(p.url()));
+    await page.click('#login');
+    await page.waitForSelector('#hint[data-code]');
+    assert.equal(await page.getAttribute('#hint', 'data-code'), 'ERR_SERVER_NOT_TRUSTED');
+    assert.deepEqual(windows, [], 'no picker or PIN window opened');
+    assert.match(readHostLog(browser), /ERR_SERVER_NOT_TRUSTED/);
+    await page.close();
+  } finally {
+    await rogue.stop();
+  }
+});
+
+test('pulling the card logs out this tab and a second tab within 2 s', async () => {
+  const page = await openSite();
+  await flow.login(page, { holder: MARI, pin: PIN });
+  const second = await browser.context.newPage();
+  await second.goto(site.url);
+  await second.waitForSelector('#state.in');
+  const pulled = performance.now();
+  await bench('pull', '0');
+  await page.waitForSelector('#state.out', { timeout: 2000 });
+  const firstMs = performance.now() - pulled;
+  await second.waitForSelector('#state.out', { timeout: 2000 });
+  const secondMs = performance.now() - pulled;
+  assert.equal(await apiMe(page), 401);
+  assert.match(await page.textContent('#state'), /Logged out: logout/);
+  console.log(`# pull to logout: this tab ${firstMs.toFixed(0)} ms, second tab ${secondMs.toFixed(0)} ms`);
+  await bench('insert', '0');
+  await page.close();
+  await second.close();
+});
+
+test('with the host killed, the session still ends by the presence deadline', async () => {
+  const page = await openSite();
+  await flow.login(page, { holder: MARI, pin: PIN });
+  assert.equal(await apiMe(page), 200);
+  const killedAt = performance.now();
+  assert.ok(killHostOf(browser) >= 1, 'found the host the browser started');
+  await page.waitForSelector('#state.out', { timeout: (INTERVAL + GRACE + 3) * 1000 });
+  const ms = performance.now() - killedAt;
+  assert.match(await page.textContent('#state'), /presence-late/);
+  assert.equal(await apiMe(page), 401);
+  console.log(`# host killed: session ended after ${ms.toFixed(0)} ms (interval ${INTERVAL} s + grace ${GRACE} s)`);
+  await page.close();
+});
