@@ -35,6 +35,8 @@ test('Chromium runs a module service worker; Firefox background scripts with a g
   for (const m of [c, f]) {
     assert.ok(m.content_scripts[0].matches.every((p) => !/:\*\//.test(p)), 'match patterns carry no port');
     assert.match(m.content_security_policy.extension_pages, /script-src 'self'/, 'no remote code');
+    assert.equal(m.web_accessible_resources, undefined, 'no page can load (or frame) the PIN window');
+    assert.equal(m.externally_connectable, undefined, 'pages reach the extension only through the content script');
   }
 });
 

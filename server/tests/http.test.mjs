@@ -5,7 +5,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes, sign, createPrivateKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { benchEnv } from '../../tests/integration/bench_env.mjs';
 import { request } from 'node:https';
 import { join } from 'node:path';
@@ -20,22 +21,34 @@ const cardCert = readFileSync(join(pki, 'client-p256.der'));
 const sha = (d) => createHash('sha256').update(d).digest();
 let server, port, origin;
 
-before(async () => {
-  server = spawn(join(buildDir, 'server/cardbound-server'),
-    ['--demo', '--listen', '127.0.0.1:0', '--presence-interval', '2', '--presence-grace', '1'],
+// The site's own files (--site), one directory of them protected.
+const site = mkdtempSync(join(tmpdir(), 'cardbound-site-'));
+mkdirSync(join(site, 'private'));
+writeFileSync(join(site, 'index.html'), '<h1>my front page</h1>');
+writeFileSync(join(site, 'private', 'index.html'), '<h1>for card holders only</h1>');
+writeFileSync(join(site, '.secret'), 'hidden');
+symlinkSync('/etc/hostname', join(site, 'escape.txt'));
+
+async function startServer(args) {
+  const proc = spawn(join(buildDir, 'server/cardbound-server'), ['--demo', '--listen', '127.0.0.1:0', ...args],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise((resolve, reject) => {
-    server.stdout.on('data', (d) => resolve(d.toString()));
-    server.on('exit', (c) => reject(new Error(`server exited ${c}`)));
+    proc.stdout.on('data', (d) => resolve(d.toString()));
+    proc.on('exit', (c) => reject(new Error(`server exited ${c}`)));
   });
-  port = Number(line.match(/127\.0\.0\.1:(\d+)/)[1]);
+  return { proc, port: Number(line.match(/127\.0\.0\.1:(\d+)/)[1]) };
+}
+
+before(async () => {
+  ({ proc: server, port } = await startServer(['--presence-interval', '2', '--presence-grace', '1',
+    '--site', site, '--protect', '/private/']));
   origin = `https://localhost:${port}`;
 });
 after(() => server.kill());
 
-function http(method, path, { body, cookie, originHeader = origin } = {}) {
+function http(method, path, { body, cookie, originHeader = origin, to = port } = {}) {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, ca, servername: 'localhost',
+    const req = request({ host: '127.0.0.1', port: to, path, method, ca, servername: 'localhost',
       headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie } : {}),
         ...(method === 'POST' ? { origin: originHeader } : {}) } }, (res) => {
       let data = '';
@@ -114,12 +127,50 @@ test('the full three-step login gives access; presence keeps it', async () => {
   assert.match(metrics, /cardbound_presence_proofs_total [1-9]/);
 });
 
-test('the demo page and the JavaScript API are served, and /healthz and /metrics answer', async () => {
-  const page = await http('GET', '/');
-  assert.equal(page.status, 200);
-  assert.match(page.headers['content-type'], /^text\/html/);
-  assert.match(page.json, /<title>Cardbound demo<\/title>/);
-  assert.match(page.json, /import \* as cardbound from '\/cardbound.js'/);
+test('without --site the demo page is served', async () => {
+  const demo = await startServer([]);
+  try {
+    const page = await http('GET', '/', { to: demo.port });
+    assert.equal(page.status, 200);
+    assert.match(page.headers['content-type'], /^text\/html/);
+    assert.match(page.json, /<title>Cardbound demo<\/title>/);
+    assert.match(page.json, /import \* as cardbound from '\/cardbound.js'/);
+  } finally {
+    demo.proc.kill();
+  }
+});
+
+test('--site serves the site\'s files; --protect keeps a path for live card sessions', async () => {
+  const front = await http('GET', '/');
+  assert.equal(front.status, 200);
+  assert.equal(front.json, '<h1>my front page</h1>', 'the site\'s page, not the demo page');
+  const anonymous = await http('GET', '/private/');
+  assert.equal(anonymous.status, 303);
+  assert.equal(anonymous.headers.location, '/');
+  assert.equal((await http('GET', '/private/index.html?x=1')).status, 303, 'the query does not get around it');
+  const unconfirmed = await login({ confirm: false });
+  assert.equal((await http('GET', '/private/', { cookie: unconfirmed.cookie })).status, 303, 'a login without confirm is not enough');
+  const { cookie } = await login();
+  const inside = await http('GET', '/private/', { cookie });
+  assert.equal(inside.status, 200);
+  assert.equal(inside.json, '<h1>for card holders only</h1>');
+  await http('POST', '/cardbound/logout', { cookie, body: {} });
+  assert.equal((await http('GET', '/private/', { cookie })).status, 303, 'not after logout');
+  for (const path of ['/.secret', '/escape.txt', '/../etc/hostname', '/%2e%2e/etc/hostname', '/..%2f.secret', '/nope.html']) {
+    assert.equal((await http('GET', path)).status, 404, path);
+  }
+});
+
+test('--protect without --site is refused', async () => {
+  const proc = spawn(join(buildDir, 'server/cardbound-server'), ['--demo', '--protect', '/x/'], { env: { ...process.env, ...env } });
+  let err = '';
+  proc.stderr.on('data', (d) => { err += d; });
+  const code = await new Promise((r) => proc.on('exit', r));
+  assert.equal(code, 2);
+  assert.match(err, /--protect needs --site/);
+});
+
+test('the JavaScript API is served, and /healthz and /metrics answer', async () => {
   const api = await http('GET', '/cardbound.js');
   assert.equal(api.status, 200);
   assert.match(api.headers['content-type'], /^text\/javascript/);

@@ -75,7 +75,7 @@ test('happy path: picker, PIN, welcome; /api/me answers 200', async () => {
 test('a wrong PIN shows the error in the PIN window; the right one then logs in', async () => {
   const page = await openSite();
   const pinWindow = await flow.pick(await flow.openPicker(page), MARI);
-  await pinWindow.fill('#pin', '000000');
+  await pinWindow.fill('#pin', '975310');
   await pinWindow.click('#ok');
   await pinWindow.waitForSelector('#message.error');
   assert.match(await pinWindow.textContent('#message'), /PIN is wrong/);
@@ -86,6 +86,10 @@ test('a wrong PIN shows the error in the PIN window; the right one then logs in'
   assert.equal(await apiMe(page), 200);
   await logout(page);
   await page.close();
+  const log = readHostLog(browser);
+  assert.match(log, /'authenticate'/, 'the host logged at debug level');
+  const leaks = log.split('\n').filter((l) => l.includes(PIN) || l.includes('975310'));
+  assert.deepEqual(leaks, [], 'neither PIN is in the host log');
 });
 
 test('cancel in the picker gives the page ERR_USER_CANCELLED', async () => {

@@ -4,6 +4,7 @@
 #include "app/demo_files.h"
 #include "cardbound/crypto/certificate.h"
 #include "http/listener.h"
+#include "http/site_files.h"
 #include "validation/validator_setup.h"
 
 #include <csignal>
@@ -36,10 +37,15 @@ void usage(std::ostream &out)
            "  --soft-fail            accept a card when its OCSP responder cannot answer\n"
            "  --presence-interval S  seconds between presence proofs (default 30)\n"
            "  --presence-grace S     extra seconds before a session ends (default 10)\n"
+           "  --site DIR             serve the site's own files from DIR (instead of the demo\n"
+           "                         page); /cardbound.js is always the JavaScript API\n"
+           "  --protect PREFIX       paths under PREFIX (e.g. /private/) only for a live card\n"
+           "                         session, else a redirect to / (repeatable; needs --site)\n"
            "  --demo                 use the test bench's PKI ($CARDBOUND_PKI_DIR) for all of it\n"
            "  --config FILE          a JSON file with any of: listen, origin, cert, key, trust "
            "[],\n"
-           "                         crl [], ocsp, softFail, presenceInterval, presenceGrace\n"
+           "                         crl [], ocsp, softFail, presenceInterval, presenceGrace,\n"
+           "                         site, protect []\n"
            "                         (options given on the command line win)\n"
            "  --help                 this text\n"
            "\n"
@@ -51,8 +57,8 @@ void usage(std::ostream &out)
 int main(int argc, char **argv)
 {
     spdlog::set_default_logger(spdlog::stderr_logger_mt("cardbound-server"));
-    std::string listen = "127.0.0.1:8443", origin, cert, key, ocsp = "aia";
-    std::vector<std::string> trust, crls;
+    std::string listen = "127.0.0.1:8443", origin, cert, key, ocsp = "aia", site;
+    std::vector<std::string> trust, crls, protect;
     bool soft_fail = false, demo = false;
     int interval = 30, grace = 10;
     // The configuration file first, so that command-line options win.
@@ -87,6 +93,10 @@ int main(int argc, char **argv)
                     interval = v.get<int>();
                 else if (k == "presenceGrace")
                     grace = v.get<int>();
+                else if (k == "site")
+                    site = v.get<std::string>();
+                else if (k == "protect")
+                    protect = v.get<std::vector<std::string>>();
                 else
                     throw std::runtime_error("unknown key '" + k + "'");
             }
@@ -138,6 +148,10 @@ int main(int argc, char **argv)
                 interval = std::stoi(v);
             else if (a == "--presence-grace")
                 grace = std::stoi(v);
+            else if (a == "--site")
+                site = v;
+            else if (a == "--protect")
+                protect.push_back(v);
             else {
                 std::cerr << "cardbound-server: unknown option " << a << "\n";
                 usage(std::cerr);
@@ -172,6 +186,10 @@ int main(int argc, char **argv)
                      "--listen is ADDR:PORT, the interval 1-3600 s and the grace 0-600 s\n";
         return 2;
     }
+    if (!protect.empty() && site.empty()) {
+        std::cerr << "cardbound-server: --protect needs --site\n";
+        return 2;
+    }
     if (!is_valid_ocsp_mode(ocsp)) {
         std::cerr << "cardbound-server: --ocsp takes aia, off or an http:// URL\n";
         return 2;
@@ -196,8 +214,16 @@ int main(int argc, char **argv)
                         std::make_shared<MemoryNonceStore>(), sessions);
         EventHub hub;
         Metrics metrics;
+        StaticFiles files = demo_files();
+        std::optional<SiteFiles> site_files;
+        if (!site.empty()) {
+            site_files.emplace(site, protect);
+            files.erase("/");
+            files.erase("/index.html");
+        }
         Router router(
-            rp, hub, metrics, [] { return std::time(nullptr); }, demo_files());
+            rp, hub, metrics, [] { return std::time(nullptr); }, std::move(files),
+            site_files ? &*site_files : nullptr);
 
         // Sessions that miss their presence deadline end even if nobody asks.
         std::thread([&] {

@@ -1,4 +1,5 @@
 #include "http/router.h"
+#include "http/site_files.h"
 
 #include <spdlog/spdlog.h>
 
@@ -69,8 +70,9 @@ std::string Metrics::prometheus(std::size_t live_sessions) const
 }
 
 Router::Router(RelyingParty &rp, EventHub &hub, Metrics &metrics, std::function<std::time_t()> now,
-               StaticFiles files)
-    : rp_(rp), hub_(hub), metrics_(metrics), now_(std::move(now)), files_(std::move(files))
+               StaticFiles files, const SiteFiles *site)
+    : rp_(rp), hub_(hub), metrics_(metrics), now_(std::move(now)), files_(std::move(files)),
+      site_(site)
 {
 }
 
@@ -102,6 +104,20 @@ std::optional<std::string> Router::session_cookie(const HttpRequest &req)
     return std::nullopt;
 }
 
+std::variant<Identity, std::string> Router::identity(const HttpRequest &req, std::time_t now)
+{
+    auto id = session_cookie(req);
+    if (!id)
+        return std::string("SESSION_UNKNOWN");
+    try {
+        return rp_.session(*id, now).identity;
+    } catch (const ValidationError &e) {
+        if (e.code == ValidationCode::PresenceLate)
+            hub_.session_ended(*id, "presence-late");
+        return std::string(code_name(e.code));
+    }
+}
+
 HttpResponse Router::handle(const HttpRequest &req)
 {
     metrics_.requests++;
@@ -130,16 +146,25 @@ HttpResponse Router::route(const HttpRequest &req)
             return reply(req, http::status::ok, file->second.body,
                          file->second.content_type.c_str());
         if (target == "/api/me") {
-            auto id = session_cookie(req);
-            try {
-                if (!id)
-                    return error_reply(req, http::status::unauthorized, "SESSION_UNKNOWN");
-                return json_reply(req, http::status::ok, rp_.session(*id, now).identity.to_json());
-            } catch (const ValidationError &e) {
-                if (e.code == ValidationCode::PresenceLate)
-                    hub_.session_ended(*id, "presence-late");
-                return error_reply(req, http::status::unauthorized, std::string(code_name(e.code)));
+            auto who = identity(req, now);
+            if (auto *code = std::get_if<std::string>(&who))
+                return error_reply(req, http::status::unauthorized, *code);
+            return json_reply(req, http::status::ok, std::get<Identity>(who).to_json());
+        }
+        if (site_) {
+            // A protected page without a live card session: back to the
+            // site's front page, where the user can log in.
+            if (site_->is_protected(target) &&
+                std::holds_alternative<std::string>(identity(req, now))) {
+                HttpResponse res{http::status::see_other, req.version()};
+                res.set(http::field::location, "/");
+                res.set(http::field::cache_control, "no-store");
+                res.keep_alive(req.keep_alive());
+                res.prepare_payload();
+                return res;
             }
+            if (auto file = site_->find(target))
+                return reply(req, http::status::ok, file->body, file->content_type.c_str());
         }
         return error_reply(req, http::status::not_found, "NOT_FOUND");
     }

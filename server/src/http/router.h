@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <variant>
 
 namespace cardbound::server
 {
@@ -37,8 +38,10 @@ class Router
   public:
     static constexpr const char *kCookie = "__Host-cardbound";
 
+    // `site`, when given, serves the site's own files after the endpoints
+    // and `files` (see site_files.h); it must outlive the router.
     Router(RelyingParty &rp, EventHub &hub, Metrics &metrics, std::function<std::time_t()> now,
-           StaticFiles files);
+           StaticFiles files, const class SiteFiles *site = nullptr);
 
     HttpResponse handle(const HttpRequest &req);
     static bool is_event_stream(const HttpRequest &req);
@@ -46,12 +49,16 @@ class Router
 
   private:
     HttpResponse route(const HttpRequest &req);
+    // The identity of the request's live, confirmed session, or the
+    // validation code that says why there is none.
+    std::variant<Identity, std::string> identity(const HttpRequest &req, std::time_t now);
 
     RelyingParty &rp_;
     EventHub &hub_;
     Metrics &metrics_;
     std::function<std::time_t()> now_;
     StaticFiles files_;
+    const SiteFiles *site_;
 };
 
 } // namespace cardbound::server
