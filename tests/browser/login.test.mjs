@@ -92,6 +92,39 @@ test('a wrong PIN shows the error in the PIN window; the right one then logs in'
   assert.deepEqual(leaks, [], 'neither PIN is in the host log');
 });
 
+test('the PIN window counts down the tries and shows a blocked card; the page gets ERR_PIN_BLOCKED', async () => {
+  // Card 1 (Jaan Card) is blocked here and unblocked again at the end.
+  const page = await openSite();
+  const pinWindow = await flow.pick(await flow.openPicker(page), 'Jaan Card');
+  try {
+    const texts = [];
+    for (let i = 0; i < 2; i++) {
+      await pinWindow.fill('#pin', '975310');
+      await pinWindow.click('#ok');
+      const before = texts.at(-1) ?? '';
+      await pinWindow.waitForFunction((prev) => {
+        const m = document.querySelector('#message');
+        return m.className.includes('error') && m.textContent !== prev && !document.querySelector('#ok').disabled;
+      }, before);
+      texts.push(await pinWindow.textContent('#message'));
+    }
+    assert.match(texts[0], /PIN is wrong/);
+    assert.match(texts[1], /last try/, 'the window warns before the try that blocks');
+    await flow.shot(pinWindow, 'pin-last-try');
+    await pinWindow.fill('#pin', '975310');
+    await pinWindow.click('#ok');
+    await pinWindow.waitForSelector('#blockedArea:not([hidden])');
+    assert.match(await pinWindow.textContent('#blockedArea'), /blocked/);
+    await flow.shot(pinWindow, 'pin-blocked');
+    await page.waitForSelector('#hint[data-code]');
+    assert.equal(await page.getAttribute('#hint', 'data-code'), 'ERR_PIN_BLOCKED');
+    await pinWindow.click('#close').catch(() => {});
+  } finally {
+    await bench('reset-pin', '1');
+    await page.close();
+  }
+});
+
 test('cancel in the picker gives the page ERR_USER_CANCELLED', async () => {
   const page = await openSite();
   const picker = await flow.openPicker(page);
