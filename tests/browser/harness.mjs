@@ -36,6 +36,26 @@ export async function startSite({ env = benchEnv(), args = [] } = {}) {
   };
 }
 
+// Trusts CA files for TLS in an NSS database (a directory; created if new).
+export function trustInNss(dir, caFiles) {
+  mkdirSync(dir, { recursive: true });
+  const db = `sql:${dir}`;
+  execFileSync('certutil', ['-N', '-d', db, '--empty-password']);
+  caFiles.forEach((file, i) => execFileSync('certutil', ['-A', '-d', db, '-n', `cardbound-test-${i}`, '-t', 'C,,', '-i', file]));
+}
+
+// The configuration of the cardbound-host a browser in `home` starts: the
+// bench's virtual cards through OpenSC, `caFiles` trusted for servers, a
+// debug log in `home`. Returns the environment that points the host at it.
+export function hostEnvironment(home, env, caFiles, extra = {}) {
+  const config = join(home, 'host.json');
+  const hostLog = join(home, 'host.log');
+  writeFileSync(config, JSON.stringify({
+    pkcs11Modules: [env.CARDBOUND_OPENSC_MODULE], caFiles, useSystemTrust: false, logFile: hostLog, logLevel: 'debug', ...extra,
+  }));
+  return { HOME: home, CARDBOUND_HOST_CONFIG: config, CARDBOUND_HOST_LOG: hostLog };
+}
+
 // Chromium with the extension. `trust` lists CA files the browser trusts for
 // TLS; `hostTrust` those cardbound-host trusts for servers.
 export async function launchBrowser({ env = benchEnv(), trust, hostTrust, headless = true, hostConfig = {} } = {}) {
@@ -47,17 +67,9 @@ export async function launchBrowser({ env = benchEnv(), trust, hostTrust, headle
   mkdirSync(profile);
 
   // Chromium on Linux trusts the CAs of $HOME/.pki/nssdb.
-  const nssdb = `sql:${join(home, '.pki', 'nssdb')}`;
-  mkdirSync(join(home, '.pki', 'nssdb'), { recursive: true });
-  execFileSync('certutil', ['-N', '-d', nssdb, '--empty-password']);
-  trust.forEach((file, i) => execFileSync('certutil', ['-A', '-d', nssdb, '-n', `cardbound-test-${i}`, '-t', 'C,,', '-i', file]));
-
+  trustInNss(join(home, '.pki', 'nssdb'), trust);
   execFileSync(hostPath, ['--register', '--browser', 'chromium', '--profile', profile], { stdio: 'ignore' });
-  const config = join(home, 'host.json');
-  const hostLog = join(home, 'host.log');
-  writeFileSync(config, JSON.stringify({
-    pkcs11Modules: [env.CARDBOUND_OPENSC_MODULE], caFiles: hostTrust, useSystemTrust: false, logFile: hostLog, logLevel: 'debug', ...hostConfig,
-  }));
+  const hostEnv = hostEnvironment(home, env, hostTrust, hostConfig);
 
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CARDBOUND_CHROMIUM ?? '/usr/bin/chromium',
@@ -70,11 +82,11 @@ export async function launchBrowser({ env = benchEnv(), trust, hostTrust, headle
       '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync',
     ],
-    env: { ...process.env, ...env, HOME: home, CARDBOUND_HOST_CONFIG: config, CARDBOUND_HOST_LOG: hostLog },
+    env: { ...process.env, ...env, ...hostEnv },
     viewport: { width: 900, height: 700 },
   });
   return {
-    context, home, hostLog,
+    context, home, hostLog: hostEnv.CARDBOUND_HOST_LOG,
     close: async () => {
       await context.close().catch(() => {});
       rmSync(home, { recursive: true, force: true });

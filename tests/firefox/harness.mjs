@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchEnv, repoRoot } from '../integration/bench_env.mjs';
+import { hostEnvironment, trustInNss } from '../browser/harness.mjs';
 import { BiDi, evaluate, launchFirefox, waitFor } from './bidi.mjs';
 
 export const buildDir = process.env.CARDBOUND_BUILD_DIR ?? join(repoRoot, 'build');
@@ -50,21 +51,15 @@ export async function launchBrowser({ env = benchEnv(), trust, hostTrust, headle
   writeFileSync(join(profile, 'user.js'), userJs(PREFS));
 
   // Firefox keeps the CAs it trusts in the profile's NSS database (cert9.db).
-  const nssdb = `sql:${profile}`;
-  execFileSync('certutil', ['-N', '-d', nssdb, '--empty-password']);
-  trust.forEach((file, i) => execFileSync('certutil', ['-A', '-d', nssdb, '-n', `cardbound-test-${i}`, '-t', 'C,,', '-i', file]));
-
+  trustInNss(profile, trust);
   // Firefox reads ~/.mozilla/native-messaging-hosts/ for every profile.
   execFileSync(hostPath, ['--register', '--browser', 'firefox', '--user'], { env: { ...process.env, HOME: home }, stdio: 'ignore' });
-  const config = join(home, 'host.json');
-  const hostLog = join(home, 'host.log');
-  writeFileSync(config, JSON.stringify({
-    pkcs11Modules: [env.CARDBOUND_OPENSC_MODULE], caFiles: hostTrust, useSystemTrust: false, logFile: hostLog, logLevel: 'debug', ...hostConfig,
-  }));
+  const hostEnv = hostEnvironment(home, env, hostTrust, hostConfig);
+  const hostLog = hostEnv.CARDBOUND_HOST_LOG;
 
   const firefox = await launchFirefox({
     profile, headless,
-    env: { ...process.env, ...env, HOME: home, CARDBOUND_HOST_CONFIG: config, CARDBOUND_HOST_LOG: hostLog, MOZ_CRASHREPORTER_DISABLE: '1' },
+    env: { ...process.env, ...env, ...hostEnv, MOZ_CRASHREPORTER_DISABLE: '1' },
   });
   let bidi;
   try {
