@@ -147,6 +147,35 @@ test('a challenge for another login, a reused login and a foreign origin are ref
   assert.match(verified.server.subject, /CN=localhost/);
 });
 
+test('confirm refuses a receipt signed by another key or naming another token, and ERR_ORIGIN_MISMATCH for a challenge of another site', async () => {
+  const { serverMessage, sha } = await import('./host_client.mjs');
+  const fingerprint = fingerprintOf(join(pki, 'client-p256.pem'));
+  const { begin, challenge, answer } = await authenticate(host, { pki, fingerprint, pin: env.CARDBOUND_USER_PIN });
+  const { token } = answer.result;
+  const receiptArgs = {
+    origin: ORIGIN, 'server-nonce': challenge.serverNonce,
+    'token-hash': sha('sha256', Buffer.from(token.signature, 'base64')).toString('base64'),
+    'session-tag': 'q5b3Q0xW2J4lF9-3c2yJ0g', 'presence-nonce': challenge.serverNonce,
+  };
+  // Signed by a key of the right format but not the verified server's.
+  const forged = serverMessage('receipt', { ...receiptArgs, key: join(pki, 'client-p256.key') });
+  const r1 = await host.request('confirm', { origin: ORIGIN, args: { loginId: begin.loginId, receipt: forged } });
+  assert.equal(r1.error?.code, 'ERR_SERVER_NOT_TRUSTED');
+  assert.equal(r1.error?.reason, 'signature');
+  // The server's own key, but for another token.
+  const otherToken = serverMessage('receipt', { ...receiptArgs, key: join(pki, 'server-localhost.key'),
+    'token-hash': sha('sha256', Buffer.from('another token')).toString('base64') });
+  const r2 = await host.request('confirm', { origin: ORIGIN, args: { loginId: begin.loginId, receipt: otherToken } });
+  assert.equal(r2.error?.code, 'ERR_SERVER_NOT_TRUSTED');
+  assert.equal(r2.error?.reason, 'receipt-mismatch');
+  // A challenge made for another origin, presented on this one.
+  const other = await host.call('begin-login', { origin: ORIGIN });
+  const { serverFiles } = await import('./login_flow.mjs');
+  const foreign = serverMessage('challenge', { ...serverFiles(pki), origin: 'https://bank.example', 'host-nonce': other.hostNonce });
+  const r3 = await host.request('verify-server', { origin: ORIGIN, args: { loginId: other.loginId, challenge: foreign } });
+  assert.equal(r3.error?.code, 'ERR_ORIGIN_MISMATCH');
+});
+
 test('a long session does not run the host out of PKCS#11 sessions: 60 presence proofs, then 20 logins', async () => {
   // libp11 keeps a pool of at most 16 sessions per slot; a leak would hang.
   const fingerprint = fingerprintOf(join(pki, 'client-p256.pem'));
