@@ -131,6 +131,17 @@ test('an untrusted server gets ERR_SERVER_NOT_TRUSTED before the PIN is looked a
   assert.equal(answer.error?.reason, 'untrusted');
 });
 
+test('a server certificate not made for TLS servers is untrusted, even from our CA', async () => {
+  const fingerprint = fingerprintOf(join(pki, 'client-p256.pem'));
+  // A client certificate (EKU clientAuth) of the trusted CA signs the challenge.
+  const dir = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'cardbound-eku-'));
+  const chain = join(dir, 'chain.pem');
+  writeFileSync(chain, readFileSync(join(pki, 'client-p256.pem'), 'utf8') + readFileSync(join(pki, 'intermediate-ca.pem'), 'utf8'));
+  const { answer } = await authenticate(host, { pki, fingerprint, pin: env.CARDBOUND_USER_PIN, server: { key: join(pki, 'client-p256.key'), chain } });
+  assert.equal(answer.error?.code, 'ERR_SERVER_NOT_TRUSTED');
+  assert.equal(answer.error?.reason, 'untrusted');
+});
+
 test('a challenge for another login, a reused login and a foreign origin are refused', async () => {
   const fingerprint = fingerprintOf(join(pki, 'client-p256.pem'));
   const a = await host.call('begin-login', { origin: ORIGIN });

@@ -88,6 +88,29 @@ test('wrong PIN, right PIN, presence, pull: the whole life of a card login', asy
   assert.equal(again.answer.error, undefined, 'a new login works after re-insertion');
 });
 
+test('a card pulled and put back between authenticate and confirm, or between presence proofs, is refused', async () => {
+  const waitInserted = (from) => host.waitForEvent((e) => host.events.indexOf(e) >= from && e.event === 'card-inserted' && e.data.reader === reader, 5000);
+  const a = await authenticate(host, { pki, fingerprint: card0, pin: env.CARDBOUND_CARD_PIN });
+  assert.equal(a.answer.error, undefined);
+  let from = host.events.length;
+  bench('pull', '0');
+  bench('insert', '0');
+  await waitInserted(from);
+  const c = await confirm(host, { pki, loginId: a.begin.loginId, challenge: a.challenge, token: a.answer.result.token });
+  assert.equal(c.answer.error?.code, 'ERR_NO_CARD', 'the card that signed left since the login');
+
+  const b = await authenticate(host, { pki, fingerprint: card0, pin: env.CARDBOUND_CARD_PIN });
+  const ok = await confirm(host, { pki, loginId: b.begin.loginId, challenge: b.challenge, token: b.answer.result.token });
+  assert.equal(ok.answer.error, undefined);
+  from = host.events.length;
+  bench('pull', '0');
+  bench('insert', '0');
+  await waitInserted(from);
+  // No presence request saw the card gone; it is back, but it is not the same insertion.
+  const p = await host.request('presence', { origin: ORIGIN, args: { challenge: presenceChallenge(pki, ok.sessionTag) } });
+  assert.equal(p.error?.code, 'ERR_NO_CARD');
+});
+
 test('the host survives a pcscd restart: cards count as removed, then come back', async () => {
   const before = host.events.length;
   bench('restart-pcscd');
