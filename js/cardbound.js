@@ -139,7 +139,7 @@ class ExtensionBridge {
     }
   }
 
-  call(action, args = {}) {
+  call(action, args = {}, timeout = timeouts[action]) {
     const id = `cb-${Date.now().toString(36)}-${(nextRequest++).toString(36)}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -147,7 +147,7 @@ class ExtensionBridge {
         reject(action === 'ping'
           ? new ExtensionUnavailableError(ErrorCode.EXTENSION_UNAVAILABLE, 'the Cardbound extension is not installed or not enabled for this site')
           : new TimeoutError(ErrorCode.TIMEOUT, `the extension did not answer '${action}' in time`));
-      }, timeouts[action]);
+      }, timeout);
       this.pending.set(id, { resolve, reject, timer });
       this.win.postMessage({ channel: CHANNEL, kind: 'request', id, action, arguments: args }, this.win.location.origin);
     });
@@ -229,7 +229,10 @@ export class Session extends EventTarget {
     try {
       const challenge = await this.#client.post('/presence/challenge', {});
       if (this.#ended) return;
-      const { proof } = await this.#client.bridge.call('presence', { challenge });
+      // Late is as bad as never: give up on this round while a retry can
+      // still make the deadline.
+      const { proof } = await this.#client.bridge.call('presence', { challenge },
+        Math.min(timeouts.presence, Math.max(2000, this.presenceInterval * 1000 * 0.3)));
       if (this.#ended) return;
       await this.#client.post('/presence', { proof });
       if (!this.#ended) this.#schedulePresence();

@@ -161,6 +161,25 @@ test('--site serves the site\'s files; --protect keeps a path for live card sess
   }
 });
 
+test('the event stream of an ended or unknown session says no-session at once', async () => {
+  const { cookie } = await login();
+  await http('POST', '/cardbound/logout', { cookie, body: {} });
+  const t0 = Date.now();
+  assert.equal(await events(cookie), 'no-session', 'a cookie of a session that ended before the stream opened');
+  assert.equal(await events('__Host-cardbound=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'), 'no-session');
+  assert.ok(Date.now() - t0 < 2000, 'no waiting for a keep-alive');
+});
+
+test('a bad --origin is refused at start', async () => {
+  for (const bad of ['https://localhost:8443/', 'https://Login.example', 'http://login.example']) {
+    const proc = spawn(join(buildDir, 'server/cardbound-server'), ['--demo', '--origin', bad], { env: { ...process.env, ...env } });
+    let err = '';
+    proc.stderr.on('data', (d) => { err += d; });
+    assert.equal(await new Promise((r) => proc.on('exit', r)), 2, bad);
+    assert.match(err, /--origin must be/);
+  }
+});
+
 test('--protect without --site is refused', async () => {
   const proc = spawn(join(buildDir, 'server/cardbound-server'), ['--demo', '--protect', '/x/'], { env: { ...process.env, ...env } });
   let err = '';

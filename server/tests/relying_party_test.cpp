@@ -30,7 +30,7 @@ struct Fixture {
     std::unique_ptr<RelyingParty> rp;
     std::time_t now = std::time(nullptr);
 
-    Fixture()
+    explicit Fixture(int presence_interval = 30)
     {
         test::CertSpec holder{"Card,Holder,1", {}};
         holder.eku = "clientAuth";
@@ -43,7 +43,7 @@ struct Fixture {
         ValidatorConfig vc;
         X509_up_ref(ca.get());
         vc.trust_anchors.emplace_back(ca.get());
-        rp = std::make_unique<RelyingParty>(RelyingPartyConfig{kOrigin, 120, 30, 10}, std::move(id),
+        rp = std::make_unique<RelyingParty>(RelyingPartyConfig{kOrigin, 120, presence_interval, 10}, std::move(id),
                                             std::make_shared<TokenValidator>(std::move(vc)),
                                             std::make_shared<MemoryNonceStore>(), sessions);
     }
@@ -119,6 +119,17 @@ TEST_CASE("full access only after confirm; presence keeps the session alive")
         CHECK(outcome([&] { f.rp->presence(l.session.id, proof, t); }) == "NONCE_REUSED");
     }
     CHECK(outcome([&] { f.rp->session(l.session.id, f.now + 75 + 39); }) == "ok");
+}
+
+TEST_CASE("a long presence interval never makes a challenge live longer than a host accepts")
+{
+    Fixture f(1000); // deadline 1010 s after each proof; hosts take at most 300 s
+    auto l = f.login();
+    f.rp->confirm(l.session.id, f.proof_for(l.session.tag, l.receipt.presence_nonce), f.now);
+    PresenceChallenge pc = f.rp->presence_challenge(l.session.id, f.now);
+    CHECK(*parse_time(pc.expires_at) - *parse_time(pc.issued_at) == 300);
+    PresenceChallenge late = f.rp->presence_challenge(l.session.id, f.now + 900);
+    CHECK(*parse_time(late.expires_at) - *parse_time(late.issued_at) == 110); // the deadline
 }
 
 TEST_CASE("a missed presence deadline ends the session")

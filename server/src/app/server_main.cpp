@@ -3,6 +3,7 @@
 // card proves its presence, and tells every tab when a session ends.
 #include "app/demo_files.h"
 #include "cardbound/crypto/certificate.h"
+#include "cardbound/protocol/origin.h"
 #include "http/listener.h"
 #include "http/site_files.h"
 #include "validation/validator_setup.h"
@@ -27,7 +28,9 @@ void usage(std::ostream &out)
            "\n"
            "The Cardbound reference relying party over HTTPS (TLS 1.2+).\n"
            "\n"
-           "  --listen ADDR:PORT     where to listen (default 127.0.0.1:8443; port 0 picks one)\n"
+           "  --listen ADDR:PORT     where to listen (default 127.0.0.1:8443; [::1]:PORT for "
+           "IPv6;\n"
+           "                         port 0 picks one)\n"
            "  --origin URL           the site's exact origin (default https://localhost:PORT)\n"
            "  --cert CHAIN.pem       TLS certificate chain; it also signs challenges\n"
            "  --key KEY.pem          its private key\n"
@@ -46,7 +49,8 @@ void usage(std::ostream &out)
            "[],\n"
            "                         crl [], ocsp, softFail, presenceInterval, presenceGrace,\n"
            "                         site, protect []\n"
-           "                         (options given on the command line win)\n"
+           "                         (options given on the command line win; a list option\n"
+           "                         given there replaces the whole list)\n"
            "  --help                 this text\n"
            "\n"
            "Prints 'listening on https://ADDR:PORT' when ready; logs go to stderr.\n";
@@ -105,6 +109,15 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    // A list option on the command line replaces the file's list (its first
+    // use clears it), as every other option replaces the file's value.
+    bool cli_trust = false, cli_crl = false, cli_protect = false;
+    auto add = [](std::vector<std::string> &list, bool &fresh, const std::string &v) {
+        if (!fresh)
+            list.clear();
+        fresh = true;
+        list.push_back(v);
+    };
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
         if (a == "--help" || a == "-h") {
@@ -139,9 +152,9 @@ int main(int argc, char **argv)
             else if (a == "--key")
                 key = v;
             else if (a == "--trust")
-                trust.push_back(v);
+                add(trust, cli_trust, v);
             else if (a == "--crl")
-                crls.push_back(v);
+                add(crls, cli_crl, v);
             else if (a == "--ocsp")
                 ocsp = v;
             else if (a == "--presence-interval")
@@ -151,7 +164,7 @@ int main(int argc, char **argv)
             else if (a == "--site")
                 site = v;
             else if (a == "--protect")
-                protect.push_back(v);
+                add(protect, cli_protect, v);
             else {
                 std::cerr << "cardbound-server: unknown option " << a << "\n";
                 usage(std::cerr);
@@ -179,12 +192,24 @@ int main(int argc, char **argv)
         if (crls.empty())
             crls = {d + "/intermediate-ca.crl.pem"};
     }
+    // ADDR:PORT, with an IPv6 address in brackets ([::1]:8443) or bare (::1:8443).
     auto colon = listen.rfind(':');
+    std::string address = colon == std::string::npos ? "" : listen.substr(0, colon);
+    if (address.size() > 2 && address.front() == '[' && address.back() == ']')
+        address = address.substr(1, address.size() - 2);
     if (cert.empty() || key.empty() || trust.empty() || colon == std::string::npos ||
         interval < 1 || interval > 3600 || grace < 0 || grace > 600) {
         std::cerr << "cardbound-server: --cert, --key and --trust are needed (or --demo), "
                      "--listen is ADDR:PORT, the interval 1-3600 s and the grace 0-600 s\n";
         return 2;
+    }
+    if (!origin.empty()) {
+        auto parsed = parse_origin(origin);
+        if (!parsed || parsed->serialize() != origin || parsed->scheme != "https") {
+            std::cerr << "cardbound-server: --origin must be the site's public origin as browsers "
+                         "send it: https://host[:port], lowercase, no path, no trailing slash\n";
+            return 2;
+        }
     }
     if (!protect.empty() && site.empty()) {
         std::cerr << "cardbound-server: --protect needs --site\n";
@@ -197,7 +222,7 @@ int main(int argc, char **argv)
 
     try {
         ListenerConfig lc;
-        lc.address = listen.substr(0, colon);
+        lc.address = address;
         lc.port = static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)));
         lc.certificate_chain = cert;
         lc.private_key = key;
@@ -237,8 +262,9 @@ int main(int argc, char **argv)
         }).detach();
 
         std::signal(SIGPIPE, SIG_IGN);
-        std::cout << "listening on https://" << lc.address << ":" << listener.port() << " for "
-                  << origin << std::endl;
+        std::string shown = address.find(':') == std::string::npos ? address : "[" + address + "]";
+        std::cout << "listening on https://" << shown << ":" << listener.port() << " for " << origin
+                  << std::endl;
         listener.run(router, hub);
     } catch (const std::exception &e) {
         std::cerr << "cardbound-server: " << e.what() << "\n";

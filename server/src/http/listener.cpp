@@ -30,7 +30,11 @@ void set_timeouts(tcp::socket &socket, int seconds)
 }
 
 // Streams "session-ended" to one tab. Comments keep proxies from closing it.
-void serve_events(asio::ssl::stream<tcp::socket> &stream, const HttpRequest &req, EventHub &hub)
+// A cookie of no live session (ended, expired, from before a restart) gets
+// "no-session" at once, and a stream whose session goes away without an
+// event gets it at the next keep-alive, so no stream waits forever.
+void serve_events(asio::ssl::stream<tcp::socket> &stream, const HttpRequest &req, EventHub &hub,
+                  Router &router)
 {
     auto id = Router::session_cookie(req);
     http::response<http::empty_body> res{http::status::ok, req.version()};
@@ -40,17 +44,17 @@ void serve_events(asio::ssl::stream<tcp::socket> &stream, const HttpRequest &req
     http::response_serializer<http::empty_body> sr{res};
     http::write_header(stream, sr);
     auto send = [&](const std::string &text) { asio::write(stream, asio::buffer(text)); };
-    if (!id) {
-        send("event: session-ended\ndata: {\"reason\":\"no-session\"}\n\n");
-        return;
-    }
+    auto ended = [&](const std::string &reason) {
+        send("event: session-ended\ndata: {\"reason\":\"" + reason + "\"}\n\n");
+    };
+    if (!id || !router.session_exists(*id))
+        return ended("no-session");
     send(": connected\n\n");
     for (;;) {
-        auto reason = hub.wait_for_end(*id, std::chrono::seconds(10));
-        if (reason) {
-            send("event: session-ended\ndata: {\"reason\":\"" + *reason + "\"}\n\n");
-            return;
-        }
+        if (auto reason = hub.wait_for_end(*id, std::chrono::seconds(10)))
+            return ended(*reason);
+        if (!router.session_exists(*id))
+            return ended("no-session");
         send(": keep-alive\n\n"); // also finds out when the tab went away
     }
 }
@@ -82,7 +86,7 @@ void serve_connection(tcp::socket socket, asio::ssl::context &tls, Router &route
             }
             HttpRequest req = parser.release();
             if (Router::is_event_stream(req)) {
-                serve_events(stream, req, hub);
+                serve_events(stream, req, hub, router);
                 break;
             }
             HttpResponse res = router.handle(req);

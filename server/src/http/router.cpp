@@ -118,6 +118,18 @@ std::variant<Identity, std::string> Router::identity(const HttpRequest &req, std
     }
 }
 
+bool Router::session_exists(const std::string &session_id)
+{
+    try {
+        rp_.session(session_id, now_());
+        return true;
+    } catch (const ValidationError &e) {
+        if (e.code == ValidationCode::PresenceLate)
+            hub_.session_ended(session_id, "presence-late");
+        return e.code == ValidationCode::NotConfirmed;
+    }
+}
+
 HttpResponse Router::handle(const HttpRequest &req)
 {
     metrics_.requests++;

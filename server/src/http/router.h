@@ -45,6 +45,8 @@ class Router
 
     HttpResponse handle(const HttpRequest &req);
     static bool is_event_stream(const HttpRequest &req);
+    // Whether a session by this id exists and has not ended (confirmed or not).
+    bool session_exists(const std::string &session_id);
     static std::optional<std::string> session_cookie(const HttpRequest &req);
 
   private:

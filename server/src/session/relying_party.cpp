@@ -149,8 +149,10 @@ PresenceChallenge RelyingParty::presence_challenge(const std::string &session_id
     p.session_tag = s.tag;
     p.nonce = s.pending_nonce;
     p.issued_at = format_time(now);
-    // The answer is due by the deadline; the challenge is good until then.
-    p.expires_at = format_time(std::max(s.deadline, now + 1));
+    // The answer is due by the deadline; the challenge is good until then,
+    // but never longer than the 5 minutes a host accepts (a long interval
+    // means a later challenge, not a longer-lived one).
+    p.expires_at = format_time(std::min(std::max(s.deadline, now + 1), now + 300));
     p.algorithm = identity_.algorithm;
     p.signature = identity_.sign(p.signing_input());
     return p;
