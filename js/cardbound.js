@@ -218,9 +218,10 @@ export class Session extends EventTarget {
     return this;
   }
 
-  // Proves presence well before the server's deadline (interval + grace).
-  #schedulePresence() {
-    const ms = Math.max(500, this.presenceInterval * 1000 * 0.6);
+  // Proves presence well before the server's deadline (interval + grace);
+  // a retry comes sooner, to still make it.
+  #schedulePresence(share = 0.6) {
+    const ms = Math.max(500, this.presenceInterval * 1000 * share);
     this.#timer = setTimeout(() => this.#presenceRound(), ms);
   }
 
@@ -242,7 +243,7 @@ export class Session extends EventTarget {
       // is tried again at the next round. Anything else means the card
       // cannot prove itself: nothing here ends the session — the server does
       // at its deadline, and its event stream tells every tab.
-      if (isPassing(error)) this.#schedulePresence();
+      if (isPassing(error)) this.#schedulePresence(0.2);
       else this.dispatchEvent(new CustomEvent('presencefailed', { detail: { code: error.code ?? ErrorCode.INTERNAL } }));
     }
   }

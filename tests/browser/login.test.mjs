@@ -4,11 +4,14 @@
 // Screenshots of the picker, the PIN window and the logged-in page are kept
 // in build/test-artifacts/browser/.
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { benchEnv } from '../integration/bench_env.mjs';
 import { apiMe, bench, killHostOf, LoginFlow } from './flow.mjs';
 import { buildDir, launchBrowser, readHostLog, startSite } from './harness.mjs';
+import { repoRoot } from '../integration/bench_env.mjs';
 
 const env = benchEnv();
 const pki = env.CARDBOUND_PKI_DIR;
@@ -184,4 +187,34 @@ test('with the host killed, the session still ends by the presence deadline', as
   assert.equal(await apiMe(page), 401);
   console.log(`# host killed: session ended after ${ms.toFixed(0)} ms (interval ${INTERVAL} s + grace ${GRACE} s)`);
   await page.close();
+});
+
+test('docs/integration.md: its copy-paste page with --site and --protect guards a page of one\'s own', async () => {
+  // The page exactly as the guide prints it, and a page only card holders see.
+  const guide = readFileSync(join(repoRoot, 'docs', 'integration.md'), 'utf8');
+  const html = guide.split('### A complete login page')[1].match(/```html\n([\s\S]*?)```/)[1];
+  const dir = mkdtempSync(join(tmpdir(), 'cardbound-my-site-'));
+  mkdirSync(join(dir, 'private'));
+  writeFileSync(join(dir, 'index.html'), html);
+  writeFileSync(join(dir, 'private', 'index.html'), '<h1>Only for card holders</h1>');
+  const mine = await startSite({ env, args: ['--site', dir, '--protect', '/private/'] });
+  const privatePage = (page) => page.evaluate(async () => {
+    const res = await fetch('/private/');
+    return { redirected: res.redirected, text: await res.text() };
+  });
+  try {
+    const page = await openSite(mine.url);
+    assert.equal((await privatePage(page)).redirected, true, 'sent to the front page before the login');
+    await flow.login(page, { holder: MARI, pin: PIN });
+    assert.match(await page.textContent('#state'), /Logged in as Mari Card/);
+    assert.deepEqual(await privatePage(page), { redirected: false, text: '<h1>Only for card holders</h1>' });
+    await bench('pull', '0');
+    await page.waitForSelector('#state.out', { timeout: 2000 });
+    assert.match(await page.textContent('#message'), /Your card was removed/);
+    assert.equal((await privatePage(page)).redirected, true, 'and again after the card is pulled');
+    await page.close();
+  } finally {
+    await bench('insert', '0');
+    await mine.stop();
+  }
 });
