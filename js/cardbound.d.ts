@@ -181,7 +181,11 @@ export declare class Session extends EventTarget {
   private constructor();
   /** The card holder: from the server for authenticate(), what was passed for watchSession(). */
   identity: Identity | null;
-  /** Seconds between presence proofs (authenticate()); null for watchSession(). */
+  /**
+   * The server's presence interval in seconds, as /cardbound/confirm told
+   * (authenticate()); null for watchSession(). Information only: each presence
+   * challenge sets when it is answered (at half its lifetime).
+   */
   presenceInterval: number | null;
   /** The login certificate (base64 DER, not verified by the page); empty for watchSession(). */
   certificates: string[];
@@ -242,6 +246,15 @@ export interface CardboundEventSource {
 export type CardboundEventSourceConstructor =
   new (url: string, init: { withCredentials: boolean }) => CardboundEventSource;
 
+/**
+ * What the client needs of Web Locks: the page's `navigator.locks` fits.
+ * request() calls back once the named lock is free and holds it until the
+ * callback's promise settles.
+ */
+export interface CardboundLocks {
+  request(name: string, callback: (lock: unknown) => Promise<void>): Promise<unknown>;
+}
+
 export interface ClientOptions {
   /** Default: the global `window`. */
   window?: CardboundWindow;
@@ -249,6 +262,12 @@ export interface ClientOptions {
   fetch?: CardboundFetch;
   /** Default: the global `EventSource`; without one, sessions do not hear the server's events. */
   EventSource?: CardboundEventSourceConstructor | null;
+  /**
+   * Default: the global `navigator.locks`. One Session of the site at a time
+   * proves presence (lock `org.cardbound.presence <base>`); without locks
+   * (null) every Session with presence proves by itself.
+   */
+  locks?: CardboundLocks | null;
   /** The path of the server's Cardbound endpoints. Default `/cardbound`. */
   base?: string;
 }
@@ -260,6 +279,8 @@ export interface AuthenticateOptions {
 
 export interface WatchSessionOptions {
   identity?: Identity | null;
+  /** Prove the card's presence once no other page of the site does (default true); false: events only. */
+  presence?: boolean;
 }
 
 export interface CardboundClient {
@@ -267,11 +288,14 @@ export interface CardboundClient {
   isAvailable(): Promise<boolean>;
   /** Log in with the card; rejects with a CardboundError subclass. */
   authenticate(options?: AuthenticateOptions): Promise<Session>;
-  /** The session this page already has (another tab logged in): its events only. */
+  /**
+   * The session this browser already has (another page of the site logged
+   * in): its events, and presence proofs once no other page of the site proves.
+   */
   watchSession(options?: WatchSessionOptions): Session;
 }
 
-/** An API bound to a window, fetch and EventSource (the page's by default). */
+/** An API bound to a window, fetch, EventSource and Web Locks (the page's by default). */
 export declare function createClient(options?: ClientOptions): CardboundClient;
 
 /** True when the Cardbound extension and its native host answer this page. */

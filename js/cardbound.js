@@ -159,6 +159,9 @@ class ExtensionBridge {
   }
 }
 
+// How soon a presence round that hit a passing hitch is tried again.
+const PRESENCE_RETRY_MS = 1000;
+
 // Errors worth another presence round.
 function isPassing(error) {
   if (error.code === ErrorCode.TIMEOUT || error.code === ErrorCode.BUSY) return true;
@@ -175,27 +178,30 @@ function isPassing(error) {
 export class Session extends EventTarget {
   #client;
   #sessionTag;
+  #presence;
   #timer;
+  #wake;
   #events;
   #unsubscribe;
   #ended = false;
+  #stopped = false; // no more presence rounds: ended, or logging out
 
-  #provePresence;
-
+  // presence: 'own' (this page logged in and proves), 'takeover' (proves
+  // once no other page does; needs Web Locks) or false.
   constructor(client, { identity = null, presenceInterval = null, sessionTag = null, certificate = null, presence = false } = {}) {
     super();
     this.#client = client;
     this.identity = identity;
     this.presenceInterval = presenceInterval;
     this.#sessionTag = sessionTag;
-    this.#provePresence = presence && sessionTag !== null && Number.isFinite(presenceInterval) && presenceInterval > 0;
+    this.#presence = presence;
     this.certificates = certificate ? [certificate] : [];
   }
 
   get ended() { return this.#ended; }
 
   // Listen to the server's event stream and to the extension's card events;
-  // keep proving presence when this tab holds the card session.
+  // keep proving presence.
   start() {
     const { EventSource: ES } = this.#client;
     if (ES) {
@@ -214,43 +220,82 @@ export class Session extends EventTarget {
         this.dispatchEvent(new CustomEvent('cardremoved', { detail: { reader: data.reader ?? null } }));
       }
     });
-    if (this.#provePresence) this.#schedulePresence();
+    if (this.#presence) this.#provePresence();
     return this;
   }
 
-  // Proves presence well before the server's deadline (interval + grace);
-  // a retry comes sooner, to still make it.
-  #schedulePresence(share = 0.6) {
-    const ms = Math.max(500, this.presenceInterval * 1000 * share);
-    this.#timer = setTimeout(() => this.#presenceRound(), ms);
+  // One page of the site at a time proves presence (a Web Lock per site):
+  // the one that logged in, and after it closes or navigates away, the
+  // next open page of the site, so a site of many pages stays logged in while
+  // the card stays in. Two pages must never prove at once: each challenge
+  // replaces the last, so one page's proof would be refused and end the
+  // session. Without Web Locks only the page that logged in proves.
+  #provePresence() {
+    const { locks } = this.#client;
+    const alone = () => {
+      if (this.#presence === 'own') this.#presenceLoop();
+    };
+    if (!locks) return alone();
+    let request;
+    try {
+      request = locks.request(`org.cardbound.presence ${this.#client.base}`, () => this.#presenceLoop());
+    } catch {
+      return alone();
+    }
+    Promise.resolve(request).catch(alone);
   }
 
-  async #presenceRound() {
-    if (this.#ended) return;
-    try {
-      const challenge = await this.#client.post('/presence/challenge', {});
-      if (this.#ended) return;
-      // Late is as bad as never: give up on this round while a retry can
-      // still make the deadline.
-      const { proof } = await this.#client.bridge.call('presence', { challenge },
-        Math.min(timeouts.presence, Math.max(2000, this.presenceInterval * 1000 * 0.3)));
-      if (this.#ended) return;
-      await this.#client.post('/presence', { proof });
-      if (!this.#ended) this.#schedulePresence();
-    } catch (error) {
-      if (this.#ended) return;
-      // A passing hitch (no answer in time, the server unreachable or busy)
-      // is tried again at the next round. Anything else means the card
-      // cannot prove itself: nothing here ends the session — the server does
-      // at its deadline, and its event stream tells every tab.
-      if (isPassing(error)) this.#schedulePresence(0.2);
-      else this.dispatchEvent(new CustomEvent('presencefailed', { detail: { code: error.code ?? ErrorCode.INTERNAL } }));
+  // Each round takes a fresh challenge; it lives until the server's deadline
+  // (at most 5 minutes), and the card answers it at half that time. So no
+  // interval needs to be known, and a page that takes over proves in time.
+  async #presenceLoop() {
+    // When the server's deadline has surely passed: a challenge lives until
+    // it, and an accepted proof moves it on by about a challenge's lifetime.
+    let giveUpAt = Infinity;
+    let lifetime = 0;
+    while (!this.#stopped) {
+      try {
+        const challenge = await this.#client.post('/presence/challenge', {});
+        if (this.#stopped) return;
+        lifetime = Date.parse(challenge.expiresAt) - Date.parse(challenge.issuedAt);
+        if (!(lifetime > 0)) throw new CardboundError(ErrorCode.BAD_REQUEST, 'a presence challenge without a lifetime');
+        giveUpAt = Date.now() + lifetime;
+        await this.#wait(lifetime / 2);
+        if (this.#stopped) return;
+        // Late is as bad as never: give up on this round while a retry can
+        // still make the deadline.
+        const { proof } = await this.#client.bridge.call('presence', { challenge },
+          Math.min(timeouts.presence, Math.max(2000, lifetime * 0.3)));
+        if (this.#stopped) return;
+        await this.#client.post('/presence', { proof });
+        giveUpAt = Date.now() + lifetime;
+      } catch (error) {
+        if (this.#stopped) return;
+        // A passing hitch (no answer in time, the server unreachable or
+        // busy) is tried again shortly, until the deadline has passed.
+        // Anything else means the card cannot prove itself. Nothing here ends
+        // the session: the server does at its deadline, and its event stream
+        // tells every tab.
+        if (!isPassing(error) || Date.now() >= giveUpAt) {
+          this.dispatchEvent(new CustomEvent('presencefailed', { detail: { code: error.code ?? ErrorCode.INTERNAL } }));
+          return;
+        }
+        await this.#wait(PRESENCE_RETRY_MS);
+      }
     }
+  }
+
+  // A pause that the end of the session cuts short.
+  #wait(ms) {
+    return new Promise((resolve) => {
+      this.#wake = resolve;
+      this.#timer = setTimeout(resolve, ms);
+    });
   }
 
   /** Log out of the site (every tab) and end the card's session in the host. */
   async logout() {
-    clearTimeout(this.#timer);
+    this.#stop();
     try {
       await this.#client.post('/logout', {});
     } finally {
@@ -259,10 +304,16 @@ export class Session extends EventTarget {
     }
   }
 
+  #stop() {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#wake?.();
+  }
+
   #end(reason) {
     if (this.#ended) return;
     this.#ended = true;
-    clearTimeout(this.#timer);
+    this.#stop();
     this.#events?.close();
     this.#unsubscribe?.();
     this.dispatchEvent(new CustomEvent('sessionended', { detail: { reason } }));
@@ -275,9 +326,9 @@ export class Session extends EventTarget {
  * `base` is the path of the server's Cardbound endpoints (default `/cardbound`).
  */
 export function createClient({ window: win = globalThis.window, fetch: fetchFn = globalThis.fetch?.bind(globalThis),
-  EventSource: ES = globalThis.EventSource, base = '/cardbound' } = {}) {
+  EventSource: ES = globalThis.EventSource, locks = globalThis.navigator?.locks, base = '/cardbound' } = {}) {
   if (!win || !fetchFn) throw new CardboundError(ErrorCode.INTERNAL, 'cardbound.js runs in a browser page');
-  const client = { bridge: new ExtensionBridge(win), EventSource: ES, base: String(base).replace(/\/$/, '') };
+  const client = { bridge: new ExtensionBridge(win), EventSource: ES, locks, base: String(base).replace(/\/$/, '') };
 
   client.post = async (path, body) => {
     let res;
@@ -331,14 +382,19 @@ export function createClient({ window: win = globalThis.window, fetch: fetchFn =
       throw e;
     }
     const session = new Session(client, {
-      identity: confirmed.identity, presenceInterval: confirmed.presenceInterval, sessionTag, presence,
+      identity: confirmed.identity, presenceInterval: confirmed.presenceInterval, sessionTag, presence: presence && 'own',
       certificate: token.unverifiedCertificate,
     });
     return session.start();
   };
 
-  /** The session this page already has (another tab logged in): its events only. */
-  const watchSession = ({ identity = null } = {}) => new Session(client, { identity }).start();
+  /**
+   * The session this browser already has (another page of the site logged
+   * in): its events, and presence proofs once no other page of the site
+   * proves (presence: false leaves that to the others).
+   */
+  const watchSession = ({ identity = null, presence = true } = {}) =>
+    new Session(client, { identity, presence: presence && 'takeover' }).start();
 
   return { isAvailable, authenticate, watchSession };
 }

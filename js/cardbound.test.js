@@ -36,8 +36,19 @@ const IDENTITY = {
   issuer: 'C=EE, O=Cardbound Test, CN=Test CA', serialNumber: '0a1b2c', fingerprint: 'e2cd22', notAfter: '2030-01-01T00:00:00Z',
   algorithm: 'PS256',
 };
-const PRESENCE_CHALLENGE = { format: 'cardbound-presence-challenge:1', origin: ORIGIN, sessionTag: SESSION_TAG, nonce: 'Mx9' };
+// A presence challenge lives from issuedAt to expiresAt (40 s: the server's
+// deadline of interval + grace after a proof); the page proves at half that.
+const PRESENCE_CHALLENGE = {
+  format: 'cardbound-presence-challenge:1', origin: ORIGIN, sessionTag: SESSION_TAG, nonce: 'Mx9',
+  issuedAt: '2026-11-27T21:55:38Z', expiresAt: '2026-11-27T21:56:18Z', signatureAlgorithm: 'ES256', signature: 'MEUC',
+};
 const PRESENCE_PROOF = { ...PROOF, nonce: 'Mx9' };
+
+// A presence challenge that lives `seconds` (expiresAt − issuedAt).
+function presenceChallenge(seconds, fields = {}) {
+  const expiresAt = new Date(Date.parse(PRESENCE_CHALLENGE.issuedAt) + seconds * 1000).toISOString();
+  return { ...PRESENCE_CHALLENGE, expiresAt, ...fields };
+}
 
 // Lets real setImmediate callbacks (message delivery) and promise chains run.
 async function settle(rounds = 20) {
@@ -94,7 +105,8 @@ class FakeWindow extends EventTarget {
 }
 
 // The site's server: routes[url] is {status, body} (body undefined: no JSON),
-// a function of the request body giving one, or an Error to fail the fetch.
+// a function of the request body giving one (or a promise of one, to answer
+// late), or an Error to fail the fetch.
 function makeFetch(log, routes) {
   const calls = [];
   const fetch = async (url, init) => {
@@ -102,7 +114,7 @@ function makeFetch(log, routes) {
     calls.push({ url, method: init.method, headers: init.headers, credentials: init.credentials, body });
     log.push([init.method, url, body]);
     let route = routes[url];
-    if (typeof route === 'function') route = route(body);
+    if (typeof route === 'function') route = await route(body);
     if (route instanceof Error) throw route;
     if (!route) route = { status: 404, body: { error: 'NOT_FOUND' } };
     const { status = 200, body: answer } = route;
@@ -148,10 +160,11 @@ function makeEventSource() {
 }
 
 // A client over the fakes, with everything answering a good login. Timers
-// are mocked (setTimeout only), so the page's timeouts and presence loop move
-// only when the test ticks them.
-function setup(t, { presenceInterval = 30, base } = {}) {
-  t.mock.timers.enable({ apis: ['setTimeout'] });
+// and the clock are mocked (setTimeout and Date, which starts at 0), so the
+// page's timeouts and presence loop move only when the test ticks them.
+// Without Web Locks unless the test passes a fake (makeLocks()).
+function setup(t, { presenceInterval = 30, base, locks = null } = {}) {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
   const log = [];
   const win = new FakeWindow(log);
   win.handlers = {
@@ -173,8 +186,47 @@ function setup(t, { presenceInterval = 30, base } = {}) {
   };
   const { fetch, calls } = makeFetch(log, routes);
   const EventSource = makeEventSource();
-  const client = createClient({ window: win, fetch, EventSource, ...(base === undefined ? {} : { base }) });
+  const client = createClient({ window: win, fetch, EventSource, locks, ...(base === undefined ? {} : { base }) });
   return { log, win, routes, calls, EventSource, client };
+}
+
+// Web Locks as navigator.locks grants them: request(name, callback) calls
+// the callback (later, with the lock) once no other holder of that name is
+// left, and holds the lock until the callback's promise settles; requests of a
+// name queue in order. held(name): whether someone holds it now.
+function makeLocks() {
+  const queues = new Map();
+  const holders = new Set();
+  const grant = (name) => {
+    const queue = queues.get(name) ?? [];
+    if (holders.has(name) || queue.length === 0) return;
+    const { callback, resolve, reject } = queue.shift();
+    holders.add(name);
+    const lock = { name, mode: 'exclusive' };
+    Promise.resolve().then(() => callback(lock)).then(resolve, reject).finally(() => {
+      holders.delete(name);
+      grant(name);
+    });
+  };
+  return {
+    names: [],
+    request(name, callback) {
+      this.names.push(name);
+      return new Promise((resolve, reject) => {
+        if (!queues.has(name)) queues.set(name, []);
+        queues.get(name).push({ callback, resolve, reject });
+        grant(name);
+      });
+    },
+    held: (name) => holders.has(name),
+    waiting: (name) => queues.get(name)?.length ?? 0,
+  };
+}
+
+// Moves the mocked clock by ms and lets what it set off run.
+async function elapse(t, ms) {
+  t.mock.timers.tick(ms);
+  await settle();
 }
 
 // The events of one type a session fires, in order.
@@ -193,6 +245,12 @@ const LOGIN_LOG = [
   ['extension', 'confirm', { loginId: LOGIN_ID, receipt: RECEIPT }],
   ['POST', '/cardbound/confirm', { proof: PROOF }],
 ];
+
+// One presence round: a challenge, the card's answer to it, the proof.
+const CHALLENGE_POST = ['POST', '/cardbound/presence/challenge', {}];
+const PRESENCE_ASK = ['extension', 'presence', { challenge: PRESENCE_CHALLENGE }];
+const PROOF_POST = ['POST', '/cardbound/presence', { proof: PRESENCE_PROOF }];
+const LOCK_NAME = 'org.cardbound.presence /cardbound';
 
 // --- the module ---------------------------------------------------------------
 
@@ -268,7 +326,8 @@ test('errorFromCode: names inherited from Object.prototype are unknown codes too
 
 test('authenticate: ping, begin-login, challenge, authenticate, login, confirm, confirm', async (t) => {
   const { log, client, win, EventSource } = setup(t);
-  const session = await client.authenticate();
+  const session = await client.authenticate({ presence: false });
+  await settle();
   assert.deepEqual(log, LOGIN_LOG);
   assert.ok(session instanceof Session && session instanceof EventTarget);
   assert.deepEqual(session.identity, IDENTITY);
@@ -294,15 +353,26 @@ test('authenticate: ping, begin-login, challenge, authenticate, login, confirm, 
   assert.equal(ids.size, requests.length, 'request ids are unique');
 });
 
-test('authenticate: every POST is same-origin JSON', async (t) => {
-  const { client, calls } = setup(t, { presenceInterval: 1 });
+test('authenticate: the session asks for a presence challenge right after confirm', async (t) => {
+  const { log, client, win } = setup(t);
   const session = await client.authenticate();
-  t.mock.timers.tick(600);
   await settle();
+  assert.deepEqual(log, [...LOGIN_LOG, CHALLENGE_POST]);
+  // The interval is the server's information only; the challenge sets the pace.
+  assert.equal(session.presenceInterval, 30);
+  assert.equal(win.requests('presence').length, 0, 'the card answers at half the challenge\'s lifetime, not now');
+  await session.logout();
+});
+
+test('authenticate: every POST is same-origin JSON', async (t) => {
+  const { client, calls } = setup(t);
+  const session = await client.authenticate();
+  await settle();
+  await elapse(t, 20000);
   await session.logout();
   assert.deepEqual(calls.map((c) => c.url), [
     '/cardbound/challenge', '/cardbound/login', '/cardbound/confirm',
-    '/cardbound/presence/challenge', '/cardbound/presence', '/cardbound/logout',
+    '/cardbound/presence/challenge', '/cardbound/presence', '/cardbound/presence/challenge', '/cardbound/logout',
   ]);
   for (const call of calls) {
     assert.equal(call.method, 'POST', call.url);
@@ -312,11 +382,25 @@ test('authenticate: every POST is same-origin JSON', async (t) => {
 });
 
 test('authenticate: a custom base path, without its trailing slash', async (t) => {
-  const { client, calls, routes, EventSource } = setup(t, { base: '/auth/cardbound/' });
-  for (const path of ['challenge', 'login', 'confirm']) routes[`/auth/cardbound/${path}`] = routes[`/cardbound/${path}`];
-  await client.authenticate();
-  assert.deepEqual(calls.map((c) => c.url), ['/auth/cardbound/challenge', '/auth/cardbound/login', '/auth/cardbound/confirm']);
+  const locks = makeLocks();
+  const { client, calls, routes, EventSource } = setup(t, { base: '/auth/cardbound/', locks });
+  for (const path of ['challenge', 'login', 'confirm', 'presence/challenge', 'presence', 'logout']) {
+    routes[`/auth/cardbound/${path}`] = routes[`/cardbound/${path}`];
+  }
+  const session = await client.authenticate();
+  await settle();
+  await elapse(t, 20000);
+  assert.deepEqual(calls.map((c) => c.url), [
+    '/auth/cardbound/challenge', '/auth/cardbound/login', '/auth/cardbound/confirm',
+    '/auth/cardbound/presence/challenge', '/auth/cardbound/presence', '/auth/cardbound/presence/challenge',
+  ]);
   assert.equal(EventSource.instances[0].url, '/auth/cardbound/events');
+  // The presence lock is per site: per base.
+  assert.deepEqual(locks.names, ['org.cardbound.presence /auth/cardbound']);
+  assert.equal(locks.held('org.cardbound.presence /auth/cardbound'), true);
+  await session.logout();
+  await settle();
+  assert.equal(locks.held('org.cardbound.presence /auth/cardbound'), false);
 });
 
 test('authenticate: extension errors become the matching error classes', async (t) => {
@@ -432,7 +516,8 @@ test('answers from another source, origin or channel are ignored', async (t) => 
     win.deliver([CHANNEL]);
     return { result: { loginId: LOGIN_ID, hostNonce: HOST_NONCE } };
   };
-  await client.authenticate();
+  await client.authenticate({ presence: false });
+  await settle();
   assert.deepEqual(log, LOGIN_LOG);
 });
 
@@ -453,97 +538,494 @@ test('forged error answers do not fail a call, and a silent extension still time
   assert.equal(await p, false);
 });
 
-// --- the session ------------------------------------------------------------------
+// --- the session: presence ------------------------------------------------------
+//
+// A Session keeps proving the card is there: a presence challenge at once;
+// at half its lifetime (expiresAt − issuedAt) the card answers it and the
+// proof goes to the server; then the next challenge at once. A passing hitch
+// is tried again a second later with a new challenge, until the challenge's
+// lifetime has passed; anything else fires presencefailed and stops.
 
-test('presence: at 0.6 × the interval, challenge → extension → proof, and again', async (t) => {
-  const { client, log } = setup(t, { presenceInterval: 1 });
+// A value (or handler) for the first call, another for every later one.
+function once(first, after) {
+  let used = false;
+  return (...args) => {
+    const value = used ? after : first;
+    used = true;
+    return typeof value === 'function' ? value(...args) : value;
+  };
+}
+
+test('presence: the proof at half the challenge\'s lifetime (40 s → 20 s), then the next challenge at once', async (t) => {
+  const { client, log, win } = setup(t);
   const session = await client.authenticate();
   const failed = record(session, 'presencefailed');
+  await settle();
+  assert.deepEqual(log.slice(LOGIN_LOG.length), [CHALLENGE_POST]);
+  for (let round = 0; round < 3; round++) {
+    log.length = 0;
+    await elapse(t, 19999);
+    assert.deepEqual(log, [], `round ${round}: nothing before 20 s`);
+    await elapse(t, 1);
+    assert.deepEqual(log, [PRESENCE_ASK, PROOF_POST, CHALLENGE_POST], `round ${round}`);
+  }
+  // The card is asked through the extension's bridge, like every request.
+  const [request] = win.requests('presence');
+  assert.match(request.id, BRIDGE_ID);
+  assert.deepEqual(failed, []);
+  assert.equal(session.ended, false);
+  await session.logout();
+});
+
+test('presence: the challenge sets the pace, not the interval from confirm', async (t) => {
+  const { client, log, routes } = setup(t, { presenceInterval: 1 });
+  const lifetimes = [300, 3, 40];
+  let served = 0;
+  routes['/cardbound/presence/challenge'] = () => ({ body: presenceChallenge(lifetimes[served++] ?? 40, { nonce: `n${served}` }) });
+  const session = await client.authenticate();
+  const failed = record(session, 'presencefailed');
+  assert.equal(session.presenceInterval, 1, 'information only');
+  await settle();
   log.length = 0;
-  t.mock.timers.tick(599);
-  await settle();
-  assert.deepEqual(log, []);
-  t.mock.timers.tick(1);
-  await settle();
-  const round = [
-    ['POST', '/cardbound/presence/challenge', {}],
-    ['extension', 'presence', { challenge: PRESENCE_CHALLENGE }],
-    ['POST', '/cardbound/presence', { proof: PRESENCE_PROOF }],
-  ];
-  assert.deepEqual(log, round);
-  t.mock.timers.tick(600);
-  await settle();
-  assert.deepEqual(log, [...round, ...round]);
+  const asked = () => log.filter((l) => l[0] === 'extension').map((l) => l[2].challenge.nonce);
+  await elapse(t, 149999);
+  assert.deepEqual(log, [], '300 s: nothing before 150 s');
+  await elapse(t, 1);
+  assert.deepEqual(asked(), ['n1']);
+  await elapse(t, 1499);
+  assert.deepEqual(asked(), ['n1'], '3 s: nothing before 1.5 s');
+  await elapse(t, 1);
+  assert.deepEqual(asked(), ['n1', 'n2']);
+  await elapse(t, 20000);
+  assert.deepEqual(asked(), ['n1', 'n2', 'n3']);
+  assert.equal(served, 4);
   assert.deepEqual(failed, []);
   await session.logout();
 });
 
-test('presence: never more often than every 0.5 s; proves every 18 s at 30 s', async (t) => {
-  const { client, log } = setup(t, { presenceInterval: 30 });
-  const session = await client.authenticate();
-  log.length = 0;
-  t.mock.timers.tick(17999);
-  await settle();
-  assert.deepEqual(log, []);
-  t.mock.timers.tick(1);
-  await settle();
-  assert.equal(log.length, 3);
-  await session.logout();
-  t.mock.timers.reset();
+test('presence: a passing hitch is tried again 1 s later, with a new challenge', async (t) => {
+  const cases = [
+    ['the server answers the proof 503', (s) => {
+      s.routes['/cardbound/presence'] = once({ status: 503 }, s.routes['/cardbound/presence']);
+    }, [PRESENCE_ASK, PROOF_POST]],
+    ['the server cannot be reached for the proof (status 0)', (s) => {
+      s.routes['/cardbound/presence'] = once(new TypeError('Failed to fetch'), s.routes['/cardbound/presence']);
+    }, [PRESENCE_ASK, PROOF_POST]],
+    ['the extension is busy', (s) => {
+      s.win.handlers.presence = once(() => ({ error: { code: 'ERR_BUSY', message: 'another request' } }), s.win.handlers.presence);
+    }, [PRESENCE_ASK]],
+    ['the next challenge answers 500', (s) => {
+      const ok = s.routes['/cardbound/presence/challenge'];
+      let n = 0;
+      s.routes['/cardbound/presence/challenge'] = () => (++n === 2 ? { status: 500 } : ok);
+    }, [PRESENCE_ASK, PROOF_POST, CHALLENGE_POST]],
+  ];
+  for (const [name, hitch, firstRound] of cases) {
+    const s = setup(t);
+    hitch(s);
+    const session = await s.client.authenticate();
+    const failed = record(session, 'presencefailed');
+    await settle();
+    s.log.length = 0;
+    await elapse(t, 20000);
+    assert.deepEqual(s.log, firstRound, name);
+    s.log.length = 0;
+    await elapse(t, 999);
+    assert.deepEqual(s.log, [], `${name}: not before 1 s`);
+    await elapse(t, 1);
+    assert.deepEqual(s.log, [CHALLENGE_POST], `${name}: a new challenge`);
+    s.log.length = 0;
+    await elapse(t, 20000);
+    assert.deepEqual(s.log, [PRESENCE_ASK, PROOF_POST, CHALLENGE_POST], `${name}: and on as before`);
+    assert.deepEqual(failed, [], name);
+    await session.logout();
+    t.mock.timers.reset();
+  }
+});
 
-  const fast = setup(t);
-  fast.routes['/cardbound/confirm'] = { body: { identity: IDENTITY, presenceInterval: 0.1 } };
-  const s2 = await fast.client.authenticate();
-  fast.log.length = 0;
-  t.mock.timers.tick(499);
+test('presence: the card\'s answer times out at 0.3 × the lifetime (2 s to 30 s); the round is tried again 1 s later', async (t) => {
+  for (const [seconds, timeout] of [[40, 12000], [300, 30000], [5, 2000]]) {
+    const { client, win, routes, log } = setup(t);
+    const challenge = presenceChallenge(seconds);
+    routes['/cardbound/presence/challenge'] = { body: challenge };
+    win.handlers.presence = once(() => undefined, win.handlers.presence); // silent the first time
+    const session = await client.authenticate();
+    const failed = record(session, 'presencefailed');
+    await settle();
+    log.length = 0;
+    await elapse(t, seconds * 500);
+    assert.deepEqual(log, [['extension', 'presence', { challenge }]], `${seconds} s`);
+    log.length = 0;
+    await elapse(t, timeout - 1);
+    await elapse(t, 1); // the answer's timeout
+    await elapse(t, 999);
+    assert.deepEqual(log, [], `${seconds} s: no new round before ${timeout} + 1000 ms`);
+    await elapse(t, 1);
+    assert.deepEqual(log, [CHALLENGE_POST], `${seconds} s: a new challenge after ${timeout} + 1000 ms`);
+    assert.deepEqual(failed, [], `${seconds} s`);
+    await session.logout();
+    t.mock.timers.reset();
+  }
+});
+
+test('presence: a passing hitch after the challenge\'s lifetime fires presencefailed and stops', async (t) => {
+  // The proof reaches a busy server 20 s late: just in time to try again,
+  // then at the challenge's expiry.
+  for (const [late, gaveUp] of [[19999, false], [20000, true]]) {
+    const { client, routes, log } = setup(t);
+    routes['/cardbound/presence'] = once(() => new Promise((resolve) => setTimeout(() => resolve({ status: 503 }), late)),
+      routes['/cardbound/presence']);
+    const session = await client.authenticate();
+    const failed = record(session, 'presencefailed');
+    await settle();
+    log.length = 0;
+    await elapse(t, 20000);
+    assert.deepEqual(log, [PRESENCE_ASK, PROOF_POST]);
+    log.length = 0;
+    await elapse(t, late - 1);
+    assert.deepEqual(failed, []);
+    await elapse(t, 1);
+    await elapse(t, 1000);
+    if (gaveUp) {
+      assert.deepEqual(failed.map((e) => e.detail), [{ code: ErrorCode.SERVER_REFUSED }]);
+      await elapse(t, 60000);
+      assert.deepEqual(log, [], 'no more rounds');
+      // The server ends the session at its deadline; the page does not.
+      assert.equal(session.ended, false);
+    } else {
+      assert.deepEqual(failed, []);
+      assert.deepEqual(log, [CHALLENGE_POST]);
+    }
+    await session.logout();
+    t.mock.timers.reset();
+  }
+  // A challenge of 3 s: the card's answer (at 1.5 s) times out at the 2 s
+  // floor, 3.5 s after the challenge, too late for another try.
+  const { client, win, routes, log } = setup(t);
+  routes['/cardbound/presence/challenge'] = { body: presenceChallenge(3) };
+  delete win.handlers.presence;
+  const session = await client.authenticate();
+  const failed = record(session, 'presencefailed');
   await settle();
-  assert.deepEqual(fast.log, []);
-  t.mock.timers.tick(1);
+  log.length = 0;
+  await elapse(t, 1500);
+  assert.equal(log.length, 1);
+  await elapse(t, 1999);
+  assert.deepEqual(failed, []);
+  await elapse(t, 1);
+  assert.deepEqual(failed.map((e) => e.detail), [{ code: ErrorCode.TIMEOUT }]);
+  await elapse(t, 60000);
+  assert.equal(log.length, 1, 'no more rounds');
+});
+
+test('presence: with no challenge yet, a server that is down is asked again every second, for as long as it takes', async (t) => {
+  const { client, routes, log } = setup(t);
+  let n = 0;
+  routes['/cardbound/presence/challenge'] = () => (n++ % 2 ? new TypeError('Failed to fetch') : { status: 503 });
+  const session = await client.authenticate();
+  const failed = record(session, 'presencefailed');
   await settle();
-  assert.equal(fast.log.length, 3);
-  await s2.logout();
+  assert.deepEqual(log.slice(LOGIN_LOG.length), [CHALLENGE_POST]);
+  log.length = 0;
+  await elapse(t, 999);
+  assert.deepEqual(log, []);
+  await elapse(t, 1);
+  assert.deepEqual(log, [CHALLENGE_POST]);
+  // Longer than any challenge lives (5 minutes).
+  for (let i = 0; i < 400; i++) await elapse(t, 1000);
+  assert.equal(log.length, 401);
+  assert.ok(log.every((l) => l[1] === '/cardbound/presence/challenge'));
+  assert.deepEqual(failed, []);
+  // The server is back: a challenge, and the proof 20 s later.
+  routes['/cardbound/presence/challenge'] = { body: PRESENCE_CHALLENGE };
+  log.length = 0;
+  await elapse(t, 1000);
+  assert.deepEqual(log, [CHALLENGE_POST]);
+  await elapse(t, 20000);
+  assert.deepEqual(log, [CHALLENGE_POST, PRESENCE_ASK, PROOF_POST, CHALLENGE_POST]);
+  assert.deepEqual(failed, []);
+  await session.logout();
 });
 
 test('presence: a failed proof fires presencefailed with the code and stops', async (t) => {
-  const { client, win, log } = setup(t, { presenceInterval: 1 });
+  const { client, win, log } = setup(t);
   const session = await client.authenticate();
   const failed = record(session, 'presencefailed');
   const ended = record(session, 'sessionended');
   win.handlers.presence = () => ({ error: { code: 'ERR_NO_CARD', message: 'the card was pulled' } });
-  log.length = 0;
-  t.mock.timers.tick(600);
   await settle();
+  log.length = 0;
+  await elapse(t, 20000);
   assert.equal(failed.length, 1);
   assert.ok(failed[0] instanceof CustomEvent);
   assert.deepEqual(failed[0].detail, { code: ErrorCode.NO_CARD });
-  assert.deepEqual(log.map((l) => l[1]), ['/cardbound/presence/challenge', 'presence']);
+  assert.deepEqual(log, [PRESENCE_ASK]);
   // The server ends the session at its deadline; the page does not.
   assert.equal(session.ended, false);
   assert.deepEqual(ended, []);
-  t.mock.timers.tick(10000);
-  await settle();
-  assert.equal(log.length, 2, 'no more rounds');
+  await elapse(t, 1000);
+  await elapse(t, 60000);
+  assert.equal(log.length, 1, 'no more rounds');
+  assert.equal(failed.length, 1, 'fired once');
 });
 
-test('presence: a refused proof fires presencefailed with ERR_SERVER_REFUSED', async (t) => {
-  const { client, routes } = setup(t, { presenceInterval: 1 });
+test('presence: a refused proof fires presencefailed with ERR_SERVER_REFUSED and stops', async (t) => {
+  const { client, routes, log } = setup(t);
   const session = await client.authenticate();
   const failed = record(session, 'presencefailed');
   routes['/cardbound/presence'] = { status: 401, body: { error: 'PRESENCE_LATE' } };
-  t.mock.timers.tick(600);
   await settle();
+  log.length = 0;
+  await elapse(t, 20000);
   assert.deepEqual(failed.map((e) => e.detail), [{ code: ErrorCode.SERVER_REFUSED }]);
+  assert.deepEqual(log, [PRESENCE_ASK, PROOF_POST]);
+  await elapse(t, 1000);
+  await elapse(t, 60000);
+  assert.equal(log.length, 2, 'no more rounds');
+});
+
+test('presence: a refused challenge (4xx) fires presencefailed at once and stops', async (t) => {
+  for (const route of [{ status: 401, body: { error: 'SESSION_UNKNOWN' } }, { status: 404 }, { status: 400 }]) {
+    const { client, win, routes, log } = setup(t);
+    routes['/cardbound/presence/challenge'] = route;
+    const session = await client.authenticate();
+    const failed = record(session, 'presencefailed');
+    await settle();
+    assert.deepEqual(failed.map((e) => e.detail), [{ code: ErrorCode.SERVER_REFUSED }], `${route.status}`);
+    log.length = 0;
+    await elapse(t, 1000);
+    await elapse(t, 60000);
+    assert.deepEqual(log, [], `${route.status}: no retry`);
+    assert.equal(win.requests('presence').length, 0);
+    t.mock.timers.reset();
+  }
+});
+
+test('presence: a challenge without a positive lifetime fires presencefailed ERR_BAD_REQUEST and stops', async (t) => {
+  const challenges = [
+    presenceChallenge(0),
+    presenceChallenge(-10),
+    { ...PRESENCE_CHALLENGE, issuedAt: undefined },
+    { ...PRESENCE_CHALLENGE, expiresAt: 'soon' },
+    {},
+  ];
+  for (const challenge of challenges) {
+    const { client, win, routes, log } = setup(t);
+    routes['/cardbound/presence/challenge'] = { body: challenge };
+    const session = await client.authenticate();
+    const failed = record(session, 'presencefailed');
+    await settle();
+    assert.deepEqual(failed.map((e) => e.detail), [{ code: ErrorCode.BAD_REQUEST }], JSON.stringify(challenge));
+    log.length = 0;
+    await elapse(t, 1000);
+    await elapse(t, 60000);
+    assert.deepEqual(log, []);
+    assert.equal(win.requests('presence').length, 0, 'the card is not asked');
+    t.mock.timers.reset();
+  }
+  // A server that answers 204 (no challenge at all).
+  const { client, routes } = setup(t);
+  routes['/cardbound/presence/challenge'] = { status: 204 };
+  const session = await client.authenticate();
+  const failed = record(session, 'presencefailed');
+  await settle();
+  assert.deepEqual(failed.map((e) => e.detail), [{ code: ErrorCode.BAD_REQUEST }]);
 });
 
 test('presence: off with {presence: false}', async (t) => {
   const { client, log } = setup(t, { presenceInterval: 1 });
   const session = await client.authenticate({ presence: false });
   assert.deepEqual(session.identity, IDENTITY);
+  await settle();
+  assert.deepEqual(log, LOGIN_LOG);
   log.length = 0;
   t.mock.timers.tick(60000);
   await settle();
   assert.deepEqual(log, []);
 });
+
+test('presence: the end of the session during the wait stops the loop at once, without another request', async (t) => {
+  // The server's event stream, or logout().
+  for (const end of ['event stream', 'logout']) {
+    const locks = makeLocks();
+    const { client, win, log, EventSource } = setup(t, { locks });
+    const session = await client.authenticate();
+    const failed = record(session, 'presencefailed');
+    await settle();
+    log.length = 0;
+    await elapse(t, 10000);
+    assert.equal(locks.held(LOCK_NAME), true);
+    if (end === 'logout') await session.logout();
+    else EventSource.instances[0].emit('session-ended', '{"reason":"presence-late"}');
+    await settle();
+    assert.equal(session.ended, true);
+    assert.equal(locks.held(LOCK_NAME), false, `${end}: the loop returned and let go of the lock`);
+    assert.deepEqual(log, end === 'logout'
+      ? [['POST', '/cardbound/logout', {}], ['extension', 'logout', { sessionTag: SESSION_TAG }]] : [], end);
+    log.length = 0;
+    await elapse(t, 10000);
+    await elapse(t, 60000);
+    assert.deepEqual(log, [], `${end}: nothing after the end`);
+    assert.equal(win.requests('presence').length, 0);
+    assert.deepEqual(failed, []);
+    t.mock.timers.reset();
+  }
+});
+
+test('presence: a session that ends while the card answers sends no proof and fires no presencefailed', async (t) => {
+  const answers = [{ result: { proof: PRESENCE_PROOF } }, { error: { code: 'ERR_NO_CARD' } }, { error: { code: 'ERR_BUSY' } }];
+  for (const payload of answers) {
+    const { client, win, log, EventSource } = setup(t);
+    const session = await client.authenticate();
+    const failed = record(session, 'presencefailed');
+    let answer;
+    win.handlers.presence = (args, request) => { answer = () => win.answer(request.id, payload); };
+    await settle();
+    log.length = 0;
+    await elapse(t, 20000);
+    assert.deepEqual(log, [PRESENCE_ASK]);
+    EventSource.instances[0].emit('session-ended', '{"reason":"logout"}');
+    answer();
+    await settle();
+    await elapse(t, 1000);
+    await elapse(t, 60000);
+    assert.deepEqual(log, [PRESENCE_ASK], 'no proof, no new challenge');
+    assert.deepEqual(failed, [], JSON.stringify(payload));
+    assert.equal(session.ended, true);
+    t.mock.timers.reset();
+  }
+});
+
+// --- the session: one page of the site proves at a time ---------------------------
+
+test('presence: one Session at a time proves (a Web Lock per site); the next takes over at once when it ends', async (t) => {
+  const locks = makeLocks();
+  const { client, log, EventSource } = setup(t, { locks });
+  const first = await client.authenticate();
+  await settle();
+  assert.deepEqual(locks.names, [LOCK_NAME]);
+  assert.equal(locks.held(LOCK_NAME), true);
+  assert.deepEqual(log.slice(LOGIN_LOG.length), [CHALLENGE_POST]);
+  // Another Session of the site (here in the same client) waits its turn.
+  const second = client.watchSession({ identity: IDENTITY });
+  const secondFailed = record(second, 'presencefailed');
+  await settle();
+  assert.deepEqual(locks.names, [LOCK_NAME, LOCK_NAME]);
+  assert.equal(locks.waiting(LOCK_NAME), 1);
+  log.length = 0;
+  for (let round = 0; round < 2; round++) {
+    await elapse(t, 20000);
+    assert.deepEqual(log, [PRESENCE_ASK, PROOF_POST, CHALLENGE_POST], `round ${round}: the first session's only`);
+    log.length = 0;
+  }
+  await elapse(t, 5000);
+  assert.deepEqual(log, []);
+  // The first ends (its own stream says so): the second starts at once, with
+  // a new challenge, and proves at half its lifetime from then.
+  EventSource.instances[0].emit('session-ended', '{"reason":"logout"}');
+  assert.equal(second.ended, false);
+  await settle();
+  assert.deepEqual(log, [CHALLENGE_POST]);
+  assert.equal(locks.held(LOCK_NAME), true);
+  assert.equal(locks.waiting(LOCK_NAME), 0);
+  log.length = 0;
+  await elapse(t, 19999);
+  assert.deepEqual(log, []);
+  await elapse(t, 1);
+  assert.deepEqual(log, [PRESENCE_ASK, PROOF_POST, CHALLENGE_POST]);
+  assert.deepEqual(secondFailed, []);
+  await second.logout();
+  await settle();
+  assert.equal(locks.held(LOCK_NAME), false);
+});
+
+test('presence: a Session whose presence failed lets the next one prove', async (t) => {
+  const locks = makeLocks();
+  const { client, win, log } = setup(t, { locks });
+  const first = await client.authenticate();
+  const firstFailed = record(first, 'presencefailed');
+  const second = client.watchSession({ identity: IDENTITY });
+  const secondFailed = record(second, 'presencefailed');
+  await settle();
+  win.handlers.presence = once(() => ({ error: { code: 'ERR_CERTIFICATE_NOT_FOUND' } }), win.handlers.presence);
+  log.length = 0;
+  await elapse(t, 20000);
+  assert.deepEqual(firstFailed.map((e) => e.detail), [{ code: ErrorCode.CERTIFICATE_NOT_FOUND }]);
+  assert.deepEqual(log, [PRESENCE_ASK, CHALLENGE_POST], 'the second takes over at once');
+  log.length = 0;
+  await elapse(t, 20000);
+  assert.deepEqual(log, [PRESENCE_ASK, PROOF_POST, CHALLENGE_POST]);
+  assert.deepEqual(secondFailed, []);
+  assert.equal(first.ended, false);
+});
+
+test('presence: a Session that ends while it waits for the lock never proves', async (t) => {
+  const locks = makeLocks();
+  const { client, log, EventSource } = setup(t, { locks });
+  const first = await client.authenticate();
+  const second = client.watchSession({ identity: IDENTITY, presence: true });
+  await settle();
+  EventSource.instances[1].emit('session-ended', '{"reason":"no-session"}');
+  assert.equal(second.ended, true);
+  await elapse(t, 5000);
+  await first.logout();
+  await settle();
+  assert.equal(locks.held(LOCK_NAME), false, 'the second\'s turn came and went at once');
+  log.length = 0;
+  await elapse(t, 60000);
+  assert.deepEqual(log, []);
+});
+
+test('presence: without Web Locks only the page that logged in proves (two would replace each other\'s challenges)', async (t) => {
+  const { client, log } = setup(t, { locks: null });
+  const first = await client.authenticate();
+  const second = client.watchSession({ identity: IDENTITY });
+  await settle();
+  assert.deepEqual(log.slice(LOGIN_LOG.length), [CHALLENGE_POST]);
+  log.length = 0;
+  await elapse(t, 20000);
+  const count = (what) => log.filter((l) => l[1] === what).length;
+  assert.deepEqual([count('presence'), count('/cardbound/presence'), count('/cardbound/presence/challenge')], [1, 1, 1]);
+  await first.logout();
+  await second.logout();
+});
+
+test('presence: a lock request that fails leaves the proofs to the page that logged in', async (t) => {
+  const failing = { request: () => Promise.reject(new Error('SecurityError')) };
+  const { client, log } = setup(t, { locks: failing });
+  const first = await client.authenticate();
+  const second = client.watchSession({ identity: IDENTITY });
+  await settle();
+  assert.deepEqual(log.slice(LOGIN_LOG.length), [CHALLENGE_POST]);
+  await first.logout();
+  await second.logout();
+});
+
+test('presence: the page\'s navigator.locks by default', async (t) => {
+  const locks = makeLocks();
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true, writable: true });
+  t.after(() => {
+    if (saved) Object.defineProperty(globalThis, 'navigator', saved);
+    else delete globalThis.navigator;
+  });
+  const { win, routes } = setup(t);
+  const log = [];
+  const { fetch } = makeFetch(log, routes);
+  const session = createClient({ window: win, fetch, EventSource: null }).watchSession();
+  await settle();
+  assert.deepEqual(locks.names, [LOCK_NAME]);
+  assert.deepEqual(log, [CHALLENGE_POST]);
+  // locks: null turns them off: a watching page then leaves the proofs to the page that logged in.
+  const alone = createClient({ window: win, fetch, EventSource: null, locks: null }).watchSession();
+  await settle();
+  assert.deepEqual(locks.names, [LOCK_NAME], 'not asked');
+  assert.deepEqual(log, [CHALLENGE_POST], 'does not prove');
+  await session.logout();
+  await alone.logout();
+});
+
+// --- the session: events and logout -----------------------------------------------
 
 test('session-ended on the event stream: sessionended once, with the reason; the stream is closed', async (t) => {
   const { client, EventSource, log } = setup(t, { presenceInterval: 1 });
@@ -659,9 +1141,9 @@ test('logout after authenticate({presence: false}) still ends the card session i
   assert.deepEqual(log, [['POST', '/cardbound/logout', {}], ['extension', 'logout', { sessionTag: SESSION_TAG }]]);
 });
 
-test('watchSession: the events of a session another tab started', async (t) => {
+test('watchSession({presence: false}): the events of a session another page started, no presence', async (t) => {
   const { client, log, win, EventSource } = setup(t);
-  const session = client.watchSession({ identity: IDENTITY });
+  const session = client.watchSession({ identity: IDENTITY, presence: false });
   assert.ok(session instanceof Session);
   assert.deepEqual(session.identity, IDENTITY);
   assert.equal(session.presenceInterval, null);
@@ -677,6 +1159,27 @@ test('watchSession: the events of a session another tab started', async (t) => {
   assert.deepEqual(removed.map((e) => e.detail), [{ reader: 'r' }]);
   EventSource.instances[0].emit('session-ended', '{"reason":"no-session"}');
   assert.deepEqual(ended.map((e) => e.detail), [{ reason: 'no-session' }]);
+  assert.equal(client.watchSession({ presence: false }).identity, null);
+});
+
+test('watchSession: proves presence too (with Web Locks), like the page that logged in', async (t) => {
+  const { client, log, win } = setup(t, { locks: makeLocks() });
+  const session = client.watchSession({ identity: IDENTITY });
+  const failed = record(session, 'presencefailed');
+  assert.equal(session.presenceInterval, null);
+  await settle();
+  assert.deepEqual(log, [CHALLENGE_POST]);
+  log.length = 0;
+  await elapse(t, 19999);
+  assert.deepEqual(log, []);
+  await elapse(t, 1);
+  assert.deepEqual(log, [PRESENCE_ASK, PROOF_POST, CHALLENGE_POST]);
+  assert.deepEqual(failed, []);
+  // Without a session tag of its own, its logout is the server's only.
+  log.length = 0;
+  await session.logout();
+  assert.deepEqual(log, [['POST', '/cardbound/logout', {}]]);
+  assert.equal(win.requests('logout').length, 0);
   assert.equal(client.watchSession().identity, null);
 });
 

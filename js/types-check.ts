@@ -74,11 +74,24 @@ async function otherTab(): Promise<void> {
   const identity = (await res.json()) as Identity;
   const session = watchSession({ identity });
   follow(session);
+  // A page that only listens: another page proves presence.
+  follow(watchSession({ identity, presence: false }));
 }
 
 // A client bound to explicit globals, as a framework or a test would make it.
 const client = createClient({ window, fetch, EventSource, base: '/auth/cardbound' });
 const noEvents = createClient({ EventSource: null });
+// Web Locks: the page's own, none, or anything with request(name, callback).
+const locked = createClient({ locks: navigator.locks });
+const unlocked = createClient({ locks: null });
+const ownLocks = createClient({
+  locks: { request: async (name: string, callback: (lock: unknown) => Promise<void>) => callback(name) },
+});
+// @ts-expect-error locks need request(name, callback)
+createClient({ locks: {} });
+void locked.watchSession().logout();
+void unlocked.watchSession({ presence: false }).logout();
+void ownLocks.isAvailable();
 void client.authenticate({ presence: false }).then((s) => s.logout());
 void noEvents.isAvailable();
 void cardbound.authenticate({ presence: true });

@@ -175,6 +175,19 @@ test('pulling the card logs out this tab and a second tab within 2 s', async () 
   await second.close();
 });
 
+test('a reload keeps the session: the new page takes over the presence proofs', async () => {
+  const page = await openSite();
+  await flow.login(page, { holder: MARI, pin: PIN });
+  await page.reload();
+  await page.waitForSelector('#state.in');
+  // Three deadlines (interval + grace) pass; only the reloaded page can have proven presence.
+  await new Promise((r) => setTimeout(r, 3 * (INTERVAL + GRACE) * 1000));
+  assert.equal(await apiMe(page), 200);
+  assert.match(await page.textContent('#state'), /Welcome, Mari Card/);
+  await logout(page);
+  await page.close();
+});
+
 test('with the host killed, the session still ends by the presence deadline', async () => {
   const page = await openSite();
   await flow.login(page, { holder: MARI, pin: PIN });
