@@ -28,6 +28,7 @@ writeFileSync(join(site, 'index.html'), '<h1>my front page</h1>');
 writeFileSync(join(site, 'private', 'index.html'), '<h1>for card holders only</h1>');
 writeFileSync(join(site, '.secret'), 'hidden');
 symlinkSync('/etc/hostname', join(site, 'escape.txt'));
+symlinkSync(join(site, 'private'), join(site, 'alias')); // a public path into the protected part
 
 async function startServer(args) {
   const proc = spawn(join(buildDir, 'server/cardbound-server'), ['--demo', '--listen', '127.0.0.1:0', ...args],
@@ -147,6 +148,11 @@ test('--site serves the site\'s files; --protect keeps a path for live card sess
   const anonymous = await http('GET', '/private/');
   assert.equal(anonymous.status, 303);
   assert.equal(anonymous.headers.location, '/');
+  // The same page by other spellings and ways.
+  for (const path of ['/private', '/private/index.html', '/alias/', '/alias/index.html']) {
+    assert.equal((await http('GET', path)).status, 303, path);
+  }
+  assert.equal((await http('GET', `/${site}/private/index.html`)).status, 404, 'an absolute path after //');
   assert.equal((await http('GET', '/private/index.html?x=1')).status, 303, 'the query does not get around it');
   const unconfirmed = await login({ confirm: false });
   assert.equal((await http('GET', '/private/', { cookie: unconfirmed.cookie })).status, 303, 'a login without confirm is not enough');
@@ -170,23 +176,35 @@ test('the event stream of an ended or unknown session says no-session at once', 
   assert.ok(Date.now() - t0 < 2000, 'no waiting for a keep-alive');
 });
 
-test('a bad --origin is refused at start', async () => {
-  for (const bad of ['https://localhost:8443/', 'https://Login.example', 'http://login.example']) {
-    const proc = spawn(join(buildDir, 'server/cardbound-server'), ['--demo', '--origin', bad], { env: { ...process.env, ...env } });
+test('bad options are refused at start: origin, port, numbers, a --config without a file', async () => {
+  const cases = [
+    [['--origin', 'https://localhost:8443/'], /--origin must be/, 2],
+    [['--origin', 'https://Login.example'], /--origin must be/, 2],
+    [['--origin', 'http://login.example'], /--origin must be/, 2],
+    [['--listen', '127.0.0.1:70000'], /must be 0 to 65535/, 1],
+    [['--listen', '127.0.0.1:-65000'], /must be 0 to 65535/, 1],
+    [['--presence-interval', '5s'], /bad value for --presence-interval/, 2],
+    [['--config'], /--config needs a file/, 2],
+  ];
+  for (const [args, message, status] of cases) {
+    const proc = spawn(join(buildDir, 'server/cardbound-server'), ['--demo', ...args], { env: { ...process.env, ...env } });
     let err = '';
     proc.stderr.on('data', (d) => { err += d; });
-    assert.equal(await new Promise((r) => proc.on('exit', r)), 2, bad);
-    assert.match(err, /--origin must be/);
+    assert.equal(await new Promise((r) => proc.on('exit', r)), status, args.join(' '));
+    assert.match(err, message, args.join(' '));
   }
 });
 
-test('--protect without --site is refused', async () => {
-  const proc = spawn(join(buildDir, 'server/cardbound-server'), ['--demo', '--protect', '/x/'], { env: { ...process.env, ...env } });
-  let err = '';
-  proc.stderr.on('data', (d) => { err += d; });
-  const code = await new Promise((r) => proc.on('exit', r));
-  assert.equal(code, 2);
-  assert.match(err, /--protect needs --site/);
+test('--protect without --site, or of the front page, is refused', async () => {
+  for (const [args, message, status] of [[['--protect', '/x/'], /--protect needs --site/, 2],
+    [['--site', site, '--protect', '/'], /would protect the front page/, 1]]) {
+    const proc = spawn(join(buildDir, 'server/cardbound-server'), ['--demo', '--listen', '127.0.0.1:0', ...args], { env: { ...process.env, ...env } });
+    let err = '';
+    proc.stderr.on('data', (d) => { err += d; });
+    const code = await new Promise((r) => proc.on('exit', r));
+    assert.equal(code, status, args.join(' '));
+    assert.match(err, message);
+  }
 });
 
 test('the JavaScript API is served, and /healthz and /metrics answer', async () => {

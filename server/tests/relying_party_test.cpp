@@ -43,7 +43,8 @@ struct Fixture {
         ValidatorConfig vc;
         X509_up_ref(ca.get());
         vc.trust_anchors.emplace_back(ca.get());
-        rp = std::make_unique<RelyingParty>(RelyingPartyConfig{kOrigin, 120, presence_interval, 10}, std::move(id),
+        rp = std::make_unique<RelyingParty>(RelyingPartyConfig{kOrigin, 120, presence_interval, 10},
+                                            std::move(id),
                                             std::make_shared<TokenValidator>(std::move(vc)),
                                             std::make_shared<MemoryNonceStore>(), sessions);
     }
@@ -195,4 +196,23 @@ TEST_CASE("replays, foreign origins and foreign keys are refused")
     CHECK(outcome([&] { f.rp->session("no-such-session", f.now); }) == "SESSION_UNKNOWN");
     CHECK(f.rp->logout(l.session.id));
     CHECK(outcome([&] { f.rp->session(l.session.id, f.now); }) == "SESSION_UNKNOWN");
+}
+
+TEST_CASE("a session written back after a logout stays ended")
+{
+    // The request that read the session before the logout must not bring it back.
+    MemorySessionStore store;
+    Session s;
+    s.id = "id-1";
+    store.put(s);
+    Session read = *store.get("id-1");
+    CHECK(store.erase("id-1"));
+    read.pending_nonce = "n";
+    CHECK_FALSE(store.replace(read));
+    CHECK_FALSE(store.get("id-1").has_value());
+    CHECK(store.size() == 0);
+    store.put(s);
+    read.pending_nonce = "m";
+    CHECK(store.replace(read));
+    CHECK(store.get("id-1")->pending_nonce == "m");
 }

@@ -8,6 +8,7 @@
 #include "http/site_files.h"
 #include "validation/validator_setup.h"
 
+#include <charconv>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -21,6 +22,16 @@ using namespace cardbound::server;
 
 namespace
 {
+
+// A decimal number and nothing else ("5s" and "70000x" are errors).
+int whole_number(const std::string &text)
+{
+    int value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty())
+        throw std::invalid_argument("'" + text + "' is not a whole number");
+    return value;
+}
 
 void usage(std::ostream &out)
 {
@@ -125,7 +136,10 @@ int main(int argc, char **argv)
             return 0;
         }
         if (a == "--config") {
-            i++; // read above
+            if (++i >= argc) { // the file itself was read above
+                std::cerr << "cardbound-server: --config needs a file\n";
+                return 2;
+            }
             continue;
         }
         if (a == "--soft-fail") {
@@ -158,9 +172,9 @@ int main(int argc, char **argv)
             else if (a == "--ocsp")
                 ocsp = v;
             else if (a == "--presence-interval")
-                interval = std::stoi(v);
+                interval = whole_number(v);
             else if (a == "--presence-grace")
-                grace = std::stoi(v);
+                grace = whole_number(v);
             else if (a == "--site")
                 site = v;
             else if (a == "--protect")
@@ -223,7 +237,10 @@ int main(int argc, char **argv)
     try {
         ListenerConfig lc;
         lc.address = address;
-        lc.port = static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)));
+        int port = whole_number(listen.substr(colon + 1));
+        if (port < 0 || port > 65535)
+            throw std::runtime_error("the port in --listen must be 0 to 65535");
+        lc.port = static_cast<unsigned short>(port);
         lc.certificate_chain = cert;
         lc.private_key = key;
 

@@ -164,10 +164,12 @@ HttpResponse Router::route(const HttpRequest &req)
             return json_reply(req, http::status::ok, std::get<Identity>(who).to_json());
         }
         if (site_) {
-            // A protected page without a live card session: back to the
-            // site's front page, where the user can log in.
-            if (site_->is_protected(target) &&
-                std::holds_alternative<std::string>(identity(req, now))) {
+            // A protected page without a live card session (by the path
+            // asked for, or by the file it resolves to): back to the site's
+            // front page, where the user can log in.
+            auto found = site_->find(target);
+            bool guarded = site_->is_protected(target) || (found && found->is_protected);
+            if (guarded && std::holds_alternative<std::string>(identity(req, now))) {
                 HttpResponse res{http::status::see_other, req.version()};
                 res.set(http::field::location, "/");
                 res.set(http::field::cache_control, "no-store");
@@ -175,8 +177,9 @@ HttpResponse Router::route(const HttpRequest &req)
                 res.prepare_payload();
                 return res;
             }
-            if (auto file = site_->find(target))
-                return reply(req, http::status::ok, file->body, file->content_type.c_str());
+            if (found)
+                return reply(req, http::status::ok, found->file.body,
+                             found->file.content_type.c_str());
         }
         return error_reply(req, http::status::not_found, "NOT_FOUND");
     }

@@ -2,7 +2,6 @@
 
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -20,10 +19,11 @@ std::string_view path_of(std::string_view target)
 }
 
 // Only what a plain file name needs: no percent-encoding to undo, no
-// backslashes, no dot segments (".", "..", or hidden files).
+// backslashes, no dot segments (".", "..", or hidden files), no empty
+// segments ("//" would make the rest an absolute path).
 bool plain_path(std::string_view path)
 {
-    if (path.empty() || path.front() != '/')
+    if (path.empty() || path.front() != '/' || path.find("//") != std::string_view::npos)
         return false;
     for (char c : path) {
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -68,12 +68,17 @@ SiteFiles::SiteFiles(const fs::path &root, std::vector<std::string> protected_pr
     for (const auto &p : protected_) {
         if (p.empty() || p.front() != '/')
             throw std::runtime_error("--protect " + p + " must start with '/'");
+        if (p == "/")
+            throw std::runtime_error(
+                "--protect / would protect the front page, where users log in");
     }
 }
 
 bool SiteFiles::is_protected(std::string_view target) const
 {
-    std::string_view path = path_of(target);
+    std::string path(path_of(target));
+    if (!path.ends_with('/'))
+        path += '/';
     for (const auto &p : protected_) {
         if (path.starts_with(p))
             return true;
@@ -81,7 +86,7 @@ bool SiteFiles::is_protected(std::string_view target) const
     return false;
 }
 
-std::optional<StaticFile> SiteFiles::find(std::string_view target) const
+std::optional<SiteFiles::Found> SiteFiles::find(std::string_view target) const
 {
     std::string_view path = path_of(target);
     if (!plain_path(path))
@@ -97,15 +102,20 @@ std::optional<StaticFile> SiteFiles::find(std::string_view target) const
     auto [end, _] = std::mismatch(root_.begin(), root_.end(), real.begin(), real.end());
     if (end != root_.end())
         return std::nullopt;
+    std::string resolved = "/" + real.lexically_relative(root_).generic_string();
     auto size = fs::file_size(real, ec);
     if (ec || size > kMaxFileSize)
         return std::nullopt;
+    // One byte more than the size said: a file that grew meanwhile is not
+    // served half (nor read past the limit).
     std::ifstream in(real, std::ios::binary);
-    std::ostringstream body;
-    body << in.rdbuf();
-    if (!in)
+    std::string body(static_cast<std::size_t>(size) + 1, '\0');
+    in.read(body.data(), static_cast<std::streamsize>(body.size()));
+    if (in.bad() || static_cast<std::uintmax_t>(in.gcount()) != size)
         return std::nullopt;
-    return StaticFile{body.str(), content_type(real)};
+    body.resize(static_cast<std::size_t>(size));
+    return Found{{std::move(body), content_type(real)},
+                 is_protected(path) || is_protected(resolved)};
 }
 
 } // namespace cardbound::server

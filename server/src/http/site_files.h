@@ -17,18 +17,29 @@ namespace cardbound::server
 class SiteFiles
 {
   public:
-    static constexpr std::uintmax_t kMaxFileSize = 16 * 1024 * 1024;
+    // The site's pages and their assets, read whole into memory: not a file
+    // server for downloads.
+    static constexpr std::uintmax_t kMaxFileSize = 1024 * 1024;
+
+    struct Found {
+        StaticFile file;
+        // Needs a live session: by the path asked for or by the file it
+        // resolves to (a link from a public part into a protected one).
+        bool is_protected = false;
+    };
 
     // Throws std::runtime_error if root is not a readable directory or a
-    // prefix does not start with '/'.
+    // prefix does not start with '/' or covers "/" (where the login is).
     SiteFiles(const std::filesystem::path &root, std::vector<std::string> protected_prefixes);
 
     // The file for a request path (the query is ignored): a directory gives
-    // its index.html. Nothing outside the root, no dot files, nothing but
-    // plain path characters; std::nullopt when there is no such file.
-    std::optional<StaticFile> find(std::string_view target) const;
+    // its index.html. Nothing outside the root, no dot files, no empty
+    // segments, nothing but plain path characters; std::nullopt when there
+    // is no such file.
+    std::optional<Found> find(std::string_view target) const;
 
-    // Whether the path needs a live, confirmed session.
+    // Whether the path asked for needs a live, confirmed session. "/private"
+    // counts as "/private/" (it would serve that directory's index).
     bool is_protected(std::string_view target) const;
 
   private:

@@ -134,7 +134,7 @@ void RelyingParty::confirm(const std::string &session_id, const nlohmann::json &
     check_proof(s, proof);
     s.confirmed = true;
     s.deadline = now + config_.presence_interval + config_.presence_grace;
-    sessions_->put(s);
+    store_back(s);
 }
 
 PresenceChallenge RelyingParty::presence_challenge(const std::string &session_id, std::time_t now)
@@ -143,7 +143,7 @@ PresenceChallenge RelyingParty::presence_challenge(const std::string &session_id
     if (!s.confirmed)
         fail(ValidationCode::NotConfirmed, "the session is not confirmed");
     s.pending_nonce = fresh_nonce();
-    sessions_->put(s);
+    store_back(s);
     PresenceChallenge p;
     p.origin = s.origin;
     p.session_tag = s.tag;
@@ -166,7 +166,13 @@ void RelyingParty::presence(const std::string &session_id, const nlohmann::json 
         fail(ValidationCode::NotConfirmed, "the session is not confirmed");
     check_proof(s, proof);
     s.deadline = now + config_.presence_interval + config_.presence_grace;
-    sessions_->put(s);
+    store_back(s);
+}
+
+void RelyingParty::store_back(const Session &s)
+{
+    if (!sessions_->replace(s))
+        fail(ValidationCode::SessionUnknown, "the session ended meanwhile");
 }
 
 Session RelyingParty::session(const std::string &session_id, std::time_t now)

@@ -55,6 +55,8 @@ class RelyingParty
 
   private:
     Session live(const std::string &session_id, std::time_t now);
+    // Writes a changed session back unless it ended meanwhile (SESSION_UNKNOWN).
+    void store_back(const Session &s);
     void check_proof(Session &s, const nlohmann::json &proof);
 
     RelyingPartyConfig config_;

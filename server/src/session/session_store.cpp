@@ -9,6 +9,16 @@ void MemorySessionStore::put(const Session &s)
     sessions_[s.id] = s;
 }
 
+bool MemorySessionStore::replace(const Session &s)
+{
+    std::lock_guard lock(mutex_);
+    auto it = sessions_.find(s.id);
+    if (it == sessions_.end())
+        return false;
+    it->second = s;
+    return true;
+}
+
 std::optional<Session> MemorySessionStore::get(const std::string &id) const
 {
     std::lock_guard lock(mutex_);

@@ -36,6 +36,9 @@ class SessionStore
   public:
     virtual ~SessionStore() = default;
     virtual void put(const Session &s) = 0;
+    // Writes back a changed session, but only if it still exists: a logout
+    // (or expiry) that came in between must not be undone. False if gone.
+    virtual bool replace(const Session &s) = 0;
     virtual std::optional<Session> get(const std::string &id) const = 0;
     virtual bool erase(const std::string &id) = 0;
     // Removes and returns the sessions whose deadline passed.
@@ -47,6 +50,7 @@ class MemorySessionStore : public SessionStore
 {
   public:
     void put(const Session &s) override;
+    bool replace(const Session &s) override;
     std::optional<Session> get(const std::string &id) const override;
     bool erase(const std::string &id) override;
     std::vector<Session> expire(std::time_t now) override;
