@@ -185,6 +185,8 @@ test('bad options are refused at start: origin, port, numbers, a --config withou
     [['--listen', '127.0.0.1:-65000'], /must be 0 to 65535/, 1],
     [['--presence-interval', '5s'], /bad value for --presence-interval/, 2],
     [['--config'], /--config needs a file/, 2],
+    [['--site', '/nonexistent/cardbound-site'], /is not a directory/, 1],
+    [['--site', site, '--protect', 'private/'], /must start with '\/'/, 1],
   ];
   for (const [args, message, status] of cases) {
     const proc = spawn(join(buildDir, 'server/cardbound-server'), ['--demo', ...args], { env: { ...process.env, ...env } });

@@ -143,9 +143,11 @@ test('a server whose challenge is signed by an untrusted CA: no window opens, ER
   try {
     const page = await openSite(rogue.url);
     const windows = [];
-    browser.context.on('page', (p) => windows.push(p.url()));
+    const opened = (p) => windows.push(p.url());
+    browser.context.on('page', opened);
     await page.click('#login');
     await page.waitForSelector('#hint[data-code]');
+    browser.context.off('page', opened);
     assert.equal(await page.getAttribute('#hint', 'data-code'), 'ERR_SERVER_NOT_TRUSTED');
     assert.deepEqual(windows, [], 'no picker or PIN window opened');
     assert.match(readHostLog(browser), /ERR_SERVER_NOT_TRUSTED/);

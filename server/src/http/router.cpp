@@ -104,30 +104,26 @@ std::optional<std::string> Router::session_cookie(const HttpRequest &req)
     return std::nullopt;
 }
 
-std::variant<Identity, std::string> Router::identity(const HttpRequest &req, std::time_t now)
+std::variant<Identity, ValidationCode> Router::identity(const std::optional<std::string> &id,
+                                                        std::time_t now)
 {
-    auto id = session_cookie(req);
     if (!id)
-        return std::string("SESSION_UNKNOWN");
+        return ValidationCode::SessionUnknown;
     try {
         return rp_.session(*id, now).identity;
     } catch (const ValidationError &e) {
+        // Whoever finds a session late first tells its tabs.
         if (e.code == ValidationCode::PresenceLate)
             hub_.session_ended(*id, "presence-late");
-        return std::string(code_name(e.code));
+        return e.code;
     }
 }
 
 bool Router::session_exists(const std::string &session_id)
 {
-    try {
-        rp_.session(session_id, now_());
-        return true;
-    } catch (const ValidationError &e) {
-        if (e.code == ValidationCode::PresenceLate)
-            hub_.session_ended(session_id, "presence-late");
-        return e.code == ValidationCode::NotConfirmed;
-    }
+    auto who = identity(session_id, now_());
+    auto *code = std::get_if<ValidationCode>(&who);
+    return !code || *code == ValidationCode::NotConfirmed;
 }
 
 HttpResponse Router::handle(const HttpRequest &req)
@@ -158,18 +154,19 @@ HttpResponse Router::route(const HttpRequest &req)
             return reply(req, http::status::ok, file->second.body,
                          file->second.content_type.c_str());
         if (target == "/api/me") {
-            auto who = identity(req, now);
-            if (auto *code = std::get_if<std::string>(&who))
-                return error_reply(req, http::status::unauthorized, *code);
+            auto who = identity(session_cookie(req), now);
+            if (auto *code = std::get_if<ValidationCode>(&who))
+                return error_reply(req, http::status::unauthorized, std::string(code_name(*code)));
             return json_reply(req, http::status::ok, std::get<Identity>(who).to_json());
         }
         if (site_) {
             // A protected page without a live card session (by the path
             // asked for, or by the file it resolves to): back to the site's
             // front page, where the user can log in.
-            auto found = site_->find(target);
+            auto found = site_->locate(target);
             bool guarded = site_->is_protected(target) || (found && found->is_protected);
-            if (guarded && std::holds_alternative<std::string>(identity(req, now))) {
+            if (guarded &&
+                std::holds_alternative<ValidationCode>(identity(session_cookie(req), now))) {
                 HttpResponse res{http::status::see_other, req.version()};
                 res.set(http::field::location, "/");
                 res.set(http::field::cache_control, "no-store");
@@ -177,9 +174,8 @@ HttpResponse Router::route(const HttpRequest &req)
                 res.prepare_payload();
                 return res;
             }
-            if (found)
-                return reply(req, http::status::ok, found->file.body,
-                             found->file.content_type.c_str());
+            if (auto file = found ? site_->read(*found) : std::nullopt)
+                return reply(req, http::status::ok, file->body, file->content_type.c_str());
         }
         return error_reply(req, http::status::not_found, "NOT_FOUND");
     }

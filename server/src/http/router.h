@@ -51,9 +51,10 @@ class Router
 
   private:
     HttpResponse route(const HttpRequest &req);
-    // The identity of the request's live, confirmed session, or the
-    // validation code that says why there is none.
-    std::variant<Identity, std::string> identity(const HttpRequest &req, std::time_t now);
+    // The identity of a live, confirmed session, or the validation code that
+    // says why there is none.
+    std::variant<Identity, ValidationCode> identity(const std::optional<std::string> &session_id,
+                                                    std::time_t now);
 
     RelyingParty &rp_;
     EventHub &hub_;

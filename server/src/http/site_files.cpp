@@ -86,7 +86,7 @@ bool SiteFiles::is_protected(std::string_view target) const
     return false;
 }
 
-std::optional<SiteFiles::Found> SiteFiles::find(std::string_view target) const
+std::optional<SiteFiles::Located> SiteFiles::locate(std::string_view target) const
 {
     std::string_view path = path_of(target);
     if (!plain_path(path))
@@ -103,19 +103,24 @@ std::optional<SiteFiles::Found> SiteFiles::find(std::string_view target) const
     if (end != root_.end())
         return std::nullopt;
     std::string resolved = "/" + real.lexically_relative(root_).generic_string();
-    auto size = fs::file_size(real, ec);
+    return Located{real, is_protected(path) || is_protected(resolved)};
+}
+
+std::optional<StaticFile> SiteFiles::read(const Located &located) const
+{
+    std::error_code ec;
+    auto size = fs::file_size(located.file, ec);
     if (ec || size > kMaxFileSize)
         return std::nullopt;
     // One byte more than the size said: a file that grew meanwhile is not
     // served half (nor read past the limit).
-    std::ifstream in(real, std::ios::binary);
+    std::ifstream in(located.file, std::ios::binary);
     std::string body(static_cast<std::size_t>(size) + 1, '\0');
     in.read(body.data(), static_cast<std::streamsize>(body.size()));
     if (in.bad() || static_cast<std::uintmax_t>(in.gcount()) != size)
         return std::nullopt;
     body.resize(static_cast<std::size_t>(size));
-    return Found{{std::move(body), content_type(real)},
-                 is_protected(path) || is_protected(resolved)};
+    return StaticFile{std::move(body), content_type(located.file)};
 }
 
 } // namespace cardbound::server

@@ -21,8 +21,8 @@ class SiteFiles
     // server for downloads.
     static constexpr std::uintmax_t kMaxFileSize = 1024 * 1024;
 
-    struct Found {
-        StaticFile file;
+    struct Located {
+        std::filesystem::path file; // resolved, inside the root
         // Needs a live session: by the path asked for or by the file it
         // resolves to (a link from a public part into a protected one).
         bool is_protected = false;
@@ -35,8 +35,11 @@ class SiteFiles
     // The file for a request path (the query is ignored): a directory gives
     // its index.html. Nothing outside the root, no dot files, no empty
     // segments, nothing but plain path characters; std::nullopt when there
-    // is no such file.
-    std::optional<Found> find(std::string_view target) const;
+    // is no such file. Reads nothing: a refused request costs no file read.
+    std::optional<Located> locate(std::string_view target) const;
+
+    // Its contents; std::nullopt if it is over kMaxFileSize or changed.
+    std::optional<StaticFile> read(const Located &located) const;
 
     // Whether the path asked for needs a live, confirmed session. "/private"
     // counts as "/private/" (it would serve that directory's index).

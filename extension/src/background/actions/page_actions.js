@@ -3,13 +3,11 @@
 import { onlyKeys, identifier, plainObject } from '../../shared/validate.js';
 import { authenticate } from './authenticate.js';
 
-export const EXTENSION_VERSION = '0.1.0';
-
 // Only what a page needs to know: no module paths, no configuration files.
-async function status({ host }) {
+async function status({ api, host }) {
   const s = await host.request('status');
   return {
-    extension: EXTENSION_VERSION,
+    extension: api.runtime.getManifest().version,
     host: s.version,
     protocol: s.protocol,
     configured: s.configError === null,
