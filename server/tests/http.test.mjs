@@ -243,6 +243,56 @@ test('logout ends the session for every tab', async () => {
   assert.equal((await http('GET', '/api/me', { cookie })).status, 401);
 });
 
+test('GET /cardbound/session: the identity and the time left for a live session, 401 otherwise', async () => {
+  const none = await http('GET', '/cardbound/session');
+  assert.equal(none.status, 401);
+  assert.equal(none.json.error, 'SESSION_UNKNOWN');
+  const unconfirmed = await login({ confirm: false });
+  assert.equal((await http('GET', '/cardbound/session', { cookie: unconfirmed.cookie })).json.error, 'NOT_CONFIRMED');
+  const { cookie } = await login();
+  const live = await http('GET', '/cardbound/session', { cookie });
+  assert.equal(live.status, 200);
+  assert.equal(live.headers['cache-control'], 'no-store');
+  assert.equal(live.json.identity.holder, 'Bob Ecp');
+  assert.equal(live.json.presenceInterval, 2);
+  // interval 2 s + grace 1 s from the confirm just now
+  assert.ok(live.json.expiresIn >= 2 && live.json.expiresIn <= 3, `expiresIn ${live.json.expiresIn}`);
+  await http('POST', '/cardbound/logout', { cookie, body: {} });
+  assert.equal((await http('GET', '/cardbound/session', { cookie })).json.error, 'SESSION_UNKNOWN');
+});
+
+test('a second login from a browser with a live session is refused (SESSION_EXISTS); the first one lives on', async () => {
+  const first = await login();
+  const challenge = (await http('POST', '/cardbound/challenge', { body: { hostNonce: randomBytes(32).toString('base64') } })).json;
+  const again = await http('POST', '/cardbound/login', { cookie: first.cookie,
+    body: { serverNonce: challenge.serverNonce, token: tokenFor(challenge.serverNonce) } });
+  assert.equal(again.status, 409);
+  assert.equal(again.json.error, 'SESSION_EXISTS');
+  assert.equal(again.headers['set-cookie'], undefined, 'the cookie of the live session stays');
+  assert.equal((await http('GET', '/api/me', { cookie: first.cookie })).status, 200);
+  // An abandoned, unconfirmed login is replaced by the next one.
+  const abandoned = await login({ confirm: false });
+  const c2 = (await http('POST', '/cardbound/challenge', { body: { hostNonce: randomBytes(32).toString('base64') } })).json;
+  const next = await http('POST', '/cardbound/login', { cookie: abandoned.cookie,
+    body: { serverNonce: c2.serverNonce, token: tokenFor(c2.serverNonce) } });
+  assert.equal(next.status, 200);
+  assert.equal((await http('GET', '/cardbound/session', { cookie: abandoned.cookie })).json.error, 'SESSION_UNKNOWN',
+    'the abandoned login is gone');
+  await http('POST', '/cardbound/logout', { cookie: first.cookie, body: {} });
+});
+
+test('logout says why to every tab: the user, or the card leaving its reader', async () => {
+  const { cookie } = await login();
+  const bad = await http('POST', '/cardbound/logout', { cookie, body: { reason: 'presence-late' } });
+  assert.equal(bad.status, 400, 'only logout and card-removed');
+  assert.equal((await http('GET', '/api/me', { cookie })).status, 200, 'a refused logout ends nothing');
+  const tab = events(cookie);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal((await http('POST', '/cardbound/logout', { cookie, body: { reason: 'card-removed' } })).status, 204);
+  assert.equal(await tab, 'card-removed');
+  assert.equal((await http('GET', '/api/me', { cookie })).status, 401);
+});
+
 test('forged cookies, cross-origin posts, replayed tokens and proofs are refused', async () => {
   const forged = await http('GET', '/api/me', { cookie: `__Host-cardbound=${randomBytes(32).toString('base64url')}` });
   assert.equal(forged.status, 401);

@@ -104,19 +104,28 @@ std::optional<std::string> Router::session_cookie(const HttpRequest &req)
     return std::nullopt;
 }
 
-std::variant<Identity, ValidationCode> Router::identity(const std::optional<std::string> &id,
-                                                        std::time_t now)
+std::variant<Session, ValidationCode> Router::live_session(const std::optional<std::string> &id,
+                                                         std::time_t now)
 {
     if (!id)
         return ValidationCode::SessionUnknown;
     try {
-        return rp_.session(*id, now).identity;
+        return rp_.session(*id, now);
     } catch (const ValidationError &e) {
         // Whoever finds a session late first tells its tabs.
         if (e.code == ValidationCode::PresenceLate)
             hub_.session_ended(*id, "presence-late");
         return e.code;
     }
+}
+
+std::variant<Identity, ValidationCode> Router::identity(const std::optional<std::string> &id,
+                                                        std::time_t now)
+{
+    auto found = live_session(id, now);
+    if (auto *code = std::get_if<ValidationCode>(&found))
+        return *code;
+    return std::get<Session>(found).identity;
 }
 
 bool Router::session_exists(const std::string &session_id)
@@ -153,6 +162,20 @@ HttpResponse Router::route(const HttpRequest &req)
         if (auto file = files_.find(target); file != files_.end())
             return reply(req, http::status::ok, file->second.body,
                          file->second.content_type.c_str());
+        if (target == "/cardbound/session") {
+            // The JavaScript API's view of this browser's session: another
+            // tab's login to join, and how long the server grants it without
+            // a new presence proof (so every tab can end it in time when the
+            // server is out of reach).
+            auto found = live_session(session_cookie(req), now);
+            if (auto *code = std::get_if<ValidationCode>(&found))
+                return error_reply(req, http::status::unauthorized, std::string(code_name(*code)));
+            const Session &s = std::get<Session>(found);
+            return json_reply(req, http::status::ok,
+                              {{"identity", s.identity.to_json()},
+                               {"presenceInterval", rp_.config().presence_interval},
+                               {"expiresIn", std::max<std::time_t>(0, s.deadline - now)}});
+        }
         if (target == "/api/me") {
             auto who = identity(session_cookie(req), now);
             if (auto *code = std::get_if<ValidationCode>(&who))
@@ -203,6 +226,19 @@ HttpResponse Router::route(const HttpRequest &req)
             return json_reply(req, http::status::ok,
                               rp_.challenge(str("hostNonce"), now).to_json());
         if (target == "/cardbound/login") {
+            // One session per site and browser: a browser with a live session
+            // joins it (GET /cardbound/session) instead of logging in again,
+            // so a second login can never leave the first without its cookie
+            // and log the user out while the card is in. An unconfirmed one
+            // (an abandoned login) is simply replaced.
+            if (cookie) {
+                auto found = live_session(cookie, now);
+                if (std::holds_alternative<Session>(found))
+                    return error_reply(req, http::status::conflict,
+                                       std::string(code_name(ValidationCode::SessionExists)));
+                if (std::get<ValidationCode>(found) == ValidationCode::NotConfirmed)
+                    rp_.logout(*cookie);
+            }
             try {
                 auto login = rp_.login(obj("token"), str("serverNonce"), rp_.config().origin, now);
                 metrics_.logins_ok++;
@@ -244,9 +280,14 @@ HttpResponse Router::route(const HttpRequest &req)
             return reply(req, http::status::no_content, "");
         }
         if (target == "/cardbound/logout") {
+            // Why, for the other tabs: the user's own logout, or the extension
+            // logging the site out because the card left its reader.
+            std::string reason = body.contains("reason") ? str("reason") : "logout";
+            if (reason != "logout" && reason != "card-removed")
+                return error_reply(req, http::status::bad_request, "BAD_REQUEST");
             rp_.logout(*cookie);
             metrics_.logouts++;
-            hub_.session_ended(*cookie, "logout");
+            hub_.session_ended(*cookie, reason);
             auto res = reply(req, http::status::no_content, "");
             set_cookie(res, "", true);
             return res;

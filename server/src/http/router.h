@@ -51,6 +51,10 @@ class Router
 
   private:
     HttpResponse route(const HttpRequest &req);
+    // The live, confirmed session of this cookie, or the validation code
+    // that says why there is none (a late one is announced as ended).
+    std::variant<Session, ValidationCode> live_session(const std::optional<std::string> &session_id,
+                                                       std::time_t now);
     // The identity of a live, confirmed session, or the validation code that
     // says why there is none.
     std::variant<Identity, ValidationCode> identity(const std::optional<std::string> &session_id,

@@ -22,6 +22,7 @@ std::string_view code_name(ValidationCode code)
     case ValidationCode::PresenceLate: return "PRESENCE_LATE";
     case ValidationCode::SessionUnknown: return "SESSION_UNKNOWN";
     case ValidationCode::NotConfirmed: return "NOT_CONFIRMED";
+    case ValidationCode::SessionExists: return "SESSION_EXISTS";
     }
     return "TOKEN_MALFORMED";
 }

@@ -26,6 +26,7 @@ enum class ValidationCode {
     PresenceLate,   // the session missed its presence deadline
     SessionUnknown, // no such session (ended, expired or never made)
     NotConfirmed,   // the session has not been confirmed yet
+    SessionExists,  // this browser has a live session already: join it, or log out first
 };
 
 std::string_view code_name(ValidationCode code); // "CERT_EXPIRED", ...
