@@ -105,7 +105,7 @@ std::optional<std::string> Router::session_cookie(const HttpRequest &req)
 }
 
 std::variant<Session, ValidationCode> Router::live_session(const std::optional<std::string> &id,
-                                                         std::time_t now)
+                                                           std::time_t now)
 {
     if (!id)
         return ValidationCode::SessionUnknown;
