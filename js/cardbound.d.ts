@@ -33,6 +33,46 @@ export declare const ErrorCode: {
 /** One of the values of ErrorCode. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/**
+ * Why a session ended: the server's reasons, and `connection-lost`, the
+ * page's own when the server could not be reached until the presence deadline.
+ */
+export declare const EndReason: {
+  readonly LOGOUT: 'logout';
+  readonly CARD_REMOVED: 'card-removed';
+  readonly PRESENCE_LATE: 'presence-late';
+  readonly PRESENCE_REFUSED: 'presence-refused';
+  readonly NO_SESSION: 'no-session';
+  readonly CONNECTION_LOST: 'connection-lost';
+  readonly UNKNOWN: 'unknown';
+};
+
+/** The sentences of one language. */
+export interface Messages {
+  /** By error code (ErrorCode). */
+  errors: Readonly<Record<ErrorCode, string>>;
+  /** By the server's refusal code (ServerRefusedError.serverCode), e.g. CERT_REVOKED. */
+  serverCodes: Readonly<Record<string, string>>;
+  /** By end-of-session reason (EndReason). */
+  reasons: Readonly<Record<(typeof EndReason)[keyof typeof EndReason], string>>;
+  /** unreachable, connectionLost, waitingForOtherTab. */
+  notices: Readonly<{ unreachable: string; connectionLost: string; waitingForOtherTab: string }>;
+}
+/** Every sentence, by language (`en`, `et`); {version} stands for VERSION. */
+export declare const messages: Readonly<{ en: Messages; et: Messages }>;
+
+export interface MessageOptions {
+  /** `en` or `et` (also `et-EE` and the like); default: the page's <html lang>, else the browser's language, else English. */
+  lang?: string;
+}
+/**
+ * A short sentence for people about an error (its code, and for
+ * ServerRefusedError its serverCode or an unreachable server), an error code,
+ * a server code, an end-of-session reason or a notice name. Never a code:
+ * anything unknown gets a general sentence.
+ */
+export declare function messageFor(what: unknown, options?: MessageOptions): string;
+
 /** Why the host refused the server's signed message (ERR_SERVER_NOT_TRUSTED). */
 export type ServerNotTrustedReason =
   | 'untrusted' | 'name' | 'pin' | 'signature' | 'nonce' | 'expired' | 'not-yet-valid'
@@ -159,31 +199,36 @@ export interface Identity {
 }
 
 /** Why a session ended. 'unknown' when the server's event carried no readable reason. */
-export type SessionEndReason =
-  | 'logout' | 'presence-late' | 'presence-refused' | 'no-session' | 'unknown' | (string & {});
+export type SessionEndReason = (typeof EndReason)[keyof typeof EndReason] | (string & {});
 
-export interface CardRemovedDetail { reader: string | null }
-export interface SessionEndedDetail { reason: SessionEndReason }
-export interface PresenceFailedDetail { code: ErrorCode }
+/** Every event's detail has a sentence for people, in the client's language. */
+export interface MessageDetail { message: string }
+export interface CardRemovedDetail extends MessageDetail { reader: string | null }
+export interface SessionEndedDetail extends MessageDetail { reason: SessionEndReason }
+export interface PresenceFailedDetail extends MessageDetail { code: ErrorCode }
 
 export interface SessionEventMap {
   /** The card that logged in left its reader; the extension is logging the site out. */
   cardremoved: CustomEvent<CardRemovedDetail>;
-  /** The session ended (server, logout). Fired once. */
+  /** The session ended (server, logout, or the server out of reach until the deadline). Fired once. */
   sessionended: CustomEvent<SessionEndedDetail>;
   /** The card could not prove its presence; the server will end the session at its deadline. */
   presencefailed: CustomEvent<PresenceFailedDetail>;
+  /** The site's server cannot be reached; the session ends at its presence deadline unless it comes back. */
+  connectionlost: CustomEvent<MessageDetail>;
+  /** The site's server answers again (message: ''). */
+  connectionrestored: CustomEvent<MessageDetail>;
 }
 
 /** A logged-in session of this page. */
 export declare class Session extends EventTarget {
-  /** Made by authenticate() and watchSession() only. */
+  /** Made by authenticate(), currentSession() and watchSession() only. */
   private constructor();
-  /** The card holder: from the server for authenticate(), what was passed for watchSession(). */
+  /** The card holder: from the server, or what was passed to watchSession(). */
   identity: Identity | null;
   /**
-   * The server's presence interval in seconds, as /cardbound/confirm told
-   * (authenticate()); null for watchSession(). Information only: each presence
+   * The server's presence interval in seconds, as the server told; null
+   * until then for watchSession(). Information only: each presence
    * challenge sets when it is answered (at half its lifetime).
    */
   presenceInterval: number | null;
@@ -223,13 +268,16 @@ export interface CardboundWindow {
   addEventListener(type: 'message', listener: (event: { source: unknown; origin: string; data: unknown }) => void): void;
 }
 
-/** The request the client makes: always a same-origin JSON POST. */
-export interface CardboundRequestInit {
+/** The requests the client makes: same-origin JSON POSTs, and GET <base>/session. */
+export type CardboundRequestInit = {
   method: 'POST';
   credentials: 'same-origin';
   headers: { 'content-type': 'application/json' };
   body: string;
-}
+} | {
+  method: 'GET';
+  credentials: 'same-origin';
+};
 
 /** What the client needs of fetch: the global `fetch` fits. */
 export type CardboundFetch = (url: string, init: CardboundRequestInit) => Promise<{
@@ -240,6 +288,8 @@ export type CardboundFetch = (url: string, init: CardboundRequestInit) => Promis
 
 /** What the client needs of an event stream: the global `EventSource` fits. */
 export interface CardboundEventSource {
+  /** 0 connecting, 1 open, 2 closed (the browser gave up). */
+  readonly readyState: number;
   addEventListener(type: string, listener: (event: { data: string }) => void): void;
   close(): void;
 }
@@ -248,12 +298,21 @@ export type CardboundEventSourceConstructor =
 
 /**
  * What the client needs of Web Locks: the page's `navigator.locks` fits.
- * request() calls back once the named lock is free and holds it until the
- * callback's promise settles.
+ * request() calls back once the named lock is free (with `ifAvailable`: at
+ * once, with null when it is taken) and holds it until the callback's
+ * promise settles; it resolves with what the callback returned.
  */
 export interface CardboundLocks {
-  request(name: string, callback: (lock: unknown) => Promise<void>): Promise<unknown>;
+  request<T>(name: string, callback: (lock: unknown) => T | Promise<T>): Promise<T>;
+  request<T>(name: string, options: { ifAvailable?: boolean }, callback: (lock: unknown | null) => T | Promise<T>): Promise<T>;
 }
+
+/** What the client needs of a BroadcastChannel: the global one fits. */
+export interface CardboundBroadcastChannel {
+  onmessage: ((event: { data: unknown }) => void) | null;
+  postMessage(message: unknown): void;
+}
+export type CardboundBroadcastChannelConstructor = new (name: string) => CardboundBroadcastChannel;
 
 export interface ClientOptions {
   /** Default: the global `window`. */
@@ -268,14 +327,34 @@ export interface ClientOptions {
    * (null) every Session with presence proves by itself.
    */
   locks?: CardboundLocks | null;
+  /**
+   * Default: the global `BroadcastChannel`. The site's pages tell each other
+   * of logins and presence deadlines; without one, each page learns them
+   * from the server by itself.
+   */
+  BroadcastChannel?: CardboundBroadcastChannelConstructor | null;
   /** The path of the server's Cardbound endpoints. Default `/cardbound`. */
   base?: string;
+  /** The language of the events' messages: `en` or `et`; default the page's. */
+  lang?: string;
 }
 
 export interface AuthenticateOptions {
   /** Keep proving the card's presence to the server (default true). */
   presence?: boolean;
+  /** Called when another page of the site is logging in: this login waits for it and joins it. */
+  onWaiting?: () => void;
 }
+
+export interface CurrentSessionOptions {
+  /** Prove the card's presence once no other page of the site does (default true). */
+  presence?: boolean;
+}
+
+/** What a page can do about logging in; `message` says what to install or fix. */
+export type Availability =
+  | { available: true }
+  | { available: false; code: ErrorCode; message: string };
 
 export interface WatchSessionOptions {
   identity?: Identity | null;
@@ -286,8 +365,28 @@ export interface WatchSessionOptions {
 export interface CardboundClient {
   /** True when the extension and its native host answer. */
   isAvailable(): Promise<boolean>;
-  /** Log in with the card; rejects with a CardboundError subclass. */
+  /**
+   * {available: true}, or what is missing: ERR_EXTENSION_UNAVAILABLE,
+   * ERR_HOST_UNAVAILABLE, ERR_HOST_MISCONFIGURED, ERR_TIMEOUT, with a sentence.
+   */
+  availability(): Promise<Availability>;
+  /**
+   * Log in with the card, or join this browser's live session (no PIN) or
+   * the login another page of the site is doing; rejects with a
+   * CardboundError subclass.
+   */
   authenticate(options?: AuthenticateOptions): Promise<Session>;
+  /**
+   * This browser's live session with the site (GET <base>/session), or
+   * null; the same Session object while it lives. Rejects with
+   * ServerRefusedError when the server cannot be asked.
+   */
+  currentSession(options?: CurrentSessionOptions): Promise<Session | null>;
+  /**
+   * Calls `listener` with the Session when another page of the site logs in
+   * (not for this page's own calls). Returns a function that stops it.
+   */
+  onSessionStarted(listener: (session: Session) => void): () => void;
   /**
    * The session this browser already has (another page of the site logged
    * in): its events, and presence proofs once no other page of the site proves.
@@ -300,7 +399,13 @@ export declare function createClient(options?: ClientOptions): CardboundClient;
 
 /** True when the Cardbound extension and its native host answer this page. */
 export declare function isAvailable(): Promise<boolean>;
-/** Log in with the card: see createClient().authenticate. */
+/** What is missing for a card login on this page: see createClient().availability. */
+export declare function availability(): Promise<Availability>;
+/** Log in with the card, or join this browser's session: see createClient().authenticate. */
 export declare function authenticate(options?: AuthenticateOptions): Promise<Session>;
+/** This browser's live session with the site, or null: see createClient().currentSession. */
+export declare function currentSession(options?: CurrentSessionOptions): Promise<Session | null>;
+/** Hear of the logins of the site's other pages: see createClient().onSessionStarted. */
+export declare function onSessionStarted(listener: (session: Session) => void): () => void;
 /** Follow the session another tab of this site started. */
 export declare function watchSession(options?: WatchSessionOptions): Session;

@@ -1,13 +1,17 @@
 // Cardbound: log the user of this page in with a smart card.
 //
 //   import * as cardbound from '/cardbound.js';
-//   const session = await cardbound.authenticate();
-//   session.addEventListener('sessionended', (e) => showLoggedOut(e.detail.reason));
+//   cardbound.onSessionStarted(showLoggedIn);           // another tab logged in
+//   const current = await cardbound.currentSession();   // this browser's session, if any
+//   const session = current ?? await cardbound.authenticate();
+//   session.addEventListener('sessionended', (e) => showLoggedOut(e.detail.message));
 //
 // The page never touches the card or the PIN. It talks to the Cardbound
 // extension through window messages (the extension's content script
 // answers them and takes the page's origin from the browser, not from us) and
 // to its own server through the endpoints of docs/protocol.md section 6.
+// One session per site and browser: every tab of the site follows the same
+// session, and a login started while another tab logs in joins that login.
 // A plain ES module without dependencies: no bundler needed.
 
 export const VERSION = '0.1.0';
@@ -42,6 +46,189 @@ export const ErrorCode = Object.freeze({
   TIMEOUT: 'ERR_TIMEOUT',
   SERVER_REFUSED: 'ERR_SERVER_REFUSED',
 });
+
+/**
+ * Why a session ended (the `reason` of 'sessionended'): the server's
+ * (docs/protocol.md section 6) and `connection-lost`, this module's own when
+ * the server could not be reached until the session's presence deadline.
+ */
+export const EndReason = Object.freeze({
+  LOGOUT: 'logout',
+  CARD_REMOVED: 'card-removed',
+  PRESENCE_LATE: 'presence-late',
+  PRESENCE_REFUSED: 'presence-refused',
+  NO_SESSION: 'no-session',
+  CONNECTION_LOST: 'connection-lost',
+  UNKNOWN: 'unknown',
+});
+
+// --- Words for people ----------------------------------------------------------
+//
+// One short sentence for every error code, every server code a login can be
+// refused with, every end of a session, and the few notices a page shows
+// while it waits. The extension's build copies these into its own
+// translations (extension/build.mjs), so the page and the trusted windows
+// say the same. {version} stands for VERSION.
+
+export const messages = Object.freeze({
+  en: {
+    errors: {
+      ERR_BAD_REQUEST: 'Something went wrong between this page and Cardbound. Reload the page and try again.',
+      ERR_UNKNOWN_COMMAND: 'This page needs a newer Cardbound. Update the Cardbound extension and its host program.',
+      ERR_MESSAGE_TOO_LARGE: 'The request for your card was too large. Reload the page and try again.',
+      ERR_RESPONSE_TOO_LARGE: 'The answer from your card was too large to pass on. Try again.',
+      ERR_ORIGIN_NOT_ALLOWED: 'Cardbound works only on secure (https) sites: your card cannot be used on this page.',
+      ERR_ORIGIN_MISMATCH: 'This login was made for another site. Do not use your card here.',
+      ERR_SERVER_NOT_TRUSTED: 'This site could not prove who it is, so your card was not used. Do not enter your PIN here.',
+      ERR_LOGIN_UNKNOWN: 'The login took too long and expired. Please try again.',
+      ERR_NO_CARD: 'Your card is not in the reader. Insert it and try again.',
+      ERR_CERTIFICATE_NOT_FOUND: 'The chosen certificate is not on any card in a reader. Insert your card and try again.',
+      ERR_PIN_INCORRECT: 'The PIN was wrong.',
+      ERR_PIN_INVALID: 'A PIN has 4 to 64 characters.',
+      ERR_PIN_BLOCKED: 'The PIN of your card is blocked. Unblock it with your PUK, or ask the card\'s issuer.',
+      ERR_USER_CANCELLED: 'Login cancelled.',
+      ERR_NOT_LOGGED_IN: 'Your card is no longer logged in. Please log in again.',
+      ERR_HOST_MISCONFIGURED: 'Cardbound on this computer is not set up correctly. Ask your administrator to check /etc/cardbound/host.json.',
+      ERR_PKCS11: 'Your card or its reader reported an error. Take the card out, put it back and try again.',
+      ERR_INTERNAL: 'Something went wrong in Cardbound. Please try again.',
+      ERR_EXTENSION_UNAVAILABLE: 'To log in with your card, install the Cardbound browser extension (cardbound-extension-chromium-{version}.zip for Chrome and Chromium, cardbound-extension-firefox-{version}.xpi for Firefox), then reload this page.',
+      ERR_HOST_UNAVAILABLE: 'The Cardbound extension is installed, but its helper program is missing from this computer or did not start. Install it (Debian, Ubuntu: sudo apt install ./cardbound-host_{version}_amd64.deb), then restart the browser.',
+      ERR_BUSY: 'Another login is waiting in a Cardbound window. Finish or cancel it first.',
+      ERR_TIMEOUT: 'Cardbound did not answer in time. Please try again.',
+      ERR_SERVER_REFUSED: 'The site refused the login. Please try again later.',
+    },
+    serverCodes: {
+      TOKEN_MALFORMED: 'The site could not read the login from your card. Please try again.',
+      ALGORITHM_UNSUPPORTED: 'The site does not accept the kind of key your card has.',
+      CERT_UNTRUSTED: 'The site does not accept certificates from your card\'s issuer.',
+      CERT_EXPIRED: 'The certificate on your card has expired. Ask the card\'s issuer for a new one.',
+      CERT_NOT_YET_VALID: 'The certificate on your card is not valid yet. Check your computer\'s date and time.',
+      CERT_WRONG_PURPOSE: 'This certificate cannot be used to log in. Choose another one.',
+      CERT_REVOKED: 'The certificate on your card has been revoked. Ask the card\'s issuer.',
+      REVOCATION_UNKNOWN: 'The site could not check your certificate just now. Please try again later.',
+      SIGNATURE_INVALID: 'The site could not verify your card\'s signature. Please try again.',
+      ORIGIN_MISMATCH: 'This login was made for another site.',
+      NONCE_UNKNOWN: 'The login took too long or was used already. Please try again.',
+      NONCE_EXPIRED: 'The login took too long or was used already. Please try again.',
+      NONCE_REUSED: 'The login took too long or was used already. Please try again.',
+      PRESENCE_LATE: 'Your session has expired. Please log in again.',
+      SESSION_UNKNOWN: 'You are not logged in.',
+      NOT_CONFIRMED: 'The login was not completed. Please try again.',
+      SESSION_EXISTS: 'You are logged in already, in another tab of this site.',
+    },
+    reasons: {
+      logout: 'You have logged out.',
+      'card-removed': 'Your card was removed from the reader, so you have been logged out.',
+      'presence-late': 'The site stopped hearing from your card, so you have been logged out.',
+      'presence-refused': 'Your card could not prove it is still in the reader, so you have been logged out.',
+      'no-session': 'Your session has ended. Please log in again.',
+      'connection-lost': 'The connection to the site was lost, so you have been logged out.',
+      unknown: 'Your session has ended.',
+    },
+    notices: {
+      unreachable: 'The site cannot be reached. Check your connection and try again.',
+      connectionLost: 'The connection to the site was lost. Trying again…',
+      waitingForOtherTab: 'Finishing the login started in another tab…',
+    },
+  },
+  et: {
+    errors: {
+      ERR_BAD_REQUEST: 'Selle lehe ja Cardboundi vahel läks midagi valesti. Laadige leht uuesti ja proovige uuesti.',
+      ERR_UNKNOWN_COMMAND: 'See leht vajab Cardboundi uuemat versiooni. Uuendage Cardboundi laiendust ja selle abiprogrammi.',
+      ERR_MESSAGE_TOO_LARGE: 'Päring teie kaardile oli liiga suur. Laadige leht uuesti ja proovige uuesti.',
+      ERR_RESPONSE_TOO_LARGE: 'Teie kaardi vastus oli edastamiseks liiga suur. Proovige uuesti.',
+      ERR_ORIGIN_NOT_ALLOWED: 'Cardbound töötab ainult turvalistel (https) lehtedel: sellel lehel ei saa teie kaarti kasutada.',
+      ERR_ORIGIN_MISMATCH: 'See sisselogimine on tehtud teise saidi jaoks. Ärge kasutage siin oma kaarti.',
+      ERR_SERVER_NOT_TRUSTED: 'See sait ei suutnud tõendada, kes ta on, seetõttu teie kaarti ei kasutatud. Ärge sisestage siin oma PIN-i.',
+      ERR_LOGIN_UNKNOWN: 'Sisselogimine võttis liiga kaua aega ja aegus. Palun proovige uuesti.',
+      ERR_NO_CARD: 'Teie kaart ei ole lugejas. Sisestage kaart ja proovige uuesti.',
+      ERR_CERTIFICATE_NOT_FOUND: 'Valitud sertifikaati ei ole ühelgi lugejas oleval kaardil. Sisestage oma kaart ja proovige uuesti.',
+      ERR_PIN_INCORRECT: 'PIN oli vale.',
+      ERR_PIN_INVALID: 'PIN-is on 4 kuni 64 märki.',
+      ERR_PIN_BLOCKED: 'Teie kaardi PIN on blokeeritud. Vabastage see PUK-koodiga või pöörduge kaardi väljaandja poole.',
+      ERR_USER_CANCELLED: 'Sisselogimine katkestati.',
+      ERR_NOT_LOGGED_IN: 'Teie kaart ei ole enam sisse logitud. Palun logige uuesti sisse.',
+      ERR_HOST_MISCONFIGURED: 'Cardbound ei ole selles arvutis õigesti seadistatud. Paluge administraatoril kontrollida faili /etc/cardbound/host.json.',
+      ERR_PKCS11: 'Teie kaart või kaardilugeja teatas veast. Võtke kaart välja, pange tagasi ja proovige uuesti.',
+      ERR_INTERNAL: 'Cardboundis läks midagi valesti. Palun proovige uuesti.',
+      ERR_EXTENSION_UNAVAILABLE: 'Kaardiga sisselogimiseks paigaldage Cardboundi brauserilaiendus (Chrome\'i ja Chromiumi jaoks cardbound-extension-chromium-{version}.zip, Firefoxi jaoks cardbound-extension-firefox-{version}.xpi) ja laadige see leht uuesti.',
+      ERR_HOST_UNAVAILABLE: 'Cardboundi laiendus on paigaldatud, kuid selle abiprogramm puudub arvutist või ei käivitunud. Paigaldage see (Debian, Ubuntu: sudo apt install ./cardbound-host_{version}_amd64.deb) ja taaskäivitage brauser.',
+      ERR_BUSY: 'Üks sisselogimine ootab juba Cardboundi aknas. Lõpetage või katkestage see enne.',
+      ERR_TIMEOUT: 'Cardbound ei vastanud õigel ajal. Palun proovige uuesti.',
+      ERR_SERVER_REFUSED: 'Sait keeldus sisselogimisest. Palun proovige hiljem uuesti.',
+    },
+    serverCodes: {
+      TOKEN_MALFORMED: 'Sait ei suutnud teie kaardi sisselogimist lugeda. Palun proovige uuesti.',
+      ALGORITHM_UNSUPPORTED: 'Sait ei aktsepteeri teie kaardil oleva võtme tüüpi.',
+      CERT_UNTRUSTED: 'Sait ei aktsepteeri teie kaardi väljaandja sertifikaate.',
+      CERT_EXPIRED: 'Teie kaardi sertifikaat on aegunud. Küsige kaardi väljaandjalt uus.',
+      CERT_NOT_YET_VALID: 'Teie kaardi sertifikaat ei kehti veel. Kontrollige arvuti kuupäeva ja kellaaega.',
+      CERT_WRONG_PURPOSE: 'Selle sertifikaadiga ei saa sisse logida. Valige teine.',
+      CERT_REVOKED: 'Teie kaardi sertifikaat on tühistatud. Pöörduge kaardi väljaandja poole.',
+      REVOCATION_UNKNOWN: 'Sait ei saanud teie sertifikaati praegu kontrollida. Palun proovige hiljem uuesti.',
+      SIGNATURE_INVALID: 'Sait ei suutnud teie kaardi allkirja kontrollida. Palun proovige uuesti.',
+      ORIGIN_MISMATCH: 'See sisselogimine on tehtud teise saidi jaoks.',
+      NONCE_UNKNOWN: 'Sisselogimine võttis liiga kaua aega või on juba kasutatud. Palun proovige uuesti.',
+      NONCE_EXPIRED: 'Sisselogimine võttis liiga kaua aega või on juba kasutatud. Palun proovige uuesti.',
+      NONCE_REUSED: 'Sisselogimine võttis liiga kaua aega või on juba kasutatud. Palun proovige uuesti.',
+      PRESENCE_LATE: 'Teie seanss on aegunud. Palun logige uuesti sisse.',
+      SESSION_UNKNOWN: 'Te ei ole sisse logitud.',
+      NOT_CONFIRMED: 'Sisselogimine jäi pooleli. Palun proovige uuesti.',
+      SESSION_EXISTS: 'Olete juba sisse logitud selle saidi teises vahekaardis.',
+    },
+    reasons: {
+      logout: 'Te logisite välja.',
+      'card-removed': 'Teie kaart eemaldati lugejast, seetõttu logiti teid välja.',
+      'presence-late': 'Sait ei saanud enam teie kaardilt vastust, seetõttu logiti teid välja.',
+      'presence-refused': 'Teie kaart ei suutnud tõendada, et see on endiselt lugejas, seetõttu logiti teid välja.',
+      'no-session': 'Teie seanss on lõppenud. Palun logige uuesti sisse.',
+      'connection-lost': 'Ühendus saidiga katkes, seetõttu logiti teid välja.',
+      unknown: 'Teie seanss on lõppenud.',
+    },
+    notices: {
+      unreachable: 'Saidiga ei saa ühendust. Kontrollige võrguühendust ja proovige uuesti.',
+      connectionLost: 'Ühendus saidiga katkes. Proovin uuesti…',
+      waitingForOtherTab: 'Lõpetan teises vahekaardis alustatud sisselogimist…',
+    },
+  },
+});
+
+// The language of the words: the one asked for, else the page's own
+// (<html lang>), else the browser's, else English.
+function languageOf(preferred) {
+  const doc = globalThis.document;
+  const candidates = [preferred, doc?.documentElement?.lang, ...(globalThis.navigator?.languages ?? [])];
+  for (const c of candidates) {
+    const base = typeof c === 'string' ? c.toLowerCase().split('-')[0] : '';
+    if (Object.hasOwn(messages, base)) return base;
+  }
+  return 'en';
+}
+
+const own = (table, key) => (typeof key === 'string' && Object.hasOwn(table, key) ? table[key] : undefined);
+
+/**
+ * A short sentence for people about `what`: a CardboundError (or any error
+ * with a `code`), an error code (`ERR_PIN_BLOCKED`), a server code
+ * (`CERT_REVOKED`), an end-of-session reason (`card-removed`) or a notice
+ * name (`connectionLost`). Never a code: anything unknown gets a general
+ * sentence. `lang` is `en` or `et` (default: the page's language).
+ */
+export function messageFor(what, { lang } = {}) {
+  const words = messages[languageOf(lang)];
+  let text;
+  if (what && typeof what === 'object') {
+    if (what.code === ErrorCode.SERVER_REFUSED) {
+      text = what.status === 0 ? words.notices.unreachable : own(words.serverCodes, what.serverCode);
+    }
+    text ??= own(words.errors, what.code);
+  } else {
+    text = own(words.errors, what) ?? own(words.serverCodes, what) ?? own(words.reasons, what) ?? own(words.notices, what);
+  }
+  return (text ?? words.errors.ERR_INTERNAL).replaceAll('{version}', VERSION);
+}
+
+// --- Errors ----------------------------------------------------------------------
 
 /** Every failure of this API: `code` is one of ErrorCode. */
 export class CardboundError extends Error {
@@ -98,6 +285,8 @@ export function errorFromCode(code, message, details = {}) {
   for (const k of errorDetails) if (details[k] !== undefined) kept[k] = details[k];
   return new Class(known ? code : ErrorCode.INTERNAL, typeof message === 'string' ? message : '', kept);
 }
+
+// --- The extension -------------------------------------------------------------
 
 // How long each extension action may take. Authenticate waits for a person
 // (picker, PIN) and is bounded by the host's 5-minute login lifetime.
@@ -159,21 +348,84 @@ class ExtensionBridge {
   }
 }
 
+// --- The other pages of the site --------------------------------------------------
+//
+// Pages of one site in one browser share one session (one cookie), so they
+// tell each other what they learn: that a page logged in, and when the
+// session's presence deadline now is. A BroadcastChannel reaches the
+// site's other pages in this browser and nothing else. Same-origin pages
+// are still checked: only these two shapes are heard.
+
+class SitePages {
+  #channel = null;
+  #listeners = new Set();
+
+  constructor(BC, name) {
+    this.BC = BC;
+    this.name = name;
+  }
+
+  #open() {
+    if (this.#channel || !this.BC) return this.#channel;
+    try {
+      this.#channel = new this.BC(this.name);
+      this.#channel.onmessage = (e) => {
+        const m = e.data;
+        if (!m || typeof m !== 'object') return;
+        if (m.type === 'session-started' || (m.type === 'deadline' && Number.isFinite(m.at))) {
+          for (const listener of this.#listeners) listener(m);
+        }
+      };
+    } catch {
+      this.BC = null; // no channel here: every page learns things by itself
+    }
+    return this.#channel;
+  }
+
+  tell(message) {
+    try { this.#open()?.postMessage(message); } catch { /* closed */ }
+  }
+
+  listen(listener) {
+    this.#open();
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
+
+// --- The session -------------------------------------------------------------------
+
 // How soon a presence round that hit a passing hitch is tried again.
 const PRESENCE_RETRY_MS = 1000;
+// How soon an event stream the browser gave up on (an HTTP error from a
+// proxy) is opened again.
+const EVENTS_RETRY_MS = 2000;
+// With no presence deadline known at all, how long a lost connection is
+// waited out: the longest a presence challenge lives.
+const UNKNOWN_DEADLINE_MS = 5 * 60 * 1000;
 
-// Errors worth another presence round.
-function isPassing(error) {
-  if (error.code === ErrorCode.TIMEOUT || error.code === ErrorCode.BUSY) return true;
+// A failure of the site's server to answer at all (network, proxy, 5xx):
+// the connection is lost, the session may still be live there.
+function isUnreachable(error) {
   return error.code === ErrorCode.SERVER_REFUSED && (error.status === 0 || error.status >= 500);
 }
 
+// Errors worth another presence round.
+function isPassing(error) {
+  return error.code === ErrorCode.TIMEOUT || error.code === ErrorCode.BUSY || isUnreachable(error);
+}
+
 /**
- * A logged-in session of this page. Events:
- *  - `cardremoved` (detail `{reader}`): the card that logged in left its reader;
+ * A logged-in session of this page. Events (each detail also has `message`,
+ * a sentence for people in the page's language):
+ *  - `cardremoved` (`{reader}`): the card that logged in left its reader;
  *    the extension is logging the site out;
- *  - `sessionended` (detail `{reason}`): the server ended the session, for
- *    `logout`, `presence-late`, `presence-refused` or `no-session`. Fired once.
+ *  - `connectionlost` / `connectionrestored`: the site's server cannot be
+ *    reached / can again. Without it until the presence deadline, the
+ *    session ends here with `connection-lost`, as it does on the server;
+ *  - `presencefailed` (`{code}`): this page could not prove the card's
+ *    presence; the server ends the session at its deadline;
+ *  - `sessionended` (`{reason}`, one of EndReason). Fired once.
  */
 export class Session extends EventTarget {
   #client;
@@ -181,14 +433,20 @@ export class Session extends EventTarget {
   #presence;
   #timer;
   #wake;
-  #events;
-  #unsubscribe;
+  #events = null;
+  #eventsRetry;
+  #unsubscribe = [];
   #ended = false;
   #stopped = false; // no more presence rounds: ended, or logging out
+  #deadline = null; // when the server ends the session without a new proof (local ms), if known
+  #lost = false;
+  #lostTimer;
 
   // presence: 'own' (this page logged in and proves), 'takeover' (proves
-  // once no other page does; needs Web Locks) or false.
-  constructor(client, { identity = null, presenceInterval = null, sessionTag = null, certificate = null, presence = false } = {}) {
+  // once no other page does; needs Web Locks) or false. expiresIn: seconds
+  // to the server's presence deadline, when known.
+  constructor(client, { identity = null, presenceInterval = null, sessionTag = null, certificate = null,
+    presence = false, expiresIn = null } = {}) {
     super();
     this.#client = client;
     this.identity = identity;
@@ -196,32 +454,108 @@ export class Session extends EventTarget {
     this.#sessionTag = sessionTag;
     this.#presence = presence;
     this.certificates = certificate ? [certificate] : [];
+    if (Number.isFinite(expiresIn)) this.#deadline = Date.now() + expiresIn * 1000;
   }
 
   get ended() { return this.#ended; }
 
-  // Listen to the server's event stream and to the extension's card events;
-  // keep proving presence.
+  // Listen to the server's event stream, the extension's card events and
+  // the site's other pages; keep proving presence.
   start() {
-    const { EventSource: ES } = this.#client;
-    if (ES) {
-      this.#events = new ES(`${this.#client.base}/events`, { withCredentials: true });
-      this.#events.addEventListener('session-ended', (e) => {
-        let reason = 'unknown';
-        try {
-          const r = JSON.parse(e.data)?.reason;
-          if (typeof r === 'string' && r) reason = r;
-        } catch { /* keep 'unknown' */ }
-        this.#end(reason);
-      });
-    }
-    this.#unsubscribe = this.#client.bridge.onEvent((event, data) => {
+    this.#openEvents();
+    this.#unsubscribe.push(this.#client.bridge.onEvent((event, data) => {
       if (event === 'card-removed' && !this.#ended) {
-        this.dispatchEvent(new CustomEvent('cardremoved', { detail: { reader: data.reader ?? null } }));
+        this.#fire('cardremoved', { reader: data.reader ?? null }, EndReason.CARD_REMOVED);
       }
-    });
+    }));
+    this.#unsubscribe.push(this.#client.pages.listen((m) => {
+      if (m.type === 'deadline') this.#setDeadline(m.at, false);
+    }));
+    if (this.#deadline === null) this.#learnDeadline();
     if (this.#presence) this.#provePresence();
     return this;
+  }
+
+  #fire(type, detail, words) {
+    this.dispatchEvent(new CustomEvent(type, { detail: { ...detail, message: messageFor(words, { lang: this.#client.lang }) } }));
+  }
+
+  // The server's event stream: the end of the session, and whether the
+  // server can be reached at all.
+  #openEvents() {
+    const { EventSource: ES } = this.#client;
+    if (!ES || this.#ended) return;
+    const events = new ES(`${this.#client.base}/events`, { withCredentials: true });
+    this.#events = events;
+    events.addEventListener('session-ended', (e) => {
+      let reason = EndReason.UNKNOWN;
+      try {
+        const r = JSON.parse(e.data)?.reason;
+        if (typeof r === 'string' && r) reason = r;
+      } catch { /* keep 'unknown' */ }
+      this.#end(reason);
+    });
+    events.addEventListener('open', () => {
+      if (events !== this.#events || !this.#lost) return;
+      this.#reachable();
+      this.#learnDeadline(); // what happened while it was away
+    });
+    events.addEventListener('error', () => {
+      if (events !== this.#events || this.#ended) return;
+      this.#unreachable();
+      // The browser reconnects by itself, except after an HTTP error.
+      if (events.readyState === 2) {
+        events.close();
+        this.#eventsRetry = setTimeout(() => this.#openEvents(), EVENTS_RETRY_MS);
+      }
+    });
+  }
+
+  // The deadline from the server (GET <base>/session); a session it no
+  // longer has is over.
+  async #learnDeadline() {
+    try {
+      const s = await this.#client.get('/session');
+      if (this.#ended) return;
+      if (s === null) return this.#end(EndReason.NO_SESSION);
+      this.identity ??= s.identity ?? null;
+      this.presenceInterval ??= s.presenceInterval ?? null;
+      if (Number.isFinite(s.expiresIn)) this.#setDeadline(Date.now() + s.expiresIn * 1000, false);
+    } catch (error) {
+      if (!this.#ended && isUnreachable(error)) this.#unreachable();
+    }
+  }
+
+  #setDeadline(at, tellOthers) {
+    if (this.#ended) return;
+    this.#deadline = at;
+    if (tellOthers) this.#client.pages.tell({ type: 'deadline', at });
+    if (this.#lost) this.#armLostTimer();
+  }
+
+  // The server cannot be reached: say so once, and end the session when
+  // its deadline passes with no proof reaching the server (it ends it then).
+  #unreachable() {
+    if (this.#ended) return;
+    if (!this.#lost) {
+      this.#lost = true;
+      this.#fire('connectionlost', {}, 'connectionLost');
+    }
+    this.#armLostTimer();
+  }
+
+  #armLostTimer() {
+    clearTimeout(this.#lostTimer);
+    const at = this.#deadline ?? Date.now() + UNKNOWN_DEADLINE_MS;
+    this.#deadline ??= at;
+    this.#lostTimer = setTimeout(() => this.#end(EndReason.CONNECTION_LOST), Math.max(0, at - Date.now()));
+  }
+
+  #reachable() {
+    if (!this.#lost || this.#ended) return;
+    this.#lost = false;
+    clearTimeout(this.#lostTimer);
+    this.dispatchEvent(new CustomEvent('connectionrestored', { detail: { message: '' } }));
   }
 
   // One page of the site at a time proves presence (a Web Lock per site):
@@ -248,18 +582,17 @@ export class Session extends EventTarget {
   // Each round takes a fresh challenge; it lives until the server's deadline
   // (at most 5 minutes), and the card answers it at half that time. So no
   // interval needs to be known, and a page that takes over proves in time.
+  // The challenge also tells the deadline, which the other pages learn.
   async #presenceLoop() {
-    // When the server's deadline has surely passed: a challenge lives until
-    // it, and an accepted proof moves it on by about a challenge's lifetime.
-    let giveUpAt = Infinity;
     let lifetime = 0;
     while (!this.#stopped) {
       try {
         const challenge = await this.#client.post('/presence/challenge', {});
         if (this.#stopped) return;
+        this.#reachable();
         lifetime = Date.parse(challenge.expiresAt) - Date.parse(challenge.issuedAt);
         if (!(lifetime > 0)) throw new CardboundError(ErrorCode.BAD_REQUEST, 'a presence challenge without a lifetime');
-        giveUpAt = Date.now() + lifetime;
+        this.#setDeadline(Date.now() + lifetime, true);
         await this.#wait(lifetime / 2);
         if (this.#stopped) return;
         // Late is as bad as never: give up on this round while a retry can
@@ -268,16 +601,18 @@ export class Session extends EventTarget {
           Math.min(timeouts.presence, Math.max(2000, lifetime * 0.3)));
         if (this.#stopped) return;
         await this.#client.post('/presence', { proof });
-        giveUpAt = Date.now() + lifetime;
+        this.#reachable();
+        this.#setDeadline(Date.now() + lifetime, false); // the next challenge says exactly
       } catch (error) {
         if (this.#stopped) return;
-        // A passing hitch (no answer in time, the server unreachable or
-        // busy) is tried again shortly, until the deadline has passed.
-        // Anything else means the card cannot prove itself. Nothing here ends
-        // the session: the server does at its deadline, and its event stream
-        // tells every tab.
-        if (!isPassing(error) || Date.now() >= giveUpAt) {
-          this.dispatchEvent(new CustomEvent('presencefailed', { detail: { code: error.code ?? ErrorCode.INTERNAL } }));
+        // The server out of reach: tried again every second; the session
+        // ends at the deadline (#unreachable's timer). Another passing
+        // hitch (no answer in time) is tried again until the deadline.
+        // Anything else means the card cannot prove itself: the server ends
+        // the session at its deadline, and its event stream tells every tab.
+        if (isUnreachable(error)) this.#unreachable();
+        else if (!isPassing(error) || Date.now() >= (this.#deadline ?? Infinity)) {
+          this.#fire('presencefailed', { code: error.code ?? ErrorCode.INTERNAL }, error);
           return;
         }
         await this.#wait(PRESENCE_RETRY_MS);
@@ -300,7 +635,7 @@ export class Session extends EventTarget {
       await this.#client.post('/logout', {});
     } finally {
       if (this.#sessionTag) await this.#client.bridge.call('logout', { sessionTag: this.#sessionTag }).catch(() => {});
-      this.#end('logout');
+      this.#end(EndReason.LOGOUT);
     }
   }
 
@@ -314,28 +649,63 @@ export class Session extends EventTarget {
     if (this.#ended) return;
     this.#ended = true;
     this.#stop();
+    clearTimeout(this.#lostTimer);
+    clearTimeout(this.#eventsRetry);
     this.#events?.close();
-    this.#unsubscribe?.();
-    this.dispatchEvent(new CustomEvent('sessionended', { detail: { reason } }));
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    const known = Object.values(EndReason).includes(reason);
+    this.#fire('sessionended', { reason }, known ? reason : EndReason.UNKNOWN);
+  }
+}
+
+// --- The client -----------------------------------------------------------------
+
+// Runs `fn` holding the Web Lock `name`; `onWaiting` is called first when
+// another page holds it. Without Web Locks, runs it at once.
+async function underLock(locks, name, fn, onWaiting) {
+  if (!locks) return fn();
+  const busy = Symbol('busy');
+  let entered = false;
+  const enter = () => {
+    entered = true;
+    return fn();
+  };
+  try {
+    const result = await locks.request(name, { ifAvailable: true }, (lock) => (lock ? enter() : busy));
+    if (result !== busy) return result;
+    onWaiting?.();
+    return await locks.request(name, enter);
+  } catch (e) {
+    if (entered) throw e;
+    return fn(); // Web Locks refused (e.g. an opaque origin): go on without
   }
 }
 
 /**
- * An API bound to a window, fetch and EventSource. The module's own functions
- * use the page's; tests and frameworks may pass their own.
- * `base` is the path of the server's Cardbound endpoints (default `/cardbound`).
+ * An API bound to a window, fetch, EventSource, Web Locks and
+ * BroadcastChannel. The module's own functions use the page's; tests and
+ * frameworks may pass their own. `base` is the path of the server's
+ * Cardbound endpoints (default `/cardbound`); `lang` the language of the
+ * messages (default: the page's).
  */
 export function createClient({ window: win = globalThis.window, fetch: fetchFn = globalThis.fetch?.bind(globalThis),
-  EventSource: ES = globalThis.EventSource, locks = globalThis.navigator?.locks, base = '/cardbound' } = {}) {
+  EventSource: ES = globalThis.EventSource, locks = globalThis.navigator?.locks,
+  BroadcastChannel: BC = globalThis.BroadcastChannel, base = '/cardbound', lang } = {}) {
   if (!win || !fetchFn) throw new CardboundError(ErrorCode.INTERNAL, 'cardbound.js runs in a browser page');
-  const client = { bridge: new ExtensionBridge(win), EventSource: ES, locks, base: String(base).replace(/\/$/, '') };
+  base = String(base).replace(/\/$/, '');
+  const client = {
+    bridge: new ExtensionBridge(win), EventSource: ES, locks, base, lang,
+    pages: new SitePages(BC, `org.cardbound ${base}`),
+  };
+  let current = null; // the live Session this page follows
+  const startedListeners = new Set();
 
-  client.post = async (path, body) => {
+  const request = async (method, path, body) => {
     let res;
     try {
-      res = await fetchFn(`${client.base}${path}`, {
-        method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-      });
+      res = await fetchFn(`${client.base}${path}`, method === 'GET'
+        ? { method, credentials: 'same-origin' }
+        : { method, credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     } catch (e) {
       throw new ServerRefusedError(ErrorCode.SERVER_REFUSED, `the server could not be reached: ${e.message}`, { status: 0 });
     }
@@ -347,27 +717,61 @@ export function createClient({ window: win = globalThis.window, fetch: fetchFn =
     }
     return res.status === 204 ? {} : res.json();
   };
+  client.post = (path, body) => request('POST', path, body);
+  // A GET that answers null for "no such session here" (401).
+  client.get = (path) => request('GET', path).catch((e) => {
+    if (e.code === ErrorCode.SERVER_REFUSED && e.status === 401) return null;
+    throw e;
+  });
 
-  /** True when the extension and its native host answer. */
-  const isAvailable = async () => {
+  const follow = (session) => {
+    current = session;
+    session.addEventListener('sessionended', () => { if (current === session) current = null; });
+    return session.start();
+  };
+  const live = () => (current && !current.ended ? current : null);
+
+  /**
+   * What this page can do about logging in: `{available: true}`, or
+   * `{available: false, code, message}` with ERR_EXTENSION_UNAVAILABLE (no
+   * extension), ERR_HOST_UNAVAILABLE (the extension cannot start its host
+   * program), ERR_HOST_MISCONFIGURED, ERR_TIMEOUT, and a sentence for people
+   * that says what to install.
+   */
+  const availability = async () => {
+    const no = (code) => ({ available: false, code, message: messageFor(code, { lang }) });
     try {
       await client.bridge.call('ping');
-      await client.bridge.call('status');
-      return true;
-    } catch {
-      return false;
+      const status = await client.bridge.call('status');
+      if (status.configured === false) return no(ErrorCode.HOST_MISCONFIGURED);
+      return { available: true };
+    } catch (e) {
+      return no(e.code ?? ErrorCode.INTERNAL);
     }
   };
 
+  /** True when the extension and its native host answer. */
+  const isAvailable = async () => (await availability()).available;
+
   /**
-   * The three steps of a login: the server proves itself (signed challenge,
-   * checked by the host before any PIN), the card holder picks a certificate
-   * and gives the PIN in the extension's own windows, and the card proves it is
-   * still there (confirm). Resolves with a started Session; rejects with a
-   * CardboundError subclass.
+   * The session this browser has with the site, or null: the same Session
+   * object while it lives, else a new one made from GET <base>/session (it
+   * proves presence once no other page of the site does, unless presence
+   * is false). Rejects with ServerRefusedError when the server cannot say.
    */
-  const authenticate = async ({ presence = true } = {}) => {
-    await client.bridge.call('ping');
+  const currentSession = async ({ presence = true } = {}) => {
+    if (live()) return current;
+    const s = await client.get('/session');
+    if (live()) return current; // another call got there first
+    if (!s) return null;
+    return follow(new Session(client, {
+      identity: s.identity ?? null, presenceInterval: s.presenceInterval ?? null, expiresIn: s.expiresIn,
+      presence: presence && 'takeover',
+    }));
+  };
+
+  // The three steps, for a browser without a session on this site.
+  const login = async (presence) => {
     const { loginId, hostNonce } = await client.bridge.call('begin-login');
     const challenge = await client.post('/challenge', { hostNonce });
     const { token } = await client.bridge.call('authenticate', { loginId, challenge });
@@ -381,22 +785,81 @@ export function createClient({ window: win = globalThis.window, fetch: fetchFn =
       await client.bridge.call('logout', { sessionTag }).catch(() => {});
       throw e;
     }
-    const session = new Session(client, {
+    return new Session(client, {
       identity: confirmed.identity, presenceInterval: confirmed.presenceInterval, sessionTag, presence: presence && 'own',
       certificate: token.unverifiedCertificate,
+      // Until the first presence challenge says exactly.
+      expiresIn: confirmed.presenceInterval,
     });
-    return session.start();
   };
 
   /**
-   * The session this browser already has (another page of the site logged
-   * in): its events, and presence proofs once no other page of the site
-   * proves (presence: false leaves that to the others).
+   * Log in with the card, or join the login that already happened: one
+   * session per site and browser. A live session of this browser (another
+   * tab logged in) is returned as it is, without a PIN; a login another tab
+   * of the site is doing is waited for (`onWaiting()` is called first) and
+   * joined. Otherwise the three steps: the server proves itself (signed
+   * challenge, checked by the host before any PIN), the card holder picks a
+   * certificate and gives the PIN in the extension's own windows, and the
+   * card proves it is still there (confirm). Resolves with a started
+   * Session; rejects with a CardboundError subclass.
+   */
+  const authenticate = async ({ presence = true, onWaiting } = {}) => {
+    await client.bridge.call('ping');
+    if (live()) return current;
+    return underLock(client.locks, `org.cardbound.login ${client.base}`, async () => {
+      const joined = await currentSession({ presence });
+      if (joined) return joined;
+      let session;
+      try {
+        session = await login(presence);
+      } catch (e) {
+        // Another page's login got in first after all (no Web Locks): join it.
+        if (e.code === ErrorCode.SERVER_REFUSED && e.serverCode === 'SESSION_EXISTS') {
+          const other = await currentSession({ presence });
+          if (other) return other;
+        }
+        throw e;
+      }
+      follow(session);
+      client.pages.tell({ type: 'session-started' });
+      return session;
+    }, onWaiting);
+  };
+
+  /**
+   * Calls `listener(session)` when another page of the site logs in and this
+   * page follows that session now (not for this page's own calls).
+   * Returns a function that stops it.
+   */
+  const onSessionStarted = (listener) => {
+    startedListeners.add(listener);
+    const stop = client.pages.listen(async (m) => {
+      if (m.type !== 'session-started' || live() || !startedListeners.has(listener)) return;
+      let session;
+      try {
+        session = await currentSession();
+      } catch {
+        return; // the server cannot say now; the page stays as it is
+      }
+      if (session && startedListeners.has(listener)) listener(session);
+    });
+    return () => {
+      startedListeners.delete(listener);
+      stop();
+    };
+  };
+
+  /**
+   * A Session for a page that found a live session itself (e.g. through its
+   * own GET /api/me): its events, and presence proofs once no other page of
+   * the site proves (presence: false leaves that to the others). Prefer
+   * currentSession(), which asks the server.
    */
   const watchSession = ({ identity = null, presence = true } = {}) =>
-    new Session(client, { identity, presence: presence && 'takeover' }).start();
+    follow(new Session(client, { identity, presence: presence && 'takeover' }));
 
-  return { isAvailable, authenticate, watchSession };
+  return { isAvailable, availability, authenticate, currentSession, onSessionStarted, watchSession };
 }
 
 let pageClient;
@@ -404,7 +867,13 @@ const page = () => (pageClient ??= createClient());
 
 /** True when the Cardbound extension and its native host answer this page. */
 export const isAvailable = async () => page().isAvailable();
-/** Log in with the card: see createClient().authenticate. */
+/** What is missing for a card login on this page: see createClient().availability. */
+export const availability = async () => page().availability();
+/** Log in with the card, or join this browser's session: see createClient().authenticate. */
 export const authenticate = async (options) => page().authenticate(options);
+/** This browser's live session with the site, or null: see createClient().currentSession. */
+export const currentSession = async (options) => page().currentSession(options);
+/** Hear of the logins of the site's other pages: see createClient().onSessionStarted. */
+export const onSessionStarted = (listener) => page().onSessionStarted(listener);
 /** Follow the session another tab of this site started. */
 export const watchSession = (options) => page().watchSession(options);

@@ -3,11 +3,13 @@
 //   node --test js/
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 
 import {
   VERSION, ErrorCode, CardboundError, UserCancelledError, ExtensionUnavailableError, ServerNotTrustedError,
   PinError, CardError, SessionError, ServerRefusedError, TimeoutError, errorFromCode, Session, createClient,
-  isAvailable, authenticate, watchSession,
+  isAvailable, authenticate, watchSession, currentSession, onSessionStarted, availability, messageFor, messages,
+  EndReason,
 } from './cardbound.js';
 
 const ORIGIN = 'https://site.example';
@@ -110,9 +112,11 @@ class FakeWindow extends EventTarget {
 function makeFetch(log, routes) {
   const calls = [];
   const fetch = async (url, init) => {
-    const body = JSON.parse(init.body);
+    const body = init.body === undefined ? undefined : JSON.parse(init.body);
     calls.push({ url, method: init.method, headers: init.headers, credentials: init.credentials, body });
     log.push([init.method, url, body]);
+    // An answer comes from the network: never in the same turn.
+    await new Promise((resolve) => setImmediate(resolve));
     let route = routes[url];
     if (typeof route === 'function') route = await route(body);
     if (route instanceof Error) throw route;
@@ -138,6 +142,7 @@ function makeEventSource() {
       this.url = url;
       this.init = init;
       this.closed = false;
+      this.readyState = 1; // OPEN
       this.listeners = new Map();
       FakeEventSource.instances.push(this);
     }
@@ -149,12 +154,60 @@ function makeEventSource() {
 
     close() {
       this.closed = true;
+      this.readyState = 2; // CLOSED
+    }
+
+    // The browser lost the stream: it reconnects by itself (readyState 0),
+    // or, after an HTTP error, gives up (readyState 2).
+    fail({ gaveUp = false } = {}) {
+      this.readyState = gaveUp ? 2 : 0;
+      this.emit('error', undefined);
+    }
+
+    // The stream is back.
+    reopen() {
+      this.readyState = 1;
+      this.emit('open', undefined);
     }
 
     // A server-sent event, as the browser would hand it to the listeners.
     emit(type, data) {
       if (this.closed) return;
       for (const listener of this.listeners.get(type) ?? []) listener({ type, data });
+    }
+  };
+}
+
+// BroadcastChannel between the pages of one test: a message posted on one
+// instance reaches the others of the same name (not itself), asynchronously.
+// The test plays another page with BroadcastChannel.post(name, data).
+function makeBroadcastChannel() {
+  return class FakeBroadcastChannel {
+    static instances = [];
+    static sent = [];
+
+    static post(name, data) {
+      for (const c of FakeBroadcastChannel.instances) {
+        if (c.name === name && !c.closed) setImmediate(() => c.onmessage?.({ data: structuredClone(data) }));
+      }
+    }
+
+    constructor(name) {
+      this.name = name;
+      this.closed = false;
+      this.onmessage = null;
+      FakeBroadcastChannel.instances.push(this);
+    }
+
+    postMessage(data) {
+      FakeBroadcastChannel.sent.push({ name: this.name, data: structuredClone(data) });
+      for (const c of FakeBroadcastChannel.instances) {
+        if (c !== this && c.name === this.name && !c.closed) setImmediate(() => c.onmessage?.({ data: structuredClone(data) }));
+      }
+    }
+
+    close() {
+      this.closed = true;
     }
   };
 }
@@ -183,11 +236,13 @@ function setup(t, { presenceInterval = 30, base, locks = null } = {}) {
     '/cardbound/presence/challenge': { body: PRESENCE_CHALLENGE },
     '/cardbound/presence': { status: 204 },
     '/cardbound/logout': { status: 204 },
+    '/cardbound/session': { status: 401, body: { error: 'SESSION_UNKNOWN' } },
   };
   const { fetch, calls } = makeFetch(log, routes);
   const EventSource = makeEventSource();
-  const client = createClient({ window: win, fetch, EventSource, locks, ...(base === undefined ? {} : { base }) });
-  return { log, win, routes, calls, EventSource, client };
+  const BroadcastChannel = makeBroadcastChannel();
+  const client = createClient({ window: win, fetch, EventSource, locks, BroadcastChannel, ...(base === undefined ? {} : { base }) });
+  return { log, win, routes, calls, EventSource, BroadcastChannel, client };
 }
 
 // Web Locks as navigator.locks grants them: request(name, callback) calls
@@ -210,8 +265,12 @@ function makeLocks() {
   };
   return {
     names: [],
-    request(name, callback) {
+    request(name, options, callback) {
+      if (typeof options === 'function') [options, callback] = [{}, options];
       this.names.push(name);
+      if (options.ifAvailable && (holders.has(name) || queues.get(name)?.length)) {
+        return Promise.resolve().then(() => callback(null));
+      }
       return new Promise((resolve, reject) => {
         if (!queues.has(name)) queues.set(name, []);
         queues.get(name).push({ callback, resolve, reject });
@@ -229,6 +288,14 @@ async function elapse(t, ms) {
   await settle();
 }
 
+// An event's detail without its `message` (a sentence for people, checked
+// by the tests of messageFor), which must be there.
+function detailOf(event) {
+  const { message, ...rest } = event.detail;
+  assert.equal(typeof message, 'string', `${event.type} carries a message`);
+  return rest;
+}
+
 // The events of one type a session fires, in order.
 function record(session, type) {
   const events = [];
@@ -236,8 +303,10 @@ function record(session, type) {
   return events;
 }
 
+const SESSION_GET = ['GET', '/cardbound/session', undefined];
 const LOGIN_LOG = [
   ['extension', 'ping', {}],
+  SESSION_GET,
   ['extension', 'begin-login', {}],
   ['POST', '/cardbound/challenge', { hostNonce: HOST_NONCE }],
   ['extension', 'authenticate', { loginId: LOGIN_ID, challenge: CHALLENGE }],
@@ -251,6 +320,10 @@ const CHALLENGE_POST = ['POST', '/cardbound/presence/challenge', {}];
 const PRESENCE_ASK = ['extension', 'presence', { challenge: PRESENCE_CHALLENGE }];
 const PROOF_POST = ['POST', '/cardbound/presence', { proof: PRESENCE_PROOF }];
 const LOCK_NAME = 'org.cardbound.presence /cardbound';
+const LOGIN_LOCK = 'org.cardbound.login /cardbound';
+// GET /cardbound/session for a live session: what watchSession() and
+// currentSession() learn, the deadline 40 s away.
+const SESSION_LIVE = { body: { identity: IDENTITY, presenceInterval: 30, expiresIn: 40 } };
 
 // --- the module ---------------------------------------------------------------
 
@@ -364,17 +437,19 @@ test('authenticate: the session asks for a presence challenge right after confir
   await session.logout();
 });
 
-test('authenticate: every POST is same-origin JSON', async (t) => {
+test('authenticate: every POST is same-origin JSON; the one GET asks for the browser\'s session', async (t) => {
   const { client, calls } = setup(t);
   const session = await client.authenticate();
   await settle();
   await elapse(t, 20000);
   await session.logout();
   assert.deepEqual(calls.map((c) => c.url), [
-    '/cardbound/challenge', '/cardbound/login', '/cardbound/confirm',
+    '/cardbound/session', '/cardbound/challenge', '/cardbound/login', '/cardbound/confirm',
     '/cardbound/presence/challenge', '/cardbound/presence', '/cardbound/presence/challenge', '/cardbound/logout',
   ]);
-  for (const call of calls) {
+  const [get, ...posts] = calls;
+  assert.deepEqual([get.method, get.headers, get.body, get.credentials], ['GET', undefined, undefined, 'same-origin']);
+  for (const call of posts) {
     assert.equal(call.method, 'POST', call.url);
     assert.deepEqual(call.headers, { 'content-type': 'application/json' }, call.url);
     assert.equal(call.credentials, 'same-origin', call.url);
@@ -384,19 +459,19 @@ test('authenticate: every POST is same-origin JSON', async (t) => {
 test('authenticate: a custom base path, without its trailing slash', async (t) => {
   const locks = makeLocks();
   const { client, calls, routes, EventSource } = setup(t, { base: '/auth/cardbound/', locks });
-  for (const path of ['challenge', 'login', 'confirm', 'presence/challenge', 'presence', 'logout']) {
+  for (const path of ['session', 'challenge', 'login', 'confirm', 'presence/challenge', 'presence', 'logout']) {
     routes[`/auth/cardbound/${path}`] = routes[`/cardbound/${path}`];
   }
   const session = await client.authenticate();
   await settle();
   await elapse(t, 20000);
   assert.deepEqual(calls.map((c) => c.url), [
-    '/auth/cardbound/challenge', '/auth/cardbound/login', '/auth/cardbound/confirm',
+    '/auth/cardbound/session', '/auth/cardbound/challenge', '/auth/cardbound/login', '/auth/cardbound/confirm',
     '/auth/cardbound/presence/challenge', '/auth/cardbound/presence', '/auth/cardbound/presence/challenge',
   ]);
   assert.equal(EventSource.instances[0].url, '/auth/cardbound/events');
-  // The presence lock is per site: per base.
-  assert.deepEqual(locks.names, ['org.cardbound.presence /auth/cardbound']);
+  // The login and presence locks are per site: per base.
+  assert.deepEqual(locks.names, ['org.cardbound.login /auth/cardbound', 'org.cardbound.presence /auth/cardbound']);
   assert.equal(locks.held('org.cardbound.presence /auth/cardbound'), true);
   await session.logout();
   await settle();
@@ -440,7 +515,7 @@ test('authenticate: an unknown extension error code is ERR_INTERNAL', async (t) 
   assert.equal(e.message, 'new');
   assert.equal(e.reason, 'r');
   assert.ok(!('extra' in e));
-  assert.deepEqual(log, LOGIN_LOG.slice(0, 4), 'nothing after the failed step');
+  assert.deepEqual(log, LOGIN_LOG.slice(0, 5), 'nothing after the failed step');
 });
 
 test('authenticate: no extension (ping unanswered) → ExtensionUnavailableError after 1 s', async (t) => {
@@ -481,7 +556,7 @@ test('authenticate: a server 401 {"error":"CERT_REVOKED"} → ServerRefusedError
   assert.equal(e.status, 401);
   assert.equal(e.serverCode, 'CERT_REVOKED');
   assert.match(e.message, /401 CERT_REVOKED/);
-  assert.deepEqual(log, LOGIN_LOG.slice(0, 5), 'no confirm after a refused login');
+  assert.deepEqual(log, LOGIN_LOG.slice(0, 6), 'no confirm after a refused login');
 });
 
 test('authenticate: a server without JSON, and no server at all', async (t) => {
@@ -668,37 +743,7 @@ test('presence: the card\'s answer times out at 0.3 × the lifetime (2 s to 30 s
   }
 });
 
-test('presence: a passing hitch after the challenge\'s lifetime fires presencefailed and stops', async (t) => {
-  // The proof reaches a busy server 20 s late: just in time to try again,
-  // then at the challenge's expiry.
-  for (const [late, gaveUp] of [[19999, false], [20000, true]]) {
-    const { client, routes, log } = setup(t);
-    routes['/cardbound/presence'] = once(() => new Promise((resolve) => setTimeout(() => resolve({ status: 503 }), late)),
-      routes['/cardbound/presence']);
-    const session = await client.authenticate();
-    const failed = record(session, 'presencefailed');
-    await settle();
-    log.length = 0;
-    await elapse(t, 20000);
-    assert.deepEqual(log, [PRESENCE_ASK, PROOF_POST]);
-    log.length = 0;
-    await elapse(t, late - 1);
-    assert.deepEqual(failed, []);
-    await elapse(t, 1);
-    await elapse(t, 1000);
-    if (gaveUp) {
-      assert.deepEqual(failed.map((e) => e.detail), [{ code: ErrorCode.SERVER_REFUSED }]);
-      await elapse(t, 60000);
-      assert.deepEqual(log, [], 'no more rounds');
-      // The server ends the session at its deadline; the page does not.
-      assert.equal(session.ended, false);
-    } else {
-      assert.deepEqual(failed, []);
-      assert.deepEqual(log, [CHALLENGE_POST]);
-    }
-    await session.logout();
-    t.mock.timers.reset();
-  }
+test('presence: the card\'s answer too late for the deadline fires presencefailed and stops', async (t) => {
   // A challenge of 3 s: the card's answer (at 1.5 s) times out at the 2 s
   // floor, 3.5 s after the challenge, too late for another try.
   const { client, win, routes, log } = setup(t);
@@ -706,6 +751,7 @@ test('presence: a passing hitch after the challenge\'s lifetime fires presencefa
   delete win.handlers.presence;
   const session = await client.authenticate();
   const failed = record(session, 'presencefailed');
+  const lost = record(session, 'connectionlost');
   await settle();
   log.length = 0;
   await elapse(t, 1500);
@@ -713,38 +759,146 @@ test('presence: a passing hitch after the challenge\'s lifetime fires presencefa
   await elapse(t, 1999);
   assert.deepEqual(failed, []);
   await elapse(t, 1);
-  assert.deepEqual(failed.map((e) => e.detail), [{ code: ErrorCode.TIMEOUT }]);
+  assert.deepEqual(failed.map(detailOf), [{ code: ErrorCode.TIMEOUT }]);
   await elapse(t, 60000);
   assert.equal(log.length, 1, 'no more rounds');
+  assert.deepEqual(lost, [], 'the extension was slow, not the site');
+  // The server ends the session at its deadline; the page does not.
+  assert.equal(session.ended, false);
 });
 
-test('presence: with no challenge yet, a server that is down is asked again every second, for as long as it takes', async (t) => {
+// --- the session: the connection to the site --------------------------------------
+//
+// A presence round that cannot reach the server (no answer, a proxy's 502,
+// 503, 504, any 5xx) means the connection is lost: 'connectionlost' at once,
+// another try every second, 'connectionrestored' when the server answers
+// again. Unreachable until the deadline the last challenge gave, the session
+// ends here with 'connection-lost', as the server ends it there.
+
+test('connection: a server out of reach fires connectionlost at once, is asked every second, and connectionrestored when back', async (t) => {
   const { client, routes, log } = setup(t);
-  let n = 0;
-  routes['/cardbound/presence/challenge'] = () => (n++ % 2 ? new TypeError('Failed to fetch') : { status: 503 });
   const session = await client.authenticate();
+  const lost = record(session, 'connectionlost');
+  const restored = record(session, 'connectionrestored');
   const failed = record(session, 'presencefailed');
   await settle();
-  assert.deepEqual(log.slice(LOGIN_LOG.length), [CHALLENGE_POST]);
+  let n = 0;
+  routes['/cardbound/presence/challenge'] = () => (n++ % 2 ? new TypeError('Failed to fetch') : { status: 503 });
+  log.length = 0;
+  await elapse(t, 20000); // the proof goes through, the next challenge does not
+  assert.deepEqual(log, [PRESENCE_ASK, PROOF_POST, CHALLENGE_POST]);
+  assert.equal(lost.length, 1);
+  assert.deepEqual(detailOf(lost[0]), {});
+  assert.match(lost[0].detail.message, /connection to the site was lost/);
   log.length = 0;
   await elapse(t, 999);
   assert.deepEqual(log, []);
   await elapse(t, 1);
   assert.deepEqual(log, [CHALLENGE_POST]);
-  // Longer than any challenge lives (5 minutes).
-  for (let i = 0; i < 400; i++) await elapse(t, 1000);
-  assert.equal(log.length, 401);
-  assert.ok(log.every((l) => l[1] === '/cardbound/presence/challenge'));
-  assert.deepEqual(failed, []);
-  // The server is back: a challenge, and the proof 20 s later.
+  for (let i = 0; i < 30; i++) await elapse(t, 1000);
+  assert.equal(log.length, 31, 'every second');
+  assert.equal(lost.length, 1, 'said once');
+  assert.deepEqual(restored, []);
+  // Back before the deadline (40 s after the accepted proof): the proofs go on.
   routes['/cardbound/presence/challenge'] = { body: PRESENCE_CHALLENGE };
   log.length = 0;
   await elapse(t, 1000);
   assert.deepEqual(log, [CHALLENGE_POST]);
+  assert.equal(restored.length, 1);
   await elapse(t, 20000);
   assert.deepEqual(log, [CHALLENGE_POST, PRESENCE_ASK, PROOF_POST, CHALLENGE_POST]);
   assert.deepEqual(failed, []);
+  assert.equal(session.ended, false);
   await session.logout();
+});
+
+test('connection: out of reach until the deadline, the session ends here with connection-lost', async (t) => {
+  const { client, routes, log, EventSource } = setup(t);
+  routes['/cardbound/presence/challenge'] = new TypeError('Failed to fetch');
+  const session = await client.authenticate(); // confirm said: interval 30 s
+  const lost = record(session, 'connectionlost');
+  const ended = record(session, 'sessionended');
+  const failed = record(session, 'presencefailed');
+  await settle();
+  assert.equal(lost.length, 1, 'the first challenge after confirm failed');
+  await elapse(t, 29999);
+  assert.equal(session.ended, false);
+  await elapse(t, 1);
+  assert.equal(session.ended, true);
+  assert.deepEqual(ended.map(detailOf), [{ reason: 'connection-lost' }]);
+  assert.match(ended[0].detail.message, /connection to the site was lost, so you have been logged out/);
+  assert.deepEqual(failed, [], 'not the card\'s fault');
+  assert.equal(EventSource.instances[0].closed, true);
+  log.length = 0;
+  await elapse(t, 60000);
+  assert.deepEqual(log, [], 'no more rounds');
+});
+
+test('connection: a challenge tells the deadline; a proof that reaches the server moves it on', async (t) => {
+  const { client, routes } = setup(t);
+  const session = await client.authenticate();
+  const ended = record(session, 'sessionended');
+  await settle(); // challenge at 0: deadline 40 s
+  await elapse(t, 20000); // proof, next challenge at 20 s: deadline 60 s
+  routes['/cardbound/presence/challenge'] = { status: 502 };
+  routes['/cardbound/presence'] = { status: 502 };
+  await elapse(t, 20000); // the proof at 40 s fails
+  await elapse(t, 19999);
+  assert.equal(session.ended, false);
+  await elapse(t, 1);
+  assert.deepEqual(ended.map(detailOf), [{ reason: 'connection-lost' }]);
+});
+
+test('connection: the event stream failing is a lost connection too; reopened, it is restored and the deadline asked again', async (t) => {
+  const { client, routes, log, EventSource } = setup(t);
+  routes['/cardbound/session'] = SESSION_LIVE;
+  const session = await client.currentSession({ presence: false }); // deadline 40 s
+  const lost = record(session, 'connectionlost');
+  const restored = record(session, 'connectionrestored');
+  const es = EventSource.instances[0];
+  log.length = 0;
+  await elapse(t, 10000);
+  es.fail();
+  assert.equal(lost.length, 1);
+  await elapse(t, 29000);
+  es.reopen();
+  await settle();
+  assert.equal(restored.length, 1);
+  assert.deepEqual(log, [SESSION_GET], 'what happened meanwhile');
+  es.fail();
+  assert.equal(lost.length, 2);
+  await elapse(t, 39999); // 40 s from the answer just now
+  assert.equal(session.ended, false);
+  await elapse(t, 1);
+  assert.equal(session.ended, true);
+  assert.equal(es.closed, true);
+});
+
+test('connection: a stream the browser gave up on (an HTTP error) is opened again 2 s later', async (t) => {
+  const { client, routes, EventSource } = setup(t);
+  routes['/cardbound/session'] = SESSION_LIVE;
+  const session = await client.currentSession({ presence: false });
+  EventSource.instances[0].fail({ gaveUp: true });
+  await elapse(t, 1999);
+  assert.equal(EventSource.instances.length, 1);
+  await elapse(t, 1);
+  assert.equal(EventSource.instances.length, 2);
+  assert.equal(EventSource.instances[1].url, '/cardbound/events');
+  // The new stream is the one that counts.
+  EventSource.instances[1].emit('session-ended', '{"reason":"logout"}');
+  assert.equal(session.ended, true);
+});
+
+test('connection: a stream reopening to a session the server no longer has ends it (no-session)', async (t) => {
+  const { client, routes, EventSource } = setup(t);
+  routes['/cardbound/session'] = SESSION_LIVE;
+  const session = await client.currentSession({ presence: false });
+  const ended = record(session, 'sessionended');
+  EventSource.instances[0].fail();
+  routes['/cardbound/session'] = { status: 401, body: { error: 'SESSION_UNKNOWN' } };
+  EventSource.instances[0].reopen();
+  await settle();
+  assert.deepEqual(ended.map(detailOf), [{ reason: 'no-session' }]);
 });
 
 test('presence: a failed proof fires presencefailed with the code and stops', async (t) => {
@@ -758,7 +912,7 @@ test('presence: a failed proof fires presencefailed with the code and stops', as
   await elapse(t, 20000);
   assert.equal(failed.length, 1);
   assert.ok(failed[0] instanceof CustomEvent);
-  assert.deepEqual(failed[0].detail, { code: ErrorCode.NO_CARD });
+  assert.deepEqual(detailOf(failed[0]), { code: ErrorCode.NO_CARD });
   assert.deepEqual(log, [PRESENCE_ASK]);
   // The server ends the session at its deadline; the page does not.
   assert.equal(session.ended, false);
@@ -777,7 +931,7 @@ test('presence: a refused proof fires presencefailed with ERR_SERVER_REFUSED and
   await settle();
   log.length = 0;
   await elapse(t, 20000);
-  assert.deepEqual(failed.map((e) => e.detail), [{ code: ErrorCode.SERVER_REFUSED }]);
+  assert.deepEqual(failed.map(detailOf), [{ code: ErrorCode.SERVER_REFUSED }]);
   assert.deepEqual(log, [PRESENCE_ASK, PROOF_POST]);
   await elapse(t, 1000);
   await elapse(t, 60000);
@@ -791,7 +945,7 @@ test('presence: a refused challenge (4xx) fires presencefailed at once and stops
     const session = await client.authenticate();
     const failed = record(session, 'presencefailed');
     await settle();
-    assert.deepEqual(failed.map((e) => e.detail), [{ code: ErrorCode.SERVER_REFUSED }], `${route.status}`);
+    assert.deepEqual(failed.map(detailOf), [{ code: ErrorCode.SERVER_REFUSED }], `${route.status}`);
     log.length = 0;
     await elapse(t, 1000);
     await elapse(t, 60000);
@@ -815,7 +969,7 @@ test('presence: a challenge without a positive lifetime fires presencefailed ERR
     const session = await client.authenticate();
     const failed = record(session, 'presencefailed');
     await settle();
-    assert.deepEqual(failed.map((e) => e.detail), [{ code: ErrorCode.BAD_REQUEST }], JSON.stringify(challenge));
+    assert.deepEqual(failed.map(detailOf), [{ code: ErrorCode.BAD_REQUEST }], JSON.stringify(challenge));
     log.length = 0;
     await elapse(t, 1000);
     await elapse(t, 60000);
@@ -829,7 +983,7 @@ test('presence: a challenge without a positive lifetime fires presencefailed ERR
   const session = await client.authenticate();
   const failed = record(session, 'presencefailed');
   await settle();
-  assert.deepEqual(failed.map((e) => e.detail), [{ code: ErrorCode.BAD_REQUEST }]);
+  assert.deepEqual(failed.map(detailOf), [{ code: ErrorCode.BAD_REQUEST }]);
 });
 
 test('presence: off with {presence: false}', async (t) => {
@@ -900,17 +1054,18 @@ test('presence: a session that ends while the card answers sends no proof and fi
 
 test('presence: one Session at a time proves (a Web Lock per site); the next takes over at once when it ends', async (t) => {
   const locks = makeLocks();
-  const { client, log, EventSource } = setup(t, { locks });
+  const { client, log, EventSource, routes } = setup(t, { locks });
   const first = await client.authenticate();
   await settle();
-  assert.deepEqual(locks.names, [LOCK_NAME]);
+  assert.deepEqual(locks.names, [LOGIN_LOCK, LOCK_NAME]);
   assert.equal(locks.held(LOCK_NAME), true);
   assert.deepEqual(log.slice(LOGIN_LOG.length), [CHALLENGE_POST]);
   // Another Session of the site (here in the same client) waits its turn.
+  routes['/cardbound/session'] = SESSION_LIVE;
   const second = client.watchSession({ identity: IDENTITY });
   const secondFailed = record(second, 'presencefailed');
   await settle();
-  assert.deepEqual(locks.names, [LOCK_NAME, LOCK_NAME]);
+  assert.deepEqual(locks.names, [LOGIN_LOCK, LOCK_NAME, LOCK_NAME]);
   assert.equal(locks.waiting(LOCK_NAME), 1);
   log.length = 0;
   for (let round = 0; round < 2; round++) {
@@ -941,16 +1096,17 @@ test('presence: one Session at a time proves (a Web Lock per site); the next tak
 
 test('presence: a Session whose presence failed lets the next one prove', async (t) => {
   const locks = makeLocks();
-  const { client, win, log } = setup(t, { locks });
+  const { client, win, log, routes } = setup(t, { locks });
   const first = await client.authenticate();
   const firstFailed = record(first, 'presencefailed');
+  routes['/cardbound/session'] = SESSION_LIVE;
   const second = client.watchSession({ identity: IDENTITY });
   const secondFailed = record(second, 'presencefailed');
   await settle();
   win.handlers.presence = once(() => ({ error: { code: 'ERR_CERTIFICATE_NOT_FOUND' } }), win.handlers.presence);
   log.length = 0;
   await elapse(t, 20000);
-  assert.deepEqual(firstFailed.map((e) => e.detail), [{ code: ErrorCode.CERTIFICATE_NOT_FOUND }]);
+  assert.deepEqual(firstFailed.map(detailOf), [{ code: ErrorCode.CERTIFICATE_NOT_FOUND }]);
   assert.deepEqual(log, [PRESENCE_ASK, CHALLENGE_POST], 'the second takes over at once');
   log.length = 0;
   await elapse(t, 20000);
@@ -977,11 +1133,12 @@ test('presence: a Session that ends while it waits for the lock never proves', a
 });
 
 test('presence: without Web Locks only the page that logged in proves (two would replace each other\'s challenges)', async (t) => {
-  const { client, log } = setup(t, { locks: null });
+  const { client, log, routes } = setup(t, { locks: null });
   const first = await client.authenticate();
+  routes['/cardbound/session'] = SESSION_LIVE;
   const second = client.watchSession({ identity: IDENTITY });
   await settle();
-  assert.deepEqual(log.slice(LOGIN_LOG.length), [CHALLENGE_POST]);
+  assert.deepEqual(log.slice(LOGIN_LOG.length), [CHALLENGE_POST, SESSION_GET]);
   log.length = 0;
   await elapse(t, 20000);
   const count = (what) => log.filter((l) => l[1] === what).length;
@@ -992,11 +1149,12 @@ test('presence: without Web Locks only the page that logged in proves (two would
 
 test('presence: a lock request that fails leaves the proofs to the page that logged in', async (t) => {
   const failing = { request: () => Promise.reject(new Error('SecurityError')) };
-  const { client, log } = setup(t, { locks: failing });
+  const { client, log, routes } = setup(t, { locks: failing });
   const first = await client.authenticate();
+  routes['/cardbound/session'] = SESSION_LIVE;
   const second = client.watchSession({ identity: IDENTITY });
   await settle();
-  assert.deepEqual(log.slice(LOGIN_LOG.length), [CHALLENGE_POST]);
+  assert.deepEqual(log.slice(LOGIN_LOG.length), [CHALLENGE_POST, SESSION_GET]);
   await first.logout();
   await second.logout();
 });
@@ -1010,17 +1168,18 @@ test('presence: the page\'s navigator.locks by default', async (t) => {
     else delete globalThis.navigator;
   });
   const { win, routes } = setup(t);
+  routes['/cardbound/session'] = SESSION_LIVE;
   const log = [];
   const { fetch } = makeFetch(log, routes);
-  const session = createClient({ window: win, fetch, EventSource: null }).watchSession();
+  const session = createClient({ window: win, fetch, EventSource: null, BroadcastChannel: null }).watchSession();
   await settle();
   assert.deepEqual(locks.names, [LOCK_NAME]);
-  assert.deepEqual(log, [CHALLENGE_POST]);
+  assert.deepEqual(log, [SESSION_GET, CHALLENGE_POST]);
   // locks: null turns them off: a watching page then leaves the proofs to the page that logged in.
-  const alone = createClient({ window: win, fetch, EventSource: null, locks: null }).watchSession();
+  const alone = createClient({ window: win, fetch, EventSource: null, BroadcastChannel: null, locks: null }).watchSession();
   await settle();
   assert.deepEqual(locks.names, [LOCK_NAME], 'not asked');
-  assert.deepEqual(log, [CHALLENGE_POST], 'does not prove');
+  assert.deepEqual(log, [SESSION_GET, CHALLENGE_POST, SESSION_GET], 'does not prove');
   await session.logout();
   await alone.logout();
 });
@@ -1035,7 +1194,7 @@ test('session-ended on the event stream: sessionended once, with the reason; the
   es.emit('session-ended', JSON.stringify({ reason: 'presence-late' }));
   assert.equal(ended.length, 1);
   assert.ok(ended[0] instanceof CustomEvent);
-  assert.deepEqual(ended[0].detail, { reason: 'presence-late' });
+  assert.deepEqual(detailOf(ended[0]), { reason: 'presence-late' });
   assert.equal(session.ended, true);
   assert.equal(es.closed, true);
   // Nothing after the end: no second event, no presence, no card events.
@@ -1055,7 +1214,7 @@ test('session-ended with unreadable data: reason "unknown"', async (t) => {
   const session = await client.authenticate({ presence: false });
   const ended = record(session, 'sessionended');
   EventSource.instances[0].emit('session-ended', 'not json');
-  assert.deepEqual(ended.map((e) => e.detail), [{ reason: 'unknown' }]);
+  assert.deepEqual(ended.map(detailOf), [{ reason: 'unknown' }]);
 });
 
 test('session-ended without a reason field: reason "unknown"', async (t) => {
@@ -1063,7 +1222,7 @@ test('session-ended without a reason field: reason "unknown"', async (t) => {
   const session = await client.authenticate({ presence: false });
   const ended = record(session, 'sessionended');
   EventSource.instances[0].emit('session-ended', '{}');
-  assert.deepEqual(ended.map((e) => e.detail), [{ reason: 'unknown' }]);
+  assert.deepEqual(ended.map(detailOf), [{ reason: 'unknown' }]);
 });
 
 test('card-removed from the extension fires cardremoved with the reader', async (t) => {
@@ -1079,7 +1238,7 @@ test('card-removed from the extension fires cardremoved with the reader', async 
   await settle();
   assert.equal(removed.length, 2);
   assert.ok(removed[0] instanceof CustomEvent);
-  assert.deepEqual(removed.map((e) => e.detail), [{ reader: 'Virtual PCD 00 00' }, { reader: null }]);
+  assert.deepEqual(removed.map(detailOf), [{ reader: 'Virtual PCD 00 00' }, { reader: null }]);
   // The session itself goes on until the server says it ended.
   assert.equal(session.ended, false);
 });
@@ -1104,7 +1263,7 @@ test('logout: POST /cardbound/logout, extension logout with the session tag, ses
     ['POST', '/cardbound/logout', {}],
     ['extension', 'logout', { sessionTag: SESSION_TAG }],
   ]);
-  assert.deepEqual(ended.map((e) => e.detail), [{ reason: 'logout' }]);
+  assert.deepEqual(ended.map(detailOf), [{ reason: 'logout' }]);
   assert.equal(session.ended, true);
   assert.equal(EventSource.instances[0].closed, true);
   // The presence loop stopped.
@@ -1122,7 +1281,7 @@ test('logout: a server that fails still ends the session here and in the host', 
   log.length = 0;
   await assert.rejects(session.logout(), ServerRefusedError);
   assert.deepEqual(log.map((l) => l[1]), ['/cardbound/logout', 'logout']);
-  assert.deepEqual(ended.map((e) => e.detail), [{ reason: 'logout' }]);
+  assert.deepEqual(ended.map(detailOf), [{ reason: 'logout' }]);
 });
 
 test('logout: an extension that fails to log out does not fail the logout', async (t) => {
@@ -1142,33 +1301,39 @@ test('logout after authenticate({presence: false}) still ends the card session i
 });
 
 test('watchSession({presence: false}): the events of a session another page started, no presence', async (t) => {
-  const { client, log, win, EventSource } = setup(t);
+  const { client, log, win, EventSource, routes } = setup(t);
+  routes['/cardbound/session'] = SESSION_LIVE;
   const session = client.watchSession({ identity: IDENTITY, presence: false });
   assert.ok(session instanceof Session);
   assert.deepEqual(session.identity, IDENTITY);
-  assert.equal(session.presenceInterval, null);
+  assert.equal(session.presenceInterval, null, 'until the server says');
   assert.deepEqual(session.certificates, []);
   assert.equal(EventSource.instances[0].url, '/cardbound/events');
   const removed = record(session, 'cardremoved');
   const ended = record(session, 'sessionended');
   win.event('card-removed', { reader: 'r' });
   await settle();
+  assert.equal(session.presenceInterval, 30, 'learnt with the deadline from GET /cardbound/session');
   t.mock.timers.tick(60000);
   await settle();
-  assert.deepEqual(log, [], 'no extension requests and no presence');
-  assert.deepEqual(removed.map((e) => e.detail), [{ reader: 'r' }]);
+  assert.deepEqual(log, [SESSION_GET], 'no extension requests and no presence');
+  assert.deepEqual(removed.map(detailOf), [{ reader: 'r' }]);
   EventSource.instances[0].emit('session-ended', '{"reason":"no-session"}');
-  assert.deepEqual(ended.map((e) => e.detail), [{ reason: 'no-session' }]);
-  assert.equal(client.watchSession({ presence: false }).identity, null);
+  assert.deepEqual(ended.map(detailOf), [{ reason: 'no-session' }]);
+  routes['/cardbound/session'] = { status: 401, body: { error: 'SESSION_UNKNOWN' } };
+  const gone = client.watchSession({ presence: false });
+  assert.equal(gone.identity, null);
+  await settle();
+  assert.equal(gone.ended, true, 'the server has no such session');
 });
 
 test('watchSession: proves presence too (with Web Locks), like the page that logged in', async (t) => {
-  const { client, log, win } = setup(t, { locks: makeLocks() });
+  const { client, log, win, routes } = setup(t, { locks: makeLocks() });
+  routes['/cardbound/session'] = SESSION_LIVE;
   const session = client.watchSession({ identity: IDENTITY });
   const failed = record(session, 'presencefailed');
-  assert.equal(session.presenceInterval, null);
   await settle();
-  assert.deepEqual(log, [CHALLENGE_POST]);
+  assert.deepEqual(log, [SESSION_GET, CHALLENGE_POST]);
   log.length = 0;
   await elapse(t, 19999);
   assert.deepEqual(log, []);
@@ -1186,7 +1351,7 @@ test('watchSession: proves presence too (with Web Locks), like the page that log
 test('a client without EventSource still logs in', async (t) => {
   const { win, routes } = setup(t);
   const { fetch } = makeFetch([], routes);
-  const client = createClient({ window: win, fetch, EventSource: null });
+  const client = createClient({ window: win, fetch, EventSource: null, BroadcastChannel: null });
   const session = await client.authenticate({ presence: false });
   assert.deepEqual(session.identity, IDENTITY);
   await session.logout();
@@ -1215,4 +1380,288 @@ test('isAvailable: false without the extension, after the ping timeout', async (
   t.mock.timers.tick(1000);
   assert.equal(await p, false);
   assert.deepEqual(log, [['extension', 'ping', {}]]);
+});
+
+// --- one session per site and browser ------------------------------------------
+//
+// The site's pages in one browser share one session (one cookie): a page
+// learns another's login through a BroadcastChannel, a login finds and joins
+// a live session instead of making a second one, and a login another page is
+// doing is waited for (a Web Lock per site) and joined.
+
+test('currentSession: null without a session; else a Session from GET /cardbound/session, the same object while it lives', async (t) => {
+  const { client, routes, log, EventSource } = setup(t, { locks: makeLocks() });
+  assert.equal(await client.currentSession(), null);
+  assert.deepEqual(log, [SESSION_GET]);
+  routes['/cardbound/session'] = SESSION_LIVE;
+  const session = await client.currentSession();
+  assert.ok(session instanceof Session);
+  assert.deepEqual(session.identity, IDENTITY);
+  assert.equal(session.presenceInterval, 30);
+  assert.equal(EventSource.instances.length, 1, 'it follows the event stream');
+  await settle();
+  assert.deepEqual(log.slice(2), [CHALLENGE_POST], 'and proves presence once no other page does');
+  assert.equal(await client.currentSession(), session);
+  assert.equal(log.filter((l) => l[1] === '/cardbound/session').length, 2, 'no new request for a live one');
+  EventSource.instances[0].emit('session-ended', '{"reason":"logout"}');
+  routes['/cardbound/session'] = { status: 401, body: { error: 'SESSION_UNKNOWN' } };
+  assert.equal(await client.currentSession(), null, 'an ended one is not handed out');
+});
+
+test('currentSession: a server out of reach rejects (the page cannot know)', async (t) => {
+  const { client, routes } = setup(t);
+  routes['/cardbound/session'] = new TypeError('Failed to fetch');
+  await assert.rejects(client.currentSession(), (e) => e instanceof ServerRefusedError && e.status === 0);
+  routes['/cardbound/session'] = { status: 500 };
+  await assert.rejects(client.currentSession(), (e) => e instanceof ServerRefusedError && e.status === 500);
+});
+
+test('authenticate: a live session of this browser is joined, without a login (no picker, no PIN)', async (t) => {
+  const { client, routes, log, win } = setup(t, { locks: makeLocks() });
+  routes['/cardbound/session'] = SESSION_LIVE;
+  const session = await client.authenticate();
+  await settle();
+  assert.deepEqual(log.slice(0, 2), [['extension', 'ping', {}], SESSION_GET]);
+  assert.equal(win.requests('begin-login').length, 0);
+  assert.equal(win.requests('authenticate').length, 0);
+  assert.deepEqual(session.identity, IDENTITY);
+  assert.equal(await client.authenticate(), session, 'again: the same session, not even a request');
+  assert.equal(log.filter((l) => l[1] === '/cardbound/session').length, 1);
+});
+
+test('authenticate: a login another page is doing is waited for (onWaiting) and joined', async (t) => {
+  const locks = makeLocks(); // one lock manager for the browser
+  const tabA = setup(t, { locks });
+  const { win, routes } = tabA;
+  // Tab B: another page of the site, its own window and fetch, the same server.
+  const logB = [];
+  const winB = new FakeWindow(logB);
+  winB.handlers = win.handlers;
+  const { fetch: fetchB } = makeFetch(logB, routes);
+  const clientB = createClient({ window: winB, fetch: fetchB, EventSource: tabA.EventSource, locks,
+    BroadcastChannel: tabA.BroadcastChannel });
+  // A's login waits for the user in the PIN window.
+  let answerPin;
+  win.handlers = { ...win.handlers, authenticate: (args, request) => { answerPin = () => win.answer(request.id, { result: { token: TOKEN } }); } };
+  routes['/cardbound/confirm'] = () => {
+    routes['/cardbound/session'] = SESSION_LIVE; // the server now has the session
+    return { body: { identity: IDENTITY, presenceInterval: 30 } };
+  };
+  const a = tabA.client.authenticate();
+  await settle();
+  assert.equal(typeof answerPin, 'function', 'A is in the PIN window');
+  let waited = 0;
+  const b = clientB.authenticate({ onWaiting: () => { waited++; } });
+  await settle();
+  assert.equal(waited, 1, 'B is told it waits for another page');
+  assert.deepEqual(logB, [['extension', 'ping', {}]], 'B asks nothing else yet');
+  answerPin();
+  const [sessionA, sessionB] = await Promise.all([a, b]);
+  assert.deepEqual(sessionB.identity, IDENTITY);
+  assert.notEqual(sessionA, sessionB);
+  assert.deepEqual(logB.map((l) => l[1]).slice(0, 2), ['ping', '/cardbound/session']);
+  assert.equal(winB.requests('begin-login').length, 0, 'B joined: no login of its own');
+  await sessionA.logout();
+  await sessionB.logout();
+});
+
+test('authenticate: SESSION_EXISTS from the server (a page without Web Locks got in first) joins that session', async (t) => {
+  const { client, routes, log } = setup(t);
+  routes['/cardbound/login'] = () => {
+    routes['/cardbound/session'] = SESSION_LIVE;
+    return { status: 409, body: { error: 'SESSION_EXISTS' } };
+  };
+  const session = await client.authenticate();
+  assert.deepEqual(session.identity, IDENTITY);
+  assert.equal(log.filter((l) => l[1] === 'confirm').length, 0);
+  assert.deepEqual(log.filter((l) => l[1] === '/cardbound/session').length, 2);
+});
+
+test('authenticate: Web Locks that refuse (an opaque origin) leave the login as it was', async (t) => {
+  const failing = { request: () => Promise.reject(new Error('SecurityError')) };
+  const { client, log } = setup(t, { locks: failing });
+  const session = await client.authenticate({ presence: false });
+  await settle();
+  assert.deepEqual(log, LOGIN_LOG);
+  assert.deepEqual(session.identity, IDENTITY);
+});
+
+test('authenticate: an error inside the locked login is the login\'s error, not a reason to log in twice', async (t) => {
+  const { client, win, log } = setup(t, { locks: makeLocks() });
+  win.handlers.authenticate = () => ({ error: { code: 'ERR_USER_CANCELLED', message: 'closed' } });
+  await assert.rejects(client.authenticate(), UserCancelledError);
+  assert.equal(win.requests('authenticate').length, 1);
+  assert.equal(log.filter((l) => l[1] === 'begin-login').length, 1);
+});
+
+test('site pages: a login tells the other pages; onSessionStarted hands them the Session once', async (t) => {
+  const { client, routes, BroadcastChannel } = setup(t, { locks: makeLocks() });
+  const started = [];
+  const stop = client.onSessionStarted((s) => started.push(s));
+  // Another page logged in and says so.
+  routes['/cardbound/session'] = SESSION_LIVE;
+  BroadcastChannel.post('org.cardbound /cardbound', { type: 'session-started' });
+  await settle();
+  assert.equal(started.length, 1);
+  assert.deepEqual(started[0].identity, IDENTITY);
+  assert.equal(await client.currentSession(), started[0], 'the page now follows it');
+  BroadcastChannel.post('org.cardbound /cardbound', { type: 'session-started' });
+  await settle();
+  assert.equal(started.length, 1, 'not again while it lives');
+  // Nonsense on the channel is not heard.
+  for (const data of [null, 'session-started', { type: 'session-ended' }, { type: 'deadline', at: 'soon' }]) {
+    BroadcastChannel.post('org.cardbound /cardbound', data);
+  }
+  await settle();
+  assert.equal(started.length, 1);
+  stop();
+  await started[0].logout();
+  BroadcastChannel.post('org.cardbound /cardbound', { type: 'session-started' });
+  await settle();
+  assert.equal(started.length, 1, 'stopped');
+});
+
+test('site pages: this page\'s own login is told to the others, not to itself', async (t) => {
+  const { client, BroadcastChannel } = setup(t);
+  const started = [];
+  client.onSessionStarted((s) => started.push(s));
+  await client.authenticate({ presence: false });
+  await settle();
+  assert.deepEqual(started, []);
+  assert.deepEqual(BroadcastChannel.sent.filter((m) => m.data.type === 'session-started'),
+    [{ name: 'org.cardbound /cardbound', data: { type: 'session-started' } }]);
+});
+
+test('site pages: the proving page tells the deadline of every challenge; the others end at it when out of reach', async (t) => {
+  const { client, routes, BroadcastChannel, EventSource } = setup(t);
+  const prover = await client.authenticate();
+  await settle();
+  assert.deepEqual(BroadcastChannel.sent.filter((m) => m.data.type === 'deadline').map((m) => m.data.at), [40000]);
+  await prover.logout();
+  // A watching page (presence: false) learns a deadline of 40 s, then hears of a later one.
+  routes['/cardbound/session'] = SESSION_LIVE;
+  const watcher = await client.currentSession({ presence: false });
+  BroadcastChannel.post('org.cardbound /cardbound', { type: 'deadline', at: 70000 });
+  await settle();
+  EventSource.instances.at(-1).fail();
+  await elapse(t, 69999);
+  assert.equal(watcher.ended, false, 'the deadline another page learnt');
+  await elapse(t, 1);
+  assert.equal(watcher.ended, true);
+});
+
+// --- availability ---------------------------------------------------------------
+
+test('availability: what is missing, with words that say what to install', async (t) => {
+  {
+    const { client } = setup(t);
+    assert.deepEqual(await client.availability(), { available: true });
+    t.mock.timers.reset();
+  }
+  {
+    const { client, win } = setup(t);
+    delete win.handlers.ping;
+    const p = client.availability();
+    await settle();
+    t.mock.timers.tick(1000);
+    const a = await p;
+    assert.equal(a.available, false);
+    assert.equal(a.code, ErrorCode.EXTENSION_UNAVAILABLE);
+    assert.match(a.message, /install the Cardbound browser extension/);
+    assert.match(a.message, new RegExp(`cardbound-extension-chromium-${VERSION}\\.zip`));
+    t.mock.timers.reset();
+  }
+  {
+    const { client, win } = setup(t);
+    win.handlers.status = () => ({ error: { code: 'ERR_HOST_UNAVAILABLE', message: 'Specified native messaging host not found.' } });
+    const a = await client.availability();
+    assert.equal(a.code, ErrorCode.HOST_UNAVAILABLE);
+    assert.match(a.message, new RegExp(`sudo apt install \\./cardbound-host_${VERSION}_amd64\\.deb`));
+    assert.doesNotMatch(a.message, /ERR_/);
+    t.mock.timers.reset();
+  }
+  {
+    const { client, win } = setup(t);
+    win.handlers.status = () => ({ result: { extension: '0.1.0', host: '0.1.0', protocol: 1, configured: false, readerMonitor: true } });
+    const a = await client.availability();
+    assert.equal(a.code, ErrorCode.HOST_MISCONFIGURED);
+    assert.equal(await client.isAvailable(), false);
+  }
+});
+
+// --- words for people ------------------------------------------------------------
+
+// The server's validation codes, as the C++ relying party names them.
+const serverCodes = [...readFileSync(new URL('../server/src/validation/validation_error.cpp', import.meta.url), 'utf8')
+  .matchAll(/return "([A-Z_]+)";/g)].map((m) => m[1]);
+
+test('messages: every error code, server code and end reason has a sentence in English and Estonian', () => {
+  assert.ok(serverCodes.length >= 17, `read ${serverCodes.length} server codes`);
+  for (const lang of ['en', 'et']) {
+    const words = messages[lang];
+    assert.deepEqual(Object.keys(words.errors).sort(), Object.values(ErrorCode).sort(), lang);
+    assert.deepEqual(Object.keys(words.serverCodes).sort(), [...new Set(serverCodes)].sort(), lang);
+    assert.deepEqual(Object.keys(words.reasons).sort(), Object.values(EndReason).sort(), lang);
+    assert.deepEqual(Object.keys(words.notices).sort(), Object.keys(messages.en.notices).sort(), lang);
+    for (const table of Object.values(words)) {
+      for (const [key, text] of Object.entries(table)) {
+        assert.match(text, /^[A-ZÄÖÜÕŠŽ].*[.…]$/s, `${lang} ${key}: a sentence`);
+        assert.doesNotMatch(text, /\b(ERR|CERT|NONCE|SESSION)_[A-Z_]+\b/, `${lang} ${key}: no code`);
+        assert.ok(text.length <= 300, `${lang} ${key}: short`);
+      }
+    }
+  }
+  assert.notEqual(messages.et.errors.ERR_PIN_BLOCKED, messages.en.errors.ERR_PIN_BLOCKED, 'translated');
+});
+
+test('messageFor: errors, codes, reasons and notices; never a code; the page\'s language', () => {
+  assert.equal(messageFor(errorFromCode(ErrorCode.PIN_BLOCKED), { lang: 'en' }), messages.en.errors.ERR_PIN_BLOCKED);
+  assert.equal(messageFor('ERR_USER_CANCELLED', { lang: 'en' }), 'Login cancelled.');
+  assert.equal(messageFor('card-removed', { lang: 'et' }), messages.et.reasons['card-removed']);
+  assert.equal(messageFor('connectionLost', { lang: 'en' }), messages.en.notices.connectionLost);
+  assert.equal(messageFor('CERT_REVOKED', { lang: 'en' }), messages.en.serverCodes.CERT_REVOKED);
+  // A refused login says what the server said, an unreachable one that it is unreachable.
+  const revoked = errorFromCode(ErrorCode.SERVER_REFUSED, '', { status: 401, serverCode: 'CERT_REVOKED' });
+  assert.match(messageFor(revoked, { lang: 'en' }), /revoked/);
+  const unknownCode = errorFromCode(ErrorCode.SERVER_REFUSED, '', { status: 401, serverCode: 'FROM_THE_FUTURE' });
+  assert.equal(messageFor(unknownCode, { lang: 'en' }), messages.en.errors.ERR_SERVER_REFUSED);
+  const down = errorFromCode(ErrorCode.SERVER_REFUSED, '', { status: 0 });
+  assert.match(messageFor(down, { lang: 'en' }), /cannot be reached/);
+  // Anything else: a general sentence, never the thing itself.
+  for (const what of ['ERR_FROM_THE_FUTURE', '__proto__', 'toString', 42, null, undefined, {}, new Error('boom')]) {
+    assert.equal(messageFor(what, { lang: 'en' }), messages.en.errors.ERR_INTERNAL, String(what));
+  }
+  // The language: asked for, else the page's <html lang>, else the browser's, else English.
+  assert.equal(messageFor('logout', { lang: 'et-EE' }), messages.et.reasons.logout);
+  assert.equal(messageFor('logout', { lang: 'fr' }), messages.en.reasons.logout);
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  try {
+    Object.defineProperty(globalThis, 'navigator', { value: { languages: ['fi', 'et'] }, configurable: true, writable: true });
+    assert.equal(messageFor('logout'), messages.et.reasons.logout);
+    globalThis.document = { documentElement: { lang: 'en' } };
+    assert.equal(messageFor('logout'), messages.en.reasons.logout, 'the page\'s language first');
+  } finally {
+    delete globalThis.document;
+    if (saved) Object.defineProperty(globalThis, 'navigator', saved);
+    else delete globalThis.navigator;
+  }
+});
+
+test('events carry a sentence in the client\'s language', async (t) => {
+  const { win, routes, EventSource, BroadcastChannel } = setup(t);
+  const { fetch } = makeFetch([], routes);
+  const client = createClient({ window: win, fetch, EventSource, BroadcastChannel, lang: 'et' });
+  const session = await client.authenticate({ presence: false });
+  const removed = record(session, 'cardremoved');
+  const ended = record(session, 'sessionended');
+  win.event('card-removed', { reader: 'r' });
+  await settle();
+  EventSource.instances.at(-1).emit('session-ended', '{"reason":"card-removed"}');
+  assert.equal(removed[0].detail.message, messages.et.reasons['card-removed']);
+  assert.deepEqual(ended[0].detail, { reason: 'card-removed', message: messages.et.reasons['card-removed'] });
+  // A reason from a newer server: its own name, and the general sentence.
+  const next = await client.authenticate({ presence: false });
+  const nextEnded = record(next, 'sessionended');
+  EventSource.instances.at(-1).emit('session-ended', '{"reason":"from-the-future"}');
+  assert.deepEqual(nextEnded[0].detail, { reason: 'from-the-future', message: messages.et.reasons.unknown });
 });

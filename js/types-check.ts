@@ -3,9 +3,9 @@
 //   npx tsc --noEmit --strict --target es2022 --module es2022 --moduleResolution bundler --lib es2022,dom js/types-check.ts
 import * as cardbound from './cardbound.js';
 import {
-  authenticate, CardboundError, createClient, ErrorCode, errorFromCode, isAvailable, PinError,
-  ServerNotTrustedError, ServerRefusedError, Session, UserCancelledError, VERSION, watchSession,
-  type Identity,
+  authenticate, availability, CardboundError, createClient, currentSession, EndReason, ErrorCode, errorFromCode,
+  isAvailable, messageFor, messages, onSessionStarted, PinError, ServerNotTrustedError, ServerRefusedError, Session,
+  UserCancelledError, VERSION, watchSession, type Availability, type Identity,
 } from './cardbound.js';
 
 const version: string = VERSION;
@@ -30,8 +30,12 @@ function follow(session: Session): void {
   session.addEventListener('cardremoved', (e) => show(`card removed from ${e.detail.reader ?? 'a reader'}`));
   session.addEventListener('sessionended', (e) => {
     const reason: string = e.detail.reason;
-    show(`logged out: ${reason}`);
+    if (reason === EndReason.CARD_REMOVED) console.log('pulled');
+    show(e.detail.message);
   });
+  session.addEventListener('connectionlost', (e) => show(e.detail.message));
+  session.addEventListener('connectionrestored', () => show(''));
+  session.addEventListener('cardremoved', (e) => show(e.detail.message));
   session.addEventListener('presencefailed', (e) => {
     const code: ErrorCode = e.detail.code;
     console.warn('presence failed', code);
@@ -68,6 +72,23 @@ async function logIn(): Promise<void> {
   }
 }
 
+async function onePerBrowser(): Promise<void> {
+  const off: () => void = onSessionStarted((s: Session) => follow(s));
+  const current: Session | null = await currentSession({ presence: true });
+  if (current) follow(current);
+  else {
+    const a: Availability = await availability();
+    if (!a.available) show(`${a.code}: ${a.message}`);
+  }
+  const joined = await authenticate({ onWaiting: () => show(messageFor('waitingForOtherTab', { lang: 'et' })) });
+  follow(joined);
+  const words: string = messages.et.errors.ERR_PIN_BLOCKED + messages.en.reasons['card-removed'];
+  show(messageFor(new PinError(ErrorCode.PIN_BLOCKED)) + words);
+  off();
+  // @ts-expect-error messages has English and Estonian only
+  console.log(messages.de);
+}
+
 async function otherTab(): Promise<void> {
   const res = await fetch('/api/me');
   if (!res.ok) return;
@@ -84,9 +105,13 @@ const noEvents = createClient({ EventSource: null });
 // Web Locks: the page's own, none, or anything with request(name, callback).
 const locked = createClient({ locks: navigator.locks });
 const unlocked = createClient({ locks: null });
-const ownLocks = createClient({
-  locks: { request: async (name: string, callback: (lock: unknown) => Promise<void>) => callback(name) },
-});
+function request<T>(name: string, callback: (lock: unknown) => T | Promise<T>): Promise<T>;
+function request<T>(name: string, options: { ifAvailable?: boolean }, callback: (lock: unknown | null) => T | Promise<T>): Promise<T>;
+async function request<T>(name: string, a: unknown, b?: (lock: unknown) => T | Promise<T>): Promise<T> {
+  const callback = (b ?? a) as (lock: unknown) => T | Promise<T>;
+  return callback({ name });
+}
+const ownLocks = createClient({ locks: { request }, BroadcastChannel: null, lang: 'et' });
 // @ts-expect-error locks need request(name, callback)
 createClient({ locks: {} });
 void locked.watchSession().logout();
@@ -103,3 +128,4 @@ new Session();
 console.log(version, cancelled, anyCode, pinError, generic, notACode);
 void logIn();
 void otherTab();
+void onePerBrowser();
