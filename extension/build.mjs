@@ -2,8 +2,11 @@
 // Builds the extension packages from src/: one source, two browsers.
 //   chromium/  Manifest V3 with a service worker and the fixed-id `key`
 //   firefox/   Manifest V3 with background scripts and a gecko id
-// Unit tests (*.test.js) stay out of the packages.
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Unit tests (*.test.js) stay out of the packages. The words for error
+// codes, server codes and ends of sessions come from the JavaScript API
+// (js/cardbound.js `messages`) into each package's _locales, so the page and
+// the trusted windows say the same.
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -27,6 +30,25 @@ const out = opts.out ?? join(here, '..', 'build', 'extension');
 const geckoId = opts['gecko-id'] ?? 'cardbound@cardbound.org';
 const src = join(here, 'src');
 const manifest = JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8'));
+const { messages: pageWords, messageFor } = await import(new URL('../js/cardbound.js', import.meta.url));
+
+// chrome.i18n names: letters, digits and _ only. code_ERR_PIN_BLOCKED,
+// server_CERT_REVOKED, reason_card_removed, notice_connectionLost.
+const prefixes = { errors: 'code', serverCodes: 'server', reasons: 'reason', notices: 'notice' };
+function localeWith(lang) {
+  const own = JSON.parse(readFileSync(join(src, '_locales', lang, 'messages.json'), 'utf8'));
+  const words = pageWords[lang];
+  if (!words) throw new Error(`js/cardbound.js has no messages for the extension's locale ${lang}`);
+  for (const [table, prefix] of Object.entries(prefixes)) {
+    for (const key of Object.keys(words[table])) {
+      const name = `${prefix}_${key.replaceAll('-', '_')}`;
+      if (own[name]) throw new Error(`${lang}: ${name} is both in _locales and in js/cardbound.js`);
+      // messageFor fills {version}; '$' would start a placeholder.
+      own[name] = { message: messageFor(key, { lang }).replaceAll('$', '$$$$') };
+    }
+  }
+  return own;
+}
 
 function firefoxManifest(m) {
   const { key, minimum_chrome_version: _, background, ...rest } = m;
@@ -43,5 +65,8 @@ for (const [browser, m] of [['chromium', manifest], ['firefox', firefoxManifest(
   mkdirSync(dir, { recursive: true });
   cpSync(src, dir, { recursive: true, filter: (path) => !path.endsWith('.test.js') && !path.endsWith('manifest.json') });
   writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(m, null, 2)}\n`);
+  for (const lang of readdirSync(join(src, '_locales'))) {
+    writeFileSync(join(dir, '_locales', lang, 'messages.json'), `${JSON.stringify(localeWith(lang), null, 2)}\n`);
+  }
   console.log(`${browser}: ${dir}`);
 }

@@ -67,3 +67,19 @@ test('English and Estonian translate the same keys, and every key the windows us
   for (const key of used) assert.ok(en[key], `en lacks ${key}`);
   for (const key of ['appName', 'appDescription']) assert.ok(en[key] && et[key]);
 });
+
+test('the packages say what the JavaScript API says, for every code and reason, in both languages', async () => {
+  const { messages, messageFor, ErrorCode, EndReason } = await import(new URL('../js/cardbound.js', import.meta.url));
+  for (const browser of ['chromium', 'firefox']) {
+    for (const lang of ['en', 'et']) {
+      const built = JSON.parse(readFileSync(join(out, browser, '_locales', lang, 'messages.json'), 'utf8'));
+      for (const code of Object.values(ErrorCode)) assert.equal(built[`code_${code}`]?.message, messageFor(code, { lang }), `${lang} ${code}`);
+      for (const reason of Object.values(EndReason)) {
+        assert.equal(built[`reason_${reason.replaceAll('-', '_')}`]?.message, messages[lang].reasons[reason], `${lang} ${reason}`);
+      }
+      for (const code of Object.keys(messages[lang].serverCodes)) assert.ok(built[`server_${code}`], `${lang} ${code}`);
+      assert.ok(built.pinTitle, 'the extension\'s own words stay');
+      assert.doesNotMatch(JSON.stringify(built), /\{version\}/);
+    }
+  }
+});

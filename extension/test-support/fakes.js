@@ -92,23 +92,36 @@ export function memoryStorage() {
 
 export const EXTENSION_BASE = 'chrome-extension://cardboundtestid/';
 
-// The browser API the background uses: runtime.getURL, windows.*, tabs.*.
-// Windows get ids from 100 on; removing one fires windows.onRemoved (later,
-// as in browsers).
+// The browser API the background uses: runtime.getURL, runtime.sendMessage,
+// windows.*, tabs.*. Windows get ids from 100 on; removing one fires
+// windows.onRemoved (later, as in browsers). What the background sends to its
+// own pages is recorded in `runtimeMessages` (and, as in browsers when no
+// page listens, rejected); windows brought to the front in `focused`.
 export function fakeApi({ tabs = [], sendMessage = null } = {}) {
   let nextWindow = 100;
   const api = {
     created: [],
     removed: [],
     open: new Set(),
+    focused: [],
     tabMessages: [],
+    runtimeMessages: [],
     createHook: null,
     runtime: {
       id: 'cardboundtestid',
       getURL: (path) => `${EXTENSION_BASE}${String(path).replace(/^\//, '')}`,
+      async sendMessage(message) {
+        api.runtimeMessages.push(structuredClone(message));
+        throw new Error('Could not establish connection. Receiving end does not exist.');
+      },
     },
     windows: {
       onRemoved: fakeEvent(),
+      async update(windowId, info) {
+        if (!api.open.has(windowId)) throw new Error(`No window with id: ${windowId}.`);
+        if (info?.focused) api.focused.push(windowId);
+        return { id: windowId };
+      },
       async create(options) {
         const win = { id: nextWindow++, type: options.type };
         api.created.push({ ...options, id: win.id });
@@ -124,6 +137,8 @@ export function fakeApi({ tabs = [], sendMessage = null } = {}) {
       },
     },
     tabs: {
+      onRemoved: fakeEvent(),
+      onUpdated: fakeEvent(),
       async query() { return tabs.map((t) => ({ ...t })); },
       async sendMessage(tabId, message) {
         api.tabMessages.push({ tabId, message: structuredClone(message) });
@@ -147,7 +162,7 @@ export function dialogIdOf(api, n = api.created.length - 1) {
 
 // A host whose answers each test scripts: handlers[command] is
 // (args, origin, call) => result (or throws / returns a promise). Every
-// request is recorded in `calls`.
+// request is recorded in `calls`; emit() sends a card event.
 export function scriptedHost(handlers = {}) {
   const host = {
     calls: [],
@@ -164,6 +179,15 @@ export function scriptedHost(handlers = {}) {
       }
     },
     commands() { return host.calls.map((c) => c.command); },
+    // Card events, as NativeHost.onEvent has them; the test plays the host with emit().
+    listeners: new Set(),
+    onEvent(listener) {
+      host.listeners.add(listener);
+      return () => host.listeners.delete(listener);
+    },
+    emit(event, data) {
+      for (const listener of [...host.listeners]) listener({ event, data });
+    },
   };
   return host;
 }

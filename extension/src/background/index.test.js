@@ -191,6 +191,26 @@ describe('background/index.js', () => {
     assert.deepEqual(storage.data.get('cardSessions').sessions, []);
   });
 
+  test("a login follows its card and its tab: the PIN window hears the card pulled; the tab closed cancels the login", async () => {
+    const bg = await startBackground();
+    const auth = bg.pageRequest('authenticate', { loginId: 'L1', challenge: { origin: ORIGIN } });
+    bg.hostAnswers(await bg.hostGets('verify-server'), { server: { subject: 'CN=a.example' } });
+    bg.hostAnswers(await bg.hostGets('list-certificates'), { certificates: [CERT] });
+    await until(() => bg.api.created.length === 1, 'the picker');
+    await bg.dialog(0, 'submit', CERT.fingerprint);
+    await until(() => bg.api.created.length === 2, 'the PIN window');
+
+    // The host's event on the one native port reaches the PIN window as a pushed view.
+    bg.ports.at(-1).answer({ event: 'card-removed', data: { reader: CERT.reader, certificates: [CERT.fingerprint], cause: 'pcsc' } });
+    await until(() => bg.api.runtimeMessages.some((m) => m.type === 'dialog-view' && m.view.cardPresent === false), 'the card-absent view');
+
+    // The tab is the sender's: closing it ends the login.
+    bg.api.tabs.onRemoved.fire(TAB.id, {});
+    assert.equal((await auth).error.code, 'ERR_USER_CANCELLED');
+    await until(() => bg.api.removed.includes(bg.api.created[1].id), 'the PIN window to close');
+    assert.equal(bg.api.tabs.onRemoved.listeners.length, 0);
+  });
+
   test('a worker that starts with sessions in storage.session opens the port for card events', async () => {
     const storage = memoryStorage();
     storage.data.set('cardSessions', {

@@ -55,12 +55,13 @@
 
   // The card that logged this site in was pulled: tell the page and, when
   // asked to, post the site's logout as the page would (same origin, its
-  // cookie), so the server ends the session in every tab.
+  // cookie), so the server ends the session in every tab, saying why.
   async function logout() {
     const send = globalThis.content?.fetch ?? globalThis.fetch; // Firefox: the page's own fetch
     try {
       const res = await send(`${origin}/cardbound/logout`, {
-        method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: '{}',
+        method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' },
+        body: '{"reason":"card-removed"}',
       });
       return res.ok;
     } catch {

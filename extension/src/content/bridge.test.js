@@ -351,7 +351,7 @@ describe('bridge.js', () => {
       assert.equal(init.method, 'POST');
       assert.equal(init.credentials, 'same-origin');
       assert.equal(init.headers['content-type'], 'application/json');
-      assert.equal(init.body, '{}');
+      assert.deepEqual(JSON.parse(init.body), { reason: 'card-removed' }, 'the other tabs hear why');
     });
 
     test('a logout the server refuses answers loggedOut: false', async () => {

@@ -10,7 +10,12 @@ export function send(op, value) {
 }
 
 export function t(key, ...substitutions) {
-  return api.i18n.getMessage(key, substitutions.map(String)) || key;
+  return tOptional(key, ...substitutions) || key;
+}
+
+// A message that may not exist: '' then (getMessage's answer for a missing key).
+export function tOptional(key, ...substitutions) {
+  return api.i18n.getMessage(key, substitutions.map(String));
 }
 
 // Fills every element that has a data-i18n attribute with that message.
@@ -28,6 +33,27 @@ export function formatDate(iso) {
 export function issuerName(issuer) {
   const m = /(?:^|, )CN=((?:\\.|[^,])*)/.exec(issuer ?? '');
   return m ? m[1].replace(/\\(.)/g, '$1') : issuer ?? '';
+}
+
+// Views the background pushes when something changes (a card pulled or
+// inserted). Only the background sends them: same extension, and not from a
+// tab (the bridge in web pages is part of the extension too). One that comes
+// before the page has shown its first view waits and is shown after it: the
+// background pushes every change, so it is at least as new as that view.
+let showPushed = null;
+let early = null;
+api.runtime.onMessage.addListener((message, sender) => {
+  if (sender.id !== api.runtime.id || sender.tab) return;
+  if (message?.type !== 'dialog-view' || message.dialog !== dialogId) return;
+  if (showPushed) showPushed(message.view);
+  else early = message.view;
+});
+
+// Calls `show` with every view pushed from now on (and one pushed already).
+export function onView(show) {
+  showPushed = show;
+  if (early) show(early);
+  early = null;
 }
 
 // Opens the dialog: its view from the background, or null if it is gone.

@@ -12,6 +12,7 @@ const LOGIN_ID = 'jnyefFDGlaZn59q20UsfdQ';
 const CHALLENGE = { origin: ORIGIN, serverNonce: 'c2VydmVy', hostNonce: 'aG9zdA==', signature: 'c2ln' };
 const TOKEN = { format: 'web-eid:1.0', signature: 'kq3X', algorithm: 'PS256', unverifiedCertificate: 'MIID' };
 const SERVER = { subject: 'CN=bank.example', fingerprint: '6c1f' };
+const TAB_ID = 7;
 
 // A certificate as list-certificates reports it.
 function hostCert(n, extra = {}) {
@@ -75,8 +76,14 @@ function setup({ certificates = [hostCert(1)], pin = '1234', handlers = {} } = {
   }
   const windowOpened = (n) => until(() => api.created.length > n, `window ${n}`);
 
-  const run = (args = { loginId: LOGIN_ID, challenge: CHALLENGE }) => authenticate(context, { origin: ORIGIN, args });
-  return { api, dialogs, host, remembered, sessions, context, send, windowOpened, run };
+  const run = (args = { loginId: LOGIN_ID, challenge: CHALLENGE }, tabId = TAB_ID) => authenticate(context, { origin: ORIGIN, tabId, args });
+
+  // The views pushed to the n-th window, oldest first.
+  const pushed = (n) => api.runtimeMessages.filter((m) => m.type === 'dialog-view' && m.dialog === dialogIdOf(api, n)).map((m) => m.view);
+  const lists = () => host.commands().filter((c) => c === 'list-certificates').length;
+  // No login leaves a listener behind: not on the host, not on the tabs.
+  const listeners = () => host.listeners.size + api.tabs.onRemoved.listeners.length + api.tabs.onUpdated.listeners.length;
+  return { api, dialogs, host, remembered, sessions, context, send, windowOpened, run, pushed, lists, listeners };
 }
 
 // Through the picker to the PIN window; returns the PIN window's index.
@@ -130,7 +137,7 @@ describe('authenticate', () => {
     const pinHello = await t.send(1, 'hello').reply;
     assert.deepEqual(pinHello, {
       state: 'view',
-      view: { origin: ORIGIN, certificate: shown, pinPad: false, pinState: 'count-low', blocked: false },
+      view: { origin: ORIGIN, certificate: shown, pinPad: false, pinState: 'count-low', blocked: false, cardPresent: true },
     });
 
     const wrong = t.send(1, 'submit', '0000');
@@ -316,11 +323,11 @@ describe('authenticate', () => {
   });
 
   test("another host error: the window is told 'failed' and closes; the error goes to the page", async () => {
-    const t = setup({ handlers: { authenticate: () => { throw hostError('ERR_NO_CARD'); } } });
+    const t = setup({ handlers: { authenticate: () => { throw hostError('ERR_PKCS11', { pkcs11Error: '0x00000005' }); } } });
     const result = t.run();
     const pin = await pickFirst(t);
-    assert.deepEqual(await t.send(pin, 'submit', '1234').reply, { state: 'failed', code: 'ERR_NO_CARD' });
-    await assert.rejects(result, isCode('ERR_NO_CARD'));
+    assert.deepEqual(await t.send(pin, 'submit', '1234').reply, { state: 'failed', code: 'ERR_PKCS11' });
+    await assert.rejects(result, isCode('ERR_PKCS11'));
     await until(() => t.api.removed.includes(t.api.created[pin].id), 'the PIN window to close');
     assert.deepEqual(t.remembered, []);
   });
@@ -498,5 +505,503 @@ describe('authenticate', () => {
     mock.timers.tick(5 * 60 * 1000);
     await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
     await until(() => t.api.removed.length === 1, 'the picker to close');
+  });
+});
+
+// The windows follow the card: host events (card-inserted, card-removed,
+// reader-added, reader-removed) change what they show while they are open.
+describe('authenticate: the windows follow the card', () => {
+  beforeEach(() => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+  });
+  afterEach(() => {
+    mock.timers.reset();
+  });
+
+  // list-certificates answers with whatever `now.certificates` holds then.
+  function following(certificates = [hostCert(1)], extra = {}) {
+    const now = { certificates };
+    const t = setup({ ...extra, handlers: { 'list-certificates': () => ({ certificates: now.certificates }), ...extra.handlers } });
+    return { t, now };
+  }
+  const fingerprints = (view) => view.certificates.map((c) => c.fingerprint);
+  // Lets a retry's list answer and its next wait be set before the clock moves.
+  async function settle() {
+    for (let i = 0; i < 3; i++) await flush();
+  }
+
+  test('the picker lists again and pushes the list when a card is inserted, removed, or a reader comes or goes', async () => {
+    const { t, now } = following([]);
+    const result = t.run();
+    await t.windowOpened(0);
+    assert.deepEqual((await t.send(0, 'hello').reply).view.certificates, []);
+    assert.equal(t.lists(), 1);
+
+    now.certificates = [hostCert(1)];
+    t.host.emit('card-inserted', { reader: 'Reader 1' });
+    await until(() => t.pushed(0).length === 1, 'the new list to be pushed');
+    assert.deepEqual(fingerprints(t.pushed(0)[0]), [hostCert(1).fingerprint]);
+    assert.equal(t.pushed(0)[0].origin, ORIGIN, 'the rest of the view stays');
+    assert.deepEqual(fingerprints((await t.send(0, 'hello').reply).view), [hostCert(1).fingerprint], 'hello has it too');
+
+    now.certificates = [];
+    t.host.emit('card-removed', { reader: 'Reader 1', certificates: [hostCert(1).fingerprint], cause: 'pcsc' });
+    await until(() => t.lists() === 3, 'a list after the removal');
+    await flush();
+    assert.deepEqual(fingerprints(t.pushed(0).at(-1)), []);
+
+    for (const event of ['reader-added', 'reader-removed']) {
+      const before = t.lists();
+      now.certificates = [hostCert(2)];
+      t.host.emit(event, { reader: 'Reader 2' });
+      await until(() => t.lists() === before + 1, `a list after ${event}`);
+      await until(() => t.pushed(0).at(-1).certificates.length === 1, `the list after ${event}`);
+      now.certificates = [];
+    }
+
+    // The list the window shows is the one a choice is checked against.
+    t.host.emit('card-removed', { reader: 'Reader 2', certificates: [], cause: 'pcsc' });
+    await until(() => t.pushed(0).at(-1).certificates.length === 0, 'Reader 2 emptied');
+    assert.equal((await t.send(0, 'submit', hostCert(2).fingerprint).reply).state, 'view', 'a pulled card cannot be chosen');
+    t.send(0, 'cancel');
+    await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
+  });
+
+  test("a pulled card's certificates go at once, and a list asked for before the removal does not bring them back", async () => {
+    const answers = [];
+    const t = setup({
+      certificates: [hostCert(1), hostCert(2)],
+      handlers: {
+        'list-certificates': () => {
+          if (answers.length === 0 && t.lists() === 1) return { certificates: [hostCert(1), hostCert(2)] };
+          const d = deferred();
+          answers.push(d);
+          return d.promise;
+        },
+      },
+    });
+    const result = t.run();
+    await t.windowOpened(0);
+    t.host.emit('reader-added', { reader: 'Reader 3' });
+    await until(() => answers.length === 1, 'the list after reader-added');
+
+    t.host.emit('card-removed', { reader: 'Reader 1', certificates: [hostCert(1).fingerprint], cause: 'pcsc' });
+    await until(() => t.pushed(0).length === 1, 'the removal to be pushed');
+    assert.deepEqual(fingerprints(t.pushed(0)[0]), [hostCert(2).fingerprint], 'gone before any list answers');
+    await until(() => answers.length === 2, 'a list after the removal');
+
+    // The list from before the removal still has the card: it is too old to show.
+    answers[0].resolve({ certificates: [hostCert(1), hostCert(2)] });
+    await flush();
+    await flush();
+    assert.equal(t.pushed(0).length, 1);
+    assert.deepEqual(fingerprints((await t.send(0, 'hello').reply).view), [hostCert(2).fingerprint]);
+    assert.equal((await t.send(0, 'submit', hostCert(1).fingerprint).reply).state, 'view', 'the pulled card cannot be chosen');
+
+    answers[1].resolve({ certificates: [hostCert(2)] });
+    await until(() => t.pushed(0).length === 2, 'the new list');
+    assert.deepEqual(fingerprints(t.pushed(0)[1]), [hostCert(2).fingerprint]);
+
+    // "Look again" goes the same way: the newest list wins.
+    const refresh = t.send(0, 'refresh');
+    await until(() => answers.length === 3, 'the refresh list');
+    t.host.emit('reader-removed', { reader: 'Reader 3' });
+    await until(() => answers.length === 4, 'the list after reader-removed');
+    answers[3].resolve({ certificates: [] });
+    await until(() => t.pushed(0).length === 3, 'the newest list');
+    answers[2].resolve({ certificates: [hostCert(1), hostCert(2)] });
+    assert.deepEqual((await refresh.reply).view.certificates, [], 'the older refresh answer is not shown');
+    t.send(0, 'cancel');
+    await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
+  });
+
+  test('after card-inserted the picker lists again, waiting longer each time, until the reader shows a certificate', async () => {
+    const { t, now } = following([]);
+    const result = t.run();
+    await t.windowOpened(0);
+    t.host.emit('card-inserted', { reader: 'Reader 1' });
+    await until(() => t.lists() === 2, 'the list after the insert');
+    await settle();
+
+    mock.timers.tick(249);
+    await settle();
+    assert.equal(t.lists(), 2, 'not before 250 ms');
+    mock.timers.tick(1);
+    await until(() => t.lists() === 3, 'the first retry');
+    await settle();
+    now.certificates = [hostCert(2)]; // another reader's card: not the one awaited
+    mock.timers.tick(499);
+    await settle();
+    assert.equal(t.lists(), 3, 'then 500 ms');
+    mock.timers.tick(1);
+    await until(() => t.lists() === 4, 'the second retry');
+    await settle();
+    assert.deepEqual(fingerprints(t.pushed(0).at(-1)), [hostCert(2).fingerprint]);
+    now.certificates = [hostCert(2), hostCert(1)];
+    mock.timers.tick(1000);
+    await until(() => t.lists() === 5, 'the third retry');
+    await settle();
+    assert.deepEqual(fingerprints(t.pushed(0).at(-1)), [hostCert(2).fingerprint, hostCert(1).fingerprint]);
+    mock.timers.tick(60_000);
+    await settle();
+    assert.equal(t.lists(), 5, 'no retry once the card is listed');
+    t.send(0, 'cancel');
+    await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
+  });
+
+  test('the retries after card-inserted are bounded, and stop when the picker closes', async () => {
+    const { t } = following([]);
+    const result = t.run();
+    await t.windowOpened(0);
+    t.host.emit('card-inserted', { reader: 'Reader 1' });
+    for (let n = 2; n <= 6; n++) {
+      await until(() => t.lists() === n, `list ${n}`);
+      await settle();
+      mock.timers.tick(2000);
+    }
+    await settle();
+    assert.equal(t.lists(), 6, 'the list after the event and 4 retries');
+
+    t.host.emit('card-inserted', { reader: 'Reader 1' });
+    await until(() => t.lists() === 7, 'a list after the second insert');
+    await settle();
+    t.send(0, 'cancel');
+    await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
+    mock.timers.tick(60_000);
+    await settle();
+    assert.equal(t.lists(), 7, 'no retry after the picker closed');
+    assert.equal(t.listeners(), 0);
+  });
+
+  for (const [how, removal] of [
+    ['its reader', { reader: 'Reader 1', certificates: [], cause: 'pcsc' }],
+    ['its certificate', { reader: 'Renamed Reader', certificates: ['ff'.repeat(32), hostCert(1).fingerprint], cause: 'pkcs11' }],
+  ]) {
+    test(`the PIN window is told at once when the card is pulled (matched by ${how}); another reader's card changes nothing`, async () => {
+      const { t } = following([hostCert(1), hostCert(2)]);
+      const result = t.run();
+      const pin = await pickFirst(t);
+      t.host.emit('card-removed', { reader: 'Reader 2', certificates: [hostCert(2).fingerprint], cause: 'pcsc' });
+      t.host.emit('card-inserted', { reader: 'Reader 2' });
+      await flush();
+      await flush();
+      assert.deepEqual(t.pushed(pin), []);
+      assert.equal(t.lists(), 1, 'the PIN window lists nothing while its card is there');
+
+      t.host.emit('card-removed', removal);
+      await until(() => t.pushed(pin).length === 1, 'the card-absent view');
+      const view = t.pushed(pin)[0];
+      assert.equal(view.cardPresent, false);
+      assert.equal(view.certificate.fingerprint, hostCert(1).fingerprint);
+      assert.equal((await t.send(pin, 'hello').reply).view.cardPresent, false);
+
+      // No PIN goes to a card that is not there; the login waits.
+      assert.deepEqual(await t.send(pin, 'submit', '1234').reply, { state: 'view', view });
+      assert.equal(t.host.commands().includes('authenticate'), false);
+      assert.equal(await settled(result), false);
+      t.host.emit('card-removed', removal);
+      await flush();
+      assert.equal(t.pushed(pin).length, 1, 'pushed once');
+      t.send(pin, 'cancel');
+      await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
+    });
+  }
+
+  test('the PIN window takes the PIN again when the card is back, perhaps in another reader', async () => {
+    const { t, now } = following([hostCert(1)]);
+    const result = t.run();
+    const pin = await pickFirst(t);
+    now.certificates = [];
+    t.host.emit('card-removed', { reader: 'Reader 1', certificates: [hostCert(1).fingerprint], cause: 'pcsc' });
+    await until(() => t.pushed(pin).length === 1, 'the card-absent view');
+
+    // The card goes into another reader; the module lists it only a moment later.
+    t.host.emit('card-inserted', { reader: 'Reader 9' });
+    await until(() => t.lists() === 2, 'a list after the insert');
+    await settle();
+    assert.equal(t.pushed(pin).length, 1, 'not listed yet: still absent');
+    now.certificates = [hostCert(2), hostCert(1, { reader: 'Reader 9', pinState: 'count-low' })];
+    mock.timers.tick(250);
+    await until(() => t.pushed(pin).length === 2, 'the card-present view');
+    const back = t.pushed(pin)[1];
+    assert.equal(back.cardPresent, true);
+    assert.equal(back.certificate.reader, 'Reader 9');
+    assert.equal(back.pinState, 'count-low');
+    assert.equal('module' in back.certificate, false, 'described as the picker describes it');
+
+    assert.deepEqual(await t.send(pin, 'submit', '1234').reply, { state: 'done' });
+    assert.deepEqual(await result, { token: TOKEN });
+    assert.deepEqual(t.remembered, [[LOGIN_ID, { origin: ORIGIN, fingerprint: hostCert(1).fingerprint, reader: 'Reader 9' }]]);
+    assert.equal(t.listeners(), 0);
+  });
+
+  test('a list that started before the card was pulled again does not say it is back', async () => {
+    const answers = [];
+    const t = setup({
+      handlers: {
+        'list-certificates': () => {
+          if (t.lists() === 1) return { certificates: [hostCert(1)] };
+          const d = deferred();
+          answers.push(d);
+          return d.promise;
+        },
+      },
+    });
+    const result = t.run();
+    const pin = await pickFirst(t);
+    const removal = { reader: 'Reader 1', certificates: [hostCert(1).fingerprint], cause: 'pcsc' };
+    t.host.emit('card-removed', removal);
+    t.host.emit('card-inserted', { reader: 'Reader 1' });
+    await until(() => answers.length === 1, 'a list after the insert');
+    t.host.emit('card-removed', removal);
+    answers[0].resolve({ certificates: [hostCert(1)] });
+    await flush();
+    await flush();
+    assert.deepEqual(t.pushed(pin).map((v) => v.cardPresent), [false]);
+    t.send(pin, 'cancel');
+    await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
+  });
+
+  for (const code of ['ERR_CERTIFICATE_NOT_FOUND', 'ERR_NO_CARD']) {
+    test(`${code} on the PIN keeps the window open, card absent; the login goes on when the card is back`, async () => {
+      let answer = () => { throw hostError(code); };
+      const { t, now } = following([hostCert(1)], { handlers: { authenticate: (args) => answer(args) } });
+      const result = t.run();
+      const pin = await pickFirst(t);
+      now.certificates = [];
+      const reply = await t.send(pin, 'submit', '1234').reply;
+      assert.equal(reply.state, 'view');
+      assert.equal(reply.view.cardPresent, false);
+      await until(() => t.pushed(pin).length === 1, 'the card-absent view pushed');
+      assert.equal(await settled(result), false, 'the login does not fail');
+      assert.equal(t.api.open.has(t.api.created[pin].id), true, 'the window stays open');
+
+      now.certificates = [hostCert(1)];
+      answer = () => ({ token: TOKEN });
+      t.host.emit('card-inserted', { reader: 'Reader 1' });
+      await until(() => t.pushed(pin).at(-1).cardPresent === true, 'the card back');
+      assert.deepEqual(await t.send(pin, 'submit', '1234').reply, { state: 'done' });
+      assert.deepEqual(await result, { token: TOKEN });
+    });
+  }
+
+  test('a card pulled and put back during the PIN check: the window finds it at once and asks again', async () => {
+    let first = true;
+    const t = setup({
+      handlers: {
+        authenticate: () => {
+          if (first) { first = false; throw hostError('ERR_NO_CARD'); }
+          return { token: TOKEN };
+        },
+      },
+    });
+    const result = t.run();
+    const pin = await pickFirst(t);
+    assert.equal((await t.send(pin, 'submit', '1234').reply).view.cardPresent, false);
+    await until(() => t.pushed(pin).at(-1)?.cardPresent === true, 'the card found again');
+    t.send(pin, 'submit', '1234');
+    assert.deepEqual(await result, { token: TOKEN });
+  });
+
+  test('a PIN-pad card pulled and put back: the view keeps pinPad and the pad is tried again', async () => {
+    const { t, now } = following([hostCert(1, { pinPad: true })]);
+    const result = t.run();
+    const pin = await pickFirst(t);
+    now.certificates = [];
+    t.host.emit('card-removed', { reader: 'Reader 1', certificates: [], cause: 'pcsc' });
+    await until(() => t.pushed(pin).length === 1, 'absent');
+    assert.deepEqual([t.pushed(pin)[0].pinPad, t.pushed(pin)[0].cardPresent], [true, false]);
+    now.certificates = [hostCert(1, { pinPad: true })];
+    t.host.emit('card-inserted', { reader: 'Reader 1' });
+    await until(() => t.pushed(pin).length === 2, 'present');
+    assert.deepEqual([t.pushed(pin)[1].pinPad, t.pushed(pin)[1].cardPresent], [true, true]);
+    assert.deepEqual(await t.send(pin, 'submit', null).reply, { state: 'done' });
+    assert.deepEqual(await result, { token: TOKEN });
+    assert.equal('pin' in t.host.calls.find((c) => c.command === 'authenticate').args, false);
+  });
+});
+
+describe('authenticate: a login belongs to its tab', () => {
+  beforeEach(() => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+  });
+  afterEach(() => {
+    mock.timers.reset();
+  });
+
+  test('its tab closed: the picker closes, the login is cancelled, and the next login is not busy', async () => {
+    const t = setup();
+    const result = t.run();
+    await t.windowOpened(0);
+    t.api.tabs.onRemoved.fire(TAB_ID + 1, {});
+    t.api.tabs.onUpdated.fire(TAB_ID + 1, { status: 'loading' });
+    assert.equal(await settled(result), false, "another tab's changes do not count");
+    t.api.tabs.onRemoved.fire(TAB_ID, { windowId: 1, isWindowClosing: false });
+    await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
+    await until(() => t.api.removed.includes(t.api.created[0].id), 'the picker to close');
+    assert.equal(t.listeners(), 0);
+
+    const next = t.run(undefined, 8);
+    await t.windowOpened(1);
+    t.send(1, 'cancel');
+    await assert.rejects(next, isCode('ERR_USER_CANCELLED'), 'not ERR_BUSY');
+  });
+
+  for (const [what, changeInfo] of [['reloads', { status: 'loading' }], ['goes to another address', { url: 'https://elsewhere.example/' }]]) {
+    test(`its tab ${what}: the PIN window closes and the login is cancelled`, async () => {
+      const t = setup();
+      const result = t.run();
+      const pin = await pickFirst(t);
+      t.api.tabs.onUpdated.fire(TAB_ID, { title: 'Bank' }, {});
+      t.api.tabs.onUpdated.fire(TAB_ID, { status: 'complete' }, {});
+      assert.equal(await settled(result), false, 'a title or a finished load is no navigation');
+      t.api.tabs.onUpdated.fire(TAB_ID, changeInfo, {});
+      await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
+      await until(() => t.api.removed.includes(t.api.created[pin].id), 'the PIN window to close');
+      assert.equal(t.host.commands().includes('authenticate'), false);
+      assert.equal(t.listeners(), 0);
+    });
+  }
+
+  test('its tab closed while the server is verified: no window ever opens', async () => {
+    const verify = deferred();
+    const t = setup({ handlers: { 'verify-server': () => verify.promise } });
+    const result = t.run();
+    await until(() => t.host.calls.length === 1, 'verify-server');
+    t.api.tabs.onRemoved.fire(TAB_ID, {});
+    await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
+    verify.resolve({ server: SERVER });
+    await flush();
+    await flush();
+    assert.deepEqual(t.api.created, []);
+    assert.deepEqual(t.host.commands(), ['verify-server']);
+  });
+
+  test('its tab closed while the card checks the PIN: cancelled at once, the late token is dropped', async () => {
+    const check = deferred();
+    const t = setup({ handlers: { authenticate: () => check.promise } });
+    const result = t.run();
+    const pin = await pickFirst(t);
+    t.send(pin, 'submit', '1234');
+    await until(() => t.host.commands().includes('authenticate'), 'the PIN check');
+    t.api.tabs.onRemoved.fire(TAB_ID, {});
+    await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
+    assert.equal(t.listeners(), 0);
+
+    const next = t.run(undefined, 8);
+    await t.windowOpened(2);
+    check.resolve({ token: TOKEN });
+    await flush();
+    await flush();
+    assert.deepEqual(t.remembered, []);
+    t.send(2, 'cancel');
+    await assert.rejects(next, isCode('ERR_USER_CANCELLED'));
+  });
+});
+
+describe('authenticate: a second login is told the first waits', () => {
+  beforeEach(() => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+  });
+  afterEach(() => {
+    mock.timers.reset();
+  });
+
+  test('ERR_BUSY brings the waiting window to the front (the picker, then the PIN window)', async () => {
+    const t = setup();
+    const first = t.run();
+    await t.windowOpened(0);
+    await assert.rejects(t.run(undefined, 8), isCode('ERR_BUSY'));
+    await until(() => t.api.focused.length === 1, 'the picker to be focused');
+    assert.deepEqual(t.api.focused, [t.api.created[0].id]);
+
+    const pin = await pickFirst(t);
+    await assert.rejects(t.run(undefined, 8), isCode('ERR_BUSY'));
+    await until(() => t.api.focused.length === 2, 'the PIN window to be focused');
+    assert.equal(t.api.focused[1], t.api.created[pin].id);
+
+    // A window that went away meanwhile is no error: still ERR_BUSY.
+    t.api.open.delete(t.api.created[pin].id);
+    await assert.rejects(t.run(undefined, 8), isCode('ERR_BUSY'));
+    await flush();
+    t.send(pin, 'submit', '1234');
+    assert.deepEqual(await first, { token: TOKEN });
+  });
+
+  test('ERR_BUSY while the server is verified: there is no window to focus yet', async () => {
+    const verify = deferred();
+    const t = setup({ handlers: { 'verify-server': () => verify.promise } });
+    const first = t.run();
+    await until(() => t.host.calls.length === 1, 'verify-server');
+    await assert.rejects(t.run(undefined, 8), isCode('ERR_BUSY'));
+    await flush();
+    assert.deepEqual(t.api.focused, []);
+    verify.reject(hostError('ERR_ORIGIN_MISMATCH'));
+    await assert.rejects(first, isCode('ERR_ORIGIN_MISMATCH'));
+  });
+});
+
+describe('authenticate: no listener outlives its login', () => {
+  beforeEach(() => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+  });
+  afterEach(() => {
+    mock.timers.reset();
+  });
+
+  test('one host listener while a window is open, none after any ending; later events list nothing', async () => {
+    const endings = {
+      success: async (t, result) => {
+        const pin = await pickFirst(t);
+        assert.equal(t.host.listeners.size, 1, 'the PIN window only');
+        t.send(pin, 'submit', '1234');
+        await result;
+      },
+      'picker cancelled': async (t, result) => {
+        await t.windowOpened(0);
+        assert.equal(t.host.listeners.size, 1, 'the picker only');
+        assert.equal(t.api.tabs.onRemoved.listeners.length, 1);
+        assert.equal(t.api.tabs.onUpdated.listeners.length, 1);
+        t.send(0, 'cancel');
+        await assert.rejects(result);
+      },
+      'PIN window closed': async (t, result) => {
+        const pin = await pickFirst(t);
+        t.api.userCloses(t.api.created[pin].id);
+        await assert.rejects(result);
+      },
+      'PIN blocked': async (t, result) => {
+        t.host.handlers.authenticate = () => { throw hostError('ERR_PIN_BLOCKED'); };
+        const pin = await pickFirst(t);
+        t.send(pin, 'submit', '1234');
+        await assert.rejects(result);
+      },
+      'host failure': async (t, result) => {
+        t.host.handlers.authenticate = () => { throw hostError('ERR_PKCS11'); };
+        const pin = await pickFirst(t);
+        t.send(pin, 'submit', '1234');
+        await assert.rejects(result);
+      },
+      'tab closed': async (t, result) => {
+        await pickFirst(t);
+        t.api.tabs.onRemoved.fire(TAB_ID, {});
+        await assert.rejects(result);
+      },
+      'server not trusted': async (t, result) => {
+        await assert.rejects(result);
+      },
+    };
+    for (const [name, end] of Object.entries(endings)) {
+      const t = setup(name === 'server not trusted'
+        ? { handlers: { 'verify-server': () => { throw hostError('ERR_SERVER_NOT_TRUSTED'); } } }
+        : {});
+      await end(t, t.run());
+      assert.equal(t.listeners(), 0, name);
+      const lists = t.lists();
+      for (const event of ['card-inserted', 'card-removed', 'reader-added']) t.host.emit(event, { reader: 'Reader 1' });
+      mock.timers.tick(10_000);
+      await flush();
+      assert.equal(t.lists(), lists, `${name}: no list after the login`);
+    }
   });
 });

@@ -1,6 +1,8 @@
 // The trusted UI: extension windows (ui/picker.html, ui/pin.html) that the
 // page can neither see nor script. A window asks for its view with its
 // dialog id, and sends the user's choices back; closing it is cancelling.
+// When the background changes a view (a card pulled or inserted), it pushes
+// the new one to the window ('dialog-view').
 import { ErrorCode, ExtensionError } from '../../shared/errors.js';
 
 const SIZE = { width: 460, height: 600 };
@@ -31,6 +33,29 @@ class Dialog {
         reject: (e) => { clearTimeout(timer); reject(e); },
       };
     });
+  }
+
+  // Replaces the view and pushes it to the window. A window that is not
+  // listening yet (still loading) fails the message; it asks with 'hello'
+  // and gets the current view then. runtime.sendMessage reaches only the
+  // extension's own pages, never a web page.
+  update(view) {
+    this.view = view;
+    if (this.closed && !this.released) return;
+    const message = { type: 'dialog-view', dialog: this.id, view };
+    Promise.resolve()
+      .then(() => this.dialogs.api.runtime.sendMessage(message))
+      .catch(() => {});
+  }
+
+  // Brings the window to the front: someone wants a login while this one
+  // waits for the user.
+  focus() {
+    if (this.windowId === null || this.closed) return;
+    const { windows } = this.dialogs.api;
+    Promise.resolve()
+      .then(() => windows.update(this.windowId, { focused: true }))
+      .catch(() => {}); // the window is going away
   }
 
   deliver(action) {

@@ -242,4 +242,51 @@ describe('Dialogs', () => {
     mock.timers.tick(10);
     await assert.rejects(second, cancelled);
   });
+  test('update replaces the view and pushes it to the window; a window not listening is no error', async () => {
+    const d = await dialogs.show('pin', { cardPresent: true });
+    const next = d.next();
+    d.update({ cardPresent: false });
+    assert.deepEqual(d.view, { cardPresent: false });
+    await until(() => api.runtimeMessages.length === 1, 'the push');
+    assert.deepEqual(api.runtimeMessages, [{ type: 'dialog-view', dialog: d.id, view: { cardPresent: false } }]);
+    await flush(); // the fake's sendMessage rejects, as with no page listening: nothing unhandled
+    assert.deepEqual(fromWindow(dialogs, api, d, 'hello').replies, [{ state: 'view', view: { cardPresent: false } }]);
+    assert.equal(await settled(next), false, 'a push is no action');
+    d.close();
+  });
+
+  test('a sendMessage that throws at once is no error either', async () => {
+    const d = await dialogs.show('picker', {});
+    api.runtime.sendMessage = () => { throw new Error('Extension context invalidated.'); };
+    d.update({ certificates: [] });
+    await flush();
+    assert.deepEqual(d.view, { certificates: [] });
+    d.close();
+  });
+
+  test('a closed dialog pushes nothing; a released one still does (its window is open)', async () => {
+    const closed = await dialogs.show('picker', {});
+    closed.close();
+    closed.update({ late: true });
+    const released = await dialogs.show('pin', {});
+    released.release();
+    released.update({ blocked: true });
+    await flush();
+    assert.deepEqual(api.runtimeMessages.map((m) => m.dialog), [released.id]);
+  });
+
+  test('focus brings the window to the front; a window already gone is no error', async () => {
+    const d = await dialogs.show('pin', {});
+    d.focus();
+    await until(() => api.focused.length === 1, 'the focus');
+    assert.deepEqual(api.focused, [d.windowId]);
+    api.open.delete(d.windowId); // windows.update rejects now
+    d.focus();
+    await flush();
+    assert.deepEqual(api.focused, [d.windowId]);
+    d.close();
+    d.focus();
+    await flush();
+    assert.equal(api.focused.length, 1, 'a closed dialog is not focused');
+  });
 });
