@@ -57,8 +57,11 @@ export function hostEnvironment(home, env, caFiles, extra = {}) {
 }
 
 // Chromium with the extension. `trust` lists CA files the browser trusts for
-// TLS; `hostTrust` those cardbound-host trusts for servers.
-export async function launchBrowser({ env = benchEnv(), trust, hostTrust, headless = true, hostConfig = {} } = {}) {
+// TLS; `hostTrust` those cardbound-host trusts for servers. As a user may
+// have it: `extension: false` without the extension, `host: false` with the
+// extension but no cardbound-host registered. `args`: more Chromium flags.
+export async function launchBrowser({ env = benchEnv(), trust, hostTrust, headless = true, hostConfig = {},
+  extension = true, host = true, args = [] } = {}) {
   const pki = env.CARDBOUND_PKI_DIR;
   trust ??= [join(pki, 'root-ca.pem')];
   hostTrust ??= [join(pki, 'root-ca.pem')];
@@ -68,7 +71,7 @@ export async function launchBrowser({ env = benchEnv(), trust, hostTrust, headle
 
   // Chromium on Linux trusts the CAs of $HOME/.pki/nssdb.
   trustInNss(join(home, '.pki', 'nssdb'), trust);
-  execFileSync(hostPath, ['--register', '--browser', 'chromium', '--profile', profile], { stdio: 'ignore' });
+  if (host) execFileSync(hostPath, ['--register', '--browser', 'chromium', '--profile', profile], { stdio: 'ignore' });
   const hostEnv = hostEnvironment(home, env, hostTrust, hostConfig);
 
   const context = await chromium.launchPersistentContext(profile, {
@@ -78,9 +81,9 @@ export async function launchBrowser({ env = benchEnv(), trust, hostTrust, headle
     headless: false,
     args: [
       ...(headless ? ['--headless=new'] : []),
-      `--load-extension=${extensionDir}`, `--disable-extensions-except=${extensionDir}`,
+      ...(extension ? [`--load-extension=${extensionDir}`, `--disable-extensions-except=${extensionDir}`] : []),
       '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync',
+      '--disable-component-update', '--disable-sync', ...args,
     ],
     env: { ...process.env, ...env, ...hostEnv },
     viewport: { width: 900, height: 700 },

@@ -121,6 +121,7 @@ test('the PIN window counts down the tries and shows a blocked card; the page ge
     await flow.shot(pinWindow, 'pin-blocked');
     await page.waitForSelector('#hint[data-code]');
     assert.equal(await page.getAttribute('#hint', 'data-code'), 'ERR_PIN_BLOCKED');
+    assert.match(await page.textContent('#hint'), /^The PIN of your card is blocked\. Unblock it with your PUK/, 'in words');
     await pinWindow.click('#close').catch(() => {});
   } finally {
     await bench('reset-pin', '1');
@@ -128,12 +129,14 @@ test('the PIN window counts down the tries and shows a blocked card; the page ge
   }
 });
 
-test('cancel in the picker gives the page ERR_USER_CANCELLED', async () => {
+test('cancel in the picker gives the page ERR_USER_CANCELLED, shown as "Login cancelled." and not as a failure', async () => {
   const page = await openSite();
   const picker = await flow.openPicker(page);
   await picker.click('#cancel').catch(() => {});
   await page.waitForSelector('#hint[data-code]');
   assert.equal(await page.getAttribute('#hint', 'data-code'), 'ERR_USER_CANCELLED');
+  assert.equal(await page.textContent('#hint'), 'Login cancelled.');
+  assert.equal(await page.getAttribute('#hint', 'class'), '', 'not shown as an error');
   assert.equal(await apiMe(page), 401);
   await page.close();
 });
@@ -149,6 +152,7 @@ test('a server whose challenge is signed by an untrusted CA: no window opens, ER
     await page.waitForSelector('#hint[data-code]');
     browser.context.off('page', opened);
     assert.equal(await page.getAttribute('#hint', 'data-code'), 'ERR_SERVER_NOT_TRUSTED');
+    assert.match(await page.textContent('#hint'), /^This site could not prove who it is/, 'in words');
     assert.deepEqual(windows, [], 'no picker or PIN window opened');
     assert.match(readHostLog(browser), /ERR_SERVER_NOT_TRUSTED/);
     await page.close();
@@ -157,7 +161,7 @@ test('a server whose challenge is signed by an untrusted CA: no window opens, ER
   }
 });
 
-test('pulling the card logs out this tab and a second tab within 2 s', async () => {
+test('pulling the card logs out this tab and a second tab within 2 s, both saying the card was removed', async () => {
   const page = await openSite();
   await flow.login(page, { holder: MARI, pin: PIN });
   const second = await browser.context.newPage();
@@ -165,14 +169,20 @@ test('pulling the card logs out this tab and a second tab within 2 s', async () 
   await second.waitForSelector('#state.in');
   const pulled = performance.now();
   await bench('pull', '0');
-  await page.waitForSelector('#state.out', { timeout: 2000 });
-  const firstMs = performance.now() - pulled;
-  await second.waitForSelector('#state.out', { timeout: 2000 });
-  const secondMs = performance.now() - pulled;
-  assert.equal(await apiMe(page), 401);
-  assert.match(await page.textContent('#state'), /Logged out: logout/);
-  console.log(`# pull to logout: this tab ${firstMs.toFixed(0)} ms, second tab ${secondMs.toFixed(0)} ms`);
-  await bench('insert', '0');
+  try {
+    await page.waitForSelector('#state.out', { timeout: 2000 });
+    const firstMs = performance.now() - pulled;
+    await second.waitForSelector('#state.out', { timeout: 2000 });
+    const secondMs = performance.now() - pulled;
+    assert.equal(await apiMe(page), 401);
+    for (const tab of [page, second]) {
+      assert.equal(await tab.getAttribute('#state', 'data-reason'), 'card-removed');
+      assert.match(await tab.textContent('#state'), /Your card was removed from the reader, so you have been logged out\./);
+    }
+    console.log(`# pull to logout: this tab ${firstMs.toFixed(0)} ms, second tab ${secondMs.toFixed(0)} ms`);
+  } finally {
+    await bench('insert', '0');
+  }
   await page.close();
   await second.close();
 });
@@ -198,7 +208,8 @@ test('with the host killed, the session still ends by the presence deadline', as
   assert.ok(killHostOf(browser) >= 1, 'found the host the browser started');
   await page.waitForSelector('#state.out', { timeout: (INTERVAL + GRACE + 3) * 1000 });
   const ms = performance.now() - killedAt;
-  assert.match(await page.textContent('#state'), /presence-late/);
+  assert.equal(await page.getAttribute('#state', 'data-reason'), 'presence-late');
+  assert.match(await page.textContent('#state'), /stopped hearing from your card/);
   assert.equal(await apiMe(page), 401);
   console.log(`# host killed: session ended after ${ms.toFixed(0)} ms (interval ${INTERVAL} s + grace ${GRACE} s)`);
   await page.close();

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { benchEnv } from '../integration/bench_env.mjs';
 import { bench } from '../browser/flow.mjs';
 import { startSite } from '../browser/harness.mjs';
@@ -39,8 +40,8 @@ after(async () => {
   await site?.stop();
 });
 
-async function openSite() {
-  const page = await browser.newPage(site.url);
+async function openSite(target = site) {
+  const page = await browser.newPage(target.url);
   await page.waitFor('document.querySelector("#login:not([hidden])") !== null', { what: 'the login button' });
   return page;
 }
@@ -49,14 +50,14 @@ const apiMe = (page) => page.evaluate('fetch("/api/me").then((r) => r.status)');
 
 // Click login, pick Mari's certificate, type the PIN; resolves with the
 // milliseconds from the click to the welcome. `shots` keeps screenshots.
-async function login(page, { shots = false } = {}) {
+async function login(page, { shots = false, target = site } = {}) {
   const t0 = performance.now();
   await page.click('#login');
   const picker = await browser.nextWindow('picker', { timeout: 15_000 });
   await picker.waitFor('document.querySelector("button.cert") !== null', { what: 'a certificate in the picker' });
   const holders = await picker.evaluate('[...document.querySelectorAll("button.cert .holder")].map((e) => e.textContent)');
   assert.ok(holders.includes(MARI), `the picker lists ${holders.join(', ')}`);
-  assert.match(await picker.text('#site'), new RegExp(site.origin));
+  assert.match(await picker.text('#site'), new RegExp(target.origin));
   if (shots) await picker.screenshot(join(artefacts, 'picker.png'));
   const picked = await picker.evaluate(`(() => {
     const b = [...document.querySelectorAll('button.cert')].find((e) => e.querySelector('.holder')?.textContent === ${JSON.stringify(MARI)});
@@ -133,10 +134,70 @@ test('pulling the card logs the page out through the extension', { timeout: 60_0
     // /cardbound/logout as the page).
     const state = await page.waitFor('document.querySelector("#state.out")?.textContent', { timeout: 5000, what: 'the logout' });
     console.log(`# pull to logout: ${(performance.now() - pulled).toFixed(0)} ms`);
-    assert.match(state, /Logged out: logout/);
+    assert.equal(state, 'Your card was removed from the reader, so you have been logged out.');
     assert.equal(await apiMe(page), 401);
   } finally {
     await bench('insert', '0');
   }
   await page.close();
+});
+
+// The journeys of issue 10 that depend on the browser's own machinery (a
+// BroadcastChannel between tabs, Web Locks, EventSource errors), on a site
+// with short presence deadlines.
+const INTERVAL = 2;
+const GRACE = 1;
+const DEADLINE_MS = (INTERVAL + GRACE) * 1000;
+const presenceArgs = ['--presence-interval', String(INTERVAL), '--presence-grace', String(GRACE)];
+const state = (page) => page.evaluate('(() => { const s = document.querySelector("#state"); return { cls: s.className, text: s.textContent, reason: s.dataset.reason ?? null }; })()');
+
+test('journey 1: a second tab follows the login without a reload, needs no login of its own, and both stay logged in', { timeout: 90_000 }, async () => {
+  const tabs = await startSite({ env, args: presenceArgs });
+  try {
+    const first = await openSite(tabs);
+    const second = await openSite(tabs);
+    await login(first, { target: tabs });
+    await second.waitFor('document.querySelector("#state.in") !== null', { timeout: 5000, what: 'the second tab following the login' });
+    assert.match((await state(second)).text, /Welcome, Mari Card/);
+    await second.screenshot(join(artefacts, 'two-tabs-second-follows.png'));
+    // A login asked for in the second tab joins the session: no window.
+    const holder = await second.evaluate('import("/cardbound.js").then((m) => m.authenticate()).then((s) => s.identity.holder)', { timeout: 10_000 });
+    assert.equal(holder, MARI);
+    await assert.rejects(browser.nextWindow('picker', { timeout: 1000 }), /no picker window/);
+    await sleep(4 * DEADLINE_MS);
+    for (const tab of [first, second]) assert.match((await state(tab)).text, /Welcome, Mari Card/);
+    assert.equal(await apiMe(first), 200);
+    await second.click('#logout');
+    for (const tab of [first, second]) {
+      await tab.waitFor('document.querySelector("#state.out") !== null', { what: 'the logout in every tab' });
+      assert.deepEqual(await state(tab), { cls: 'card out', text: 'You have logged out.', reason: 'logout' });
+    }
+    await first.close();
+    await second.close();
+  } finally {
+    await tabs.stop();
+  }
+});
+
+test('journey 2: a dead server: the page says the connection is lost at once, and logs out at the presence deadline', { timeout: 60_000 }, async () => {
+  const doomed = await startSite({ env, args: presenceArgs });
+  const page = await openSite(doomed);
+  try {
+    await login(page, { target: doomed });
+    await doomed.stop();
+    const killed = performance.now();
+    await page.waitFor('document.querySelector("#state").dataset.connection === "lost"', { timeout: 3000, what: 'connection lost' });
+    const lostMs = performance.now() - killed;
+    assert.equal((await state(page)).text, 'The connection to the site was lost. Trying again…');
+    await page.screenshot(join(artefacts, 'server-gone.png'));
+    await page.waitFor('document.querySelector("#state.out") !== null', { timeout: DEADLINE_MS + 3000, what: 'the logout at the deadline' });
+    const endedMs = performance.now() - killed;
+    assert.deepEqual(await state(page),
+      { cls: 'card out', text: 'The connection to the site was lost, so you have been logged out.', reason: 'connection-lost' });
+    await page.screenshot(join(artefacts, 'server-gone-logged-out.png'));
+    console.log(`# server killed: connection lost shown after ${lostMs.toFixed(0)} ms, logged out after ${endedMs.toFixed(0)} ms (deadline ${DEADLINE_MS} ms)`);
+  } finally {
+    await doomed.stop();
+    await page.close();
+  }
 });
