@@ -403,11 +403,24 @@ const EVENTS_RETRY_MS = 2000;
 // With no presence deadline known at all, how long a lost connection is
 // waited out: the longest a presence challenge lives.
 const UNKNOWN_DEADLINE_MS = 5 * 60 * 1000;
+// How long the server may take to say whether a session still lives, when a
+// page asks at its deadline.
+const CHECK_TIMEOUT_MS = 3000;
 
-// A failure of the site's server to answer at all (network, proxy, 5xx):
-// the connection is lost, the session may still be live there.
+// A failure of the site's server to answer at all (network, no answer in
+// time, a proxy's or the server's 5xx): the connection is lost, the session
+// may still be live there.
 function isUnreachable(error) {
   return error.code === ErrorCode.SERVER_REFUSED && (error.status === 0 || error.status >= 500);
+}
+
+// The server answered that the session is gone (401): why, as the server's
+// event stream would say it.
+function endedBy(error, otherwise) {
+  if (error.code !== ErrorCode.SERVER_REFUSED || error.status !== 401) return null;
+  if (error.serverCode === 'PRESENCE_LATE') return EndReason.PRESENCE_LATE;
+  if (error.serverCode === 'SESSION_UNKNOWN' || error.serverCode === 'NOT_CONFIRMED') return EndReason.NO_SESSION;
+  return otherwise;
 }
 
 // Errors worth another presence round.
@@ -426,10 +439,18 @@ function isPassing(error) {
  *  - `presencefailed` (`{code}`): this page could not prove the card's
  *    presence; the server ends the session at its deadline;
  *  - `sessionended` (`{reason}`, one of EndReason). Fired once.
+ *
+ * The server is the authority. A Session knows the session's presence
+ * deadline (from the last presence challenge, GET <base>/session, or the
+ * tab that proves); when it passes without news, the Session asks the server
+ * whether the session lives, and ends if the server says no or cannot be
+ * reached. So no page shows access the server no longer grants, even when
+ * its requests hang instead of failing.
  */
 export class Session extends EventTarget {
   #client;
-  #sessionTag;
+  #sessionTag; // the host's session of this page's own login, to log out
+  #tag; // the server's session this Session follows (its public tag), if known
   #presence;
   #timer;
   #wake;
@@ -438,20 +459,24 @@ export class Session extends EventTarget {
   #unsubscribe = [];
   #ended = false;
   #stopped = false; // no more presence rounds: ended, or logging out
+  #abort = new AbortController(); // ends the requests in flight with the session
   #deadline = null; // when the server ends the session without a new proof (local ms), if known
+  #deadlineTimer;
   #lost = false;
-  #lostTimer;
+  #proving = false; // this page's presence loop runs
 
   // presence: 'own' (this page logged in and proves), 'takeover' (proves
   // once no other page does; needs Web Locks) or false. expiresIn: seconds
-  // to the server's presence deadline, when known.
-  constructor(client, { identity = null, presenceInterval = null, sessionTag = null, certificate = null,
+  // to the server's presence deadline, when known. tag: the server's
+  // session tag, when known.
+  constructor(client, { identity = null, presenceInterval = null, sessionTag = null, tag = sessionTag, certificate = null,
     presence = false, expiresIn = null } = {}) {
     super();
     this.#client = client;
     this.identity = identity;
     this.presenceInterval = presenceInterval;
     this.#sessionTag = sessionTag;
+    this.#tag = tag;
     this.#presence = presence;
     this.certificates = certificate ? [certificate] : [];
     if (Number.isFinite(expiresIn)) this.#deadline = Date.now() + expiresIn * 1000;
@@ -471,7 +496,8 @@ export class Session extends EventTarget {
     this.#unsubscribe.push(this.#client.pages.listen((m) => {
       if (m.type === 'deadline') this.#setDeadline(m.at, false);
     }));
-    if (this.#deadline === null) this.#learnDeadline();
+    if (this.#deadline === null) this.#check();
+    else this.#setDeadline(this.#deadline, false);
     if (this.#presence) this.#provePresence();
     return this;
   }
@@ -497,8 +523,7 @@ export class Session extends EventTarget {
     });
     events.addEventListener('open', () => {
       if (events !== this.#events || !this.#lost) return;
-      this.#reachable();
-      this.#learnDeadline(); // what happened while it was away
+      this.#check(); // what happened while it was away
     });
     events.addEventListener('error', () => {
       if (events !== this.#events || this.#ended) return;
@@ -511,50 +536,72 @@ export class Session extends EventTarget {
     });
   }
 
-  // The deadline from the server (GET <base>/session); a session it no
-  // longer has is over.
-  async #learnDeadline() {
+  // Asks the server whether the session lives (GET <base>/session): yes
+  // moves the deadline on; no (or another session now) ends it with the
+  // server's reason; no answer in time ends it as connection-lost when the
+  // connection was lost or the deadline has come.
+  async #check() {
+    let answer;
     try {
-      const s = await this.#client.get('/session');
-      if (this.#ended) return;
-      if (s === null) return this.#end(EndReason.NO_SESSION);
-      this.identity ??= s.identity ?? null;
-      this.presenceInterval ??= s.presenceInterval ?? null;
-      if (Number.isFinite(s.expiresIn)) this.#setDeadline(Date.now() + s.expiresIn * 1000, false);
+      answer = await this.#client.session({ signal: this.#abort.signal, timeout: CHECK_TIMEOUT_MS });
     } catch (error) {
-      if (!this.#ended && isUnreachable(error)) this.#unreachable();
+      if (this.#ended) return;
+      if (isUnreachable(error)) {
+        this.#unreachable();
+        if (this.#deadline !== null && Date.now() >= this.#deadline) this.#end(EndReason.CONNECTION_LOST);
+      } else {
+        // The server answered, but cannot say (an endpoint it does not
+        // have): its event stream stays the judge; look again later.
+        this.#reachable();
+        this.#setDeadline(Date.now() + UNKNOWN_DEADLINE_MS, false);
+      }
+      return;
     }
+    if (this.#ended) return;
+    this.#reachable();
+    if (!answer.live) return this.#end(endedBy(answer.error, EndReason.NO_SESSION));
+    const s = answer.session;
+    // The cookie names another session now (this one ended unheard, and
+    // another tab logged in): this one is over.
+    if (this.#tag && typeof s.sessionTag === 'string' && s.sessionTag !== this.#tag) return this.#end(EndReason.NO_SESSION);
+    this.#tag ??= typeof s.sessionTag === 'string' ? s.sessionTag : null;
+    this.identity ??= s.identity ?? null;
+    this.presenceInterval ??= s.presenceInterval ?? null;
+    // expiresIn is in whole seconds, and 0 means within the next one.
+    if (Number.isFinite(s.expiresIn)) this.#setDeadline(Date.now() + Math.max(1, s.expiresIn) * 1000, false);
   }
 
+  // A new deadline: the server ends the session then unless a proof reaches
+  // it. When it passes without a newer one, the server is asked.
   #setDeadline(at, tellOthers) {
     if (this.#ended) return;
     this.#deadline = at;
     if (tellOthers) this.#client.pages.tell({ type: 'deadline', at });
-    if (this.#lost) this.#armLostTimer();
+    clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = setTimeout(() => this.#atDeadline(), Math.max(0, at - Date.now()));
   }
 
-  // The server cannot be reached: say so once, and end the session when
-  // its deadline passes with no proof reaching the server (it ends it then).
+  // The deadline passed without a newer one. The page that proves knows
+  // why while the server answers it (its own rounds say, and a late card
+  // fires presencefailed); any other page, or one that lost the server,
+  // asks the server.
+  #atDeadline() {
+    if (this.#proving && !this.#lost) return;
+    this.#check();
+  }
+
+  // The server cannot be reached: say so once. The deadline decides.
   #unreachable() {
-    if (this.#ended) return;
-    if (!this.#lost) {
-      this.#lost = true;
-      this.#fire('connectionlost', {}, 'connectionLost');
-    }
-    this.#armLostTimer();
+    if (this.#ended || this.#lost) return;
+    this.#lost = true;
+    if (this.#deadline === null) this.#setDeadline(Date.now() + UNKNOWN_DEADLINE_MS, false);
+    this.#fire('connectionlost', {}, 'connectionLost');
   }
 
-  #armLostTimer() {
-    clearTimeout(this.#lostTimer);
-    const at = this.#deadline ?? Date.now() + UNKNOWN_DEADLINE_MS;
-    this.#deadline ??= at;
-    this.#lostTimer = setTimeout(() => this.#end(EndReason.CONNECTION_LOST), Math.max(0, at - Date.now()));
-  }
-
+  // The server answered something.
   #reachable() {
     if (!this.#lost || this.#ended) return;
     this.#lost = false;
-    clearTimeout(this.#lostTimer);
     this.dispatchEvent(new CustomEvent('connectionrestored', { detail: { message: '' } }));
   }
 
@@ -584,10 +631,21 @@ export class Session extends EventTarget {
   // interval needs to be known, and a page that takes over proves in time.
   // The challenge also tells the deadline, which the other pages learn.
   async #presenceLoop() {
+    this.#proving = true;
+    try {
+      await this.#rounds();
+    } finally {
+      this.#proving = false;
+    }
+  }
+
+  async #rounds() {
+    const signal = this.#abort.signal;
     let lifetime = 0;
     while (!this.#stopped) {
+      let step = 'challenge';
       try {
-        const challenge = await this.#client.post('/presence/challenge', {});
+        const challenge = await this.#client.post('/presence/challenge', {}, { signal });
         if (this.#stopped) return;
         this.#reachable();
         lifetime = Date.parse(challenge.expiresAt) - Date.parse(challenge.issuedAt);
@@ -600,20 +658,28 @@ export class Session extends EventTarget {
         const { proof } = await this.#client.bridge.call('presence', { challenge },
           Math.min(timeouts.presence, Math.max(2000, lifetime * 0.3)));
         if (this.#stopped) return;
-        await this.#client.post('/presence', { proof });
+        step = 'proof';
+        await this.#client.post('/presence', { proof }, { signal });
         this.#reachable();
         this.#setDeadline(Date.now() + lifetime, false); // the next challenge says exactly
       } catch (error) {
         if (this.#stopped) return;
-        // The server out of reach: tried again every second; the session
-        // ends at the deadline (#unreachable's timer). Another passing
-        // hitch (no answer in time) is tried again until the deadline.
-        // Anything else means the card cannot prove itself: the server ends
-        // the session at its deadline, and its event stream tells every tab.
+        // The server says the session is gone: it is, for every tab.
+        const gone = endedBy(error, step === 'proof' ? EndReason.PRESENCE_REFUSED : EndReason.NO_SESSION);
+        if (gone) return this.#end(gone);
+        // The server out of reach: tried again every second; at the
+        // deadline the server is asked, and the session ends if it cannot
+        // be reached. Another passing hitch (no answer in time) is tried
+        // again until the deadline. Anything else means the card cannot
+        // prove itself: the server ends the session at its deadline, and its
+        // event stream tells every tab.
         if (isUnreachable(error)) this.#unreachable();
-        else if (!isPassing(error) || Date.now() >= (this.#deadline ?? Infinity)) {
-          this.#fire('presencefailed', { code: error.code ?? ErrorCode.INTERNAL }, error);
-          return;
+        else {
+          if (error.code === ErrorCode.SERVER_REFUSED) this.#reachable();
+          if (!isPassing(error) || Date.now() >= (this.#deadline ?? Infinity)) {
+            this.#fire('presencefailed', { code: error.code ?? ErrorCode.INTERNAL }, error);
+            return;
+          }
         }
         await this.#wait(PRESENCE_RETRY_MS);
       }
@@ -628,13 +694,20 @@ export class Session extends EventTarget {
     });
   }
 
-  /** Log out of the site (every tab) and end the card's session in the host. */
+  /**
+   * Log out of the site (every tab) and end the card's session in the host.
+   * The host's session ends even when the server cannot be reached, so the
+   * card proves nothing more for this site and the server ends the session
+   * at its deadline; the promise then rejects with the server's error.
+   */
   async logout() {
     this.#stop();
     try {
       await this.#client.post('/logout', {});
     } finally {
-      if (this.#sessionTag) await this.#client.bridge.call('logout', { sessionTag: this.#sessionTag }).catch(() => {});
+      // This page's own login by its tag; a session another page logged in
+      // to: the origin's (one session per site and browser).
+      await this.#client.bridge.call('logout', this.#sessionTag ? { sessionTag: this.#sessionTag } : {}).catch(() => {});
       this.#end(EndReason.LOGOUT);
     }
   }
@@ -649,7 +722,8 @@ export class Session extends EventTarget {
     if (this.#ended) return;
     this.#ended = true;
     this.#stop();
-    clearTimeout(this.#lostTimer);
+    this.#abort.abort();
+    clearTimeout(this.#deadlineTimer);
     clearTimeout(this.#eventsRetry);
     this.#events?.close();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
@@ -659,6 +733,10 @@ export class Session extends EventTarget {
 }
 
 // --- The client -----------------------------------------------------------------
+
+// How long a request to the site's server may take before it counts as
+// unanswered (a server that hangs is as gone as one that refuses).
+const REQUEST_TIMEOUT_MS = 10_000;
 
 // Runs `fn` holding the Web Lock `name`; `onWaiting` is called first when
 // another page holds it. Without Web Locks, runs it at once.
@@ -670,15 +748,16 @@ async function underLock(locks, name, fn, onWaiting) {
     entered = true;
     return fn();
   };
+  let result;
   try {
-    const result = await locks.request(name, { ifAvailable: true }, (lock) => (lock ? enter() : busy));
-    if (result !== busy) return result;
-    onWaiting?.();
-    return await locks.request(name, enter);
+    result = await locks.request(name, { ifAvailable: true }, (lock) => (lock ? enter() : busy));
   } catch (e) {
     if (entered) throw e;
     return fn(); // Web Locks refused (e.g. an opaque origin): go on without
   }
+  if (result !== busy) return result;
+  try { onWaiting?.(); } catch { /* the page's own bug must not skip the lock */ }
+  return locks.request(name, enter);
 }
 
 /**
@@ -700,36 +779,63 @@ export function createClient({ window: win = globalThis.window, fetch: fetchFn =
   let current = null; // the live Session this page follows
   const startedListeners = new Set();
 
-  const request = async (method, path, body) => {
+  // One request to the site's server: answered within `timeout`, or a
+  // ServerRefusedError with status 0 (as if unreachable); `signal` ends it.
+  const request = async (method, path, body, { signal, timeout = REQUEST_TIMEOUT_MS } = {}) => {
+    const controller = new AbortController();
+    let timer;
+    const stop = () => controller.abort();
+    signal?.addEventListener('abort', stop);
+    if (signal?.aborted) stop();
+    const abandoned = new Promise((_, reject) => {
+      timer = setTimeout(() => { stop(); reject(new Error(`no answer in ${timeout} ms`)); }, timeout);
+      controller.signal.addEventListener('abort', () => reject(new Error('stopped')));
+    });
+    abandoned.catch(() => {});
     let res;
     try {
-      res = await fetchFn(`${client.base}${path}`, method === 'GET'
+      const init = method === 'GET'
         ? { method, credentials: 'same-origin' }
-        : { method, credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        : { method, credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+      init.signal = controller.signal;
+      // The fetch, or whichever comes first of the timeout and the caller's end.
+      res = await Promise.race([fetchFn(`${client.base}${path}`, init), abandoned]);
+      if (!res.ok) {
+        let serverCode = null;
+        try { serverCode = (await Promise.race([res.json(), abandoned])).error ?? null; } catch { /* not JSON */ }
+        throw new ServerRefusedError(ErrorCode.SERVER_REFUSED, `the server refused ${path}: ${res.status} ${serverCode ?? ''}`.trim(),
+          { status: res.status, serverCode });
+      }
+      return res.status === 204 ? {} : await Promise.race([res.json(), abandoned]);
     } catch (e) {
+      if (e instanceof ServerRefusedError) throw e;
       throw new ServerRefusedError(ErrorCode.SERVER_REFUSED, `the server could not be reached: ${e.message}`, { status: 0 });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
     }
-    if (!res.ok) {
-      let serverCode = null;
-      try { serverCode = (await res.json()).error ?? null; } catch { /* not JSON */ }
-      throw new ServerRefusedError(ErrorCode.SERVER_REFUSED, `the server refused ${path}: ${res.status} ${serverCode ?? ''}`.trim(),
-        { status: res.status, serverCode });
-    }
-    return res.status === 204 ? {} : res.json();
   };
-  client.post = (path, body) => request('POST', path, body);
-  // A GET that answers null for "no such session here" (401).
-  client.get = (path) => request('GET', path).catch((e) => {
-    if (e.code === ErrorCode.SERVER_REFUSED && e.status === 401) return null;
-    throw e;
-  });
+  client.post = (path, body, options) => request('POST', path, body, options);
+  // GET <base>/session: {live: true, session} or {live: false, error} (the
+  // server has no such session: 401; or cannot tell: no such endpoint,
+  // 404/405); throws when it cannot be reached.
+  client.session = async (options) => {
+    try {
+      return { live: true, session: await request('GET', '/session', undefined, options) };
+    } catch (e) {
+      if ([401, 404, 405].includes(e.status)) return { live: false, error: e };
+      throw e;
+    }
+  };
 
+  const live = () => (current && !current.ended ? current : null);
+  // This page follows one session at a time: the live one if there is one.
   const follow = (session) => {
+    if (live()) return current;
     current = session;
     session.addEventListener('sessionended', () => { if (current === session) current = null; });
     return session.start();
   };
-  const live = () => (current && !current.ended ? current : null);
 
   /**
    * What this page can do about logging in: `{available: true}`, or
@@ -761,12 +867,13 @@ export function createClient({ window: win = globalThis.window, fetch: fetchFn =
    */
   const currentSession = async ({ presence = true } = {}) => {
     if (live()) return current;
-    const s = await client.get('/session');
+    const answer = await client.session();
     if (live()) return current; // another call got there first
-    if (!s) return null;
+    if (!answer.live) return null;
+    const s = answer.session;
     return follow(new Session(client, {
       identity: s.identity ?? null, presenceInterval: s.presenceInterval ?? null, expiresIn: s.expiresIn,
-      presence: presence && 'takeover',
+      tag: typeof s.sessionTag === 'string' ? s.sessionTag : null, presence: presence && 'takeover',
     }));
   };
 
@@ -821,9 +928,9 @@ export function createClient({ window: win = globalThis.window, fetch: fetchFn =
         }
         throw e;
       }
-      follow(session);
+      const followed = follow(session);
       client.pages.tell({ type: 'session-started' });
-      return session;
+      return followed;
     }, onWaiting);
   };
 
@@ -853,8 +960,9 @@ export function createClient({ window: win = globalThis.window, fetch: fetchFn =
   /**
    * A Session for a page that found a live session itself (e.g. through its
    * own GET /api/me): its events, and presence proofs once no other page of
-   * the site proves (presence: false leaves that to the others). Prefer
-   * currentSession(), which asks the server.
+   * the site proves (presence: false leaves that to the others). The live
+   * Session this page already follows, if any. Prefer currentSession(),
+   * which asks the server.
    */
   const watchSession = ({ identity = null, presence = true } = {}) =>
     follow(new Session(client, { identity, presence: presence && 'takeover' }));

@@ -249,9 +249,10 @@ test('GET /cardbound/session: the identity and the time left for a live session,
   assert.equal(none.json.error, 'SESSION_UNKNOWN');
   const unconfirmed = await login({ confirm: false });
   assert.equal((await http('GET', '/cardbound/session', { cookie: unconfirmed.cookie })).json.error, 'NOT_CONFIRMED');
-  const { cookie } = await login();
+  const { cookie, receipt } = await login();
   const live = await http('GET', '/cardbound/session', { cookie });
   assert.equal(live.status, 200);
+  assert.equal(live.json.sessionTag, receipt.sessionTag, 'which session: the public tag of the receipt');
   assert.equal(live.headers['cache-control'], 'no-store');
   assert.equal(live.json.identity.holder, 'Bob Ecp');
   assert.equal(live.json.presenceInterval, 2);

@@ -173,6 +173,7 @@ HttpResponse Router::route(const HttpRequest &req)
             const Session &s = std::get<Session>(found);
             return json_reply(req, http::status::ok,
                               {{"identity", s.identity.to_json()},
+                               {"sessionTag", s.tag},
                                {"presenceInterval", rp_.config().presence_interval},
                                {"expiresIn", std::max<std::time_t>(0, s.deadline - now)}});
         }
