@@ -636,6 +636,9 @@ export class Session extends EventTarget {
       await this.#rounds();
     } finally {
       this.#proving = false;
+      // No more rounds (the card failed): the deadline is watched as any
+      // other page watches it, asking the server when it has passed.
+      if (!this.#ended && this.#deadline !== null) this.#setDeadline(this.#deadline, false);
     }
   }
 

@@ -1824,3 +1824,17 @@ test('a page follows one Session: currentSession and watchSession hand out the l
   await own.logout();
   assert.equal(await client.currentSession(), null);
 });
+
+test('presence: after presencefailed the page asks the server at the deadline, and ends with its answer', async (t) => {
+  const { client, win, routes } = setup(t);
+  const session = await client.authenticate();
+  const ended = record(session, 'sessionended');
+  win.handlers.presence = () => ({ error: { code: 'ERR_NO_CARD', message: 'pulled' } });
+  await settle(); // challenge at 0: deadline 40 s
+  await elapse(t, 20000); // the card fails: presencefailed
+  routes['/cardbound/session'] = { status: 401, body: { error: 'PRESENCE_LATE' } };
+  await elapse(t, 19999);
+  assert.equal(session.ended, false);
+  await elapse(t, 1);
+  assert.deepEqual(ended.map(detailOf), [{ reason: 'presence-late' }], 'even with no event stream to say it');
+});
