@@ -71,6 +71,37 @@ export function fakePort() {
   return port;
 }
 
+// The background's end of a runtime.connect port from a content script
+// (runtime.onConnect): what the background posts is in `received`, the
+// first answer also resolves `answered`. The test plays the page's end with
+// send() and close() (the frame unloaded). As in browsers, a port's own
+// disconnect() fires nothing on its own end, and posting on a closed port
+// throws.
+export function fakePagePort(name, sender) {
+  const answer = deferred();
+  const port = {
+    name,
+    sender,
+    received: [],
+    answered: answer.promise,
+    disconnected: false,
+    onMessage: fakeEvent(),
+    onDisconnect: fakeEvent(),
+    postMessage(message) {
+      if (port.disconnected) throw new Error('Attempting to use a disconnected port object');
+      port.received.push(structuredClone(message));
+      answer.resolve(message);
+    },
+    disconnect() { port.disconnected = true; },
+    send(message) { port.onMessage.fire(structuredClone(message)); },
+    close() {
+      port.disconnected = true;
+      port.onDisconnect.fire(port);
+    },
+  };
+  return port;
+}
+
 // storage.session: values go through structured cloning, as in browsers.
 export function memoryStorage() {
   const data = new Map();
@@ -93,7 +124,7 @@ export function memoryStorage() {
 export const EXTENSION_BASE = 'chrome-extension://cardboundtestid/';
 
 // The browser API the background uses: runtime.getURL, runtime.sendMessage,
-// windows.*, tabs.*. Windows get ids from 100 on; removing one fires
+// windows.*, tabs.query and tabs.sendMessage. Windows get ids from 100 on; removing one fires
 // windows.onRemoved (later, as in browsers). What the background sends to its
 // own pages is recorded in `runtimeMessages` (and, as in browsers when no
 // page listens, rejected); windows brought to the front in `focused`.
@@ -137,8 +168,6 @@ export function fakeApi({ tabs = [], sendMessage = null } = {}) {
       },
     },
     tabs: {
-      onRemoved: fakeEvent(),
-      onUpdated: fakeEvent(),
       async query() { return tabs.map((t) => ({ ...t })); },
       async sendMessage(tabId, message) {
         api.tabMessages.push({ tabId, message: structuredClone(message) });

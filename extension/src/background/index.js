@@ -18,15 +18,18 @@ const context = {
   dialogs: new Dialogs(api),
 };
 
-// A page request, as the content script passed it on.
-async function handlePageRequest(message, sender) {
+// A page request, as the content script passed it on. `userActivated` is
+// the content script's own reading of the page (the user was using it), not
+// the page's word. `signal` aborts when the frame that asked is gone.
+async function handlePageRequest(message, sender, signal = null) {
   try {
     if (!sender.tab) throw new ExtensionError(ErrorCode.BAD_REQUEST, 'requests come from tabs only');
     const origin = senderOrigin(sender);
     const action = Object.hasOwn(pageActions, message.action) ? pageActions[message.action] : null;
     if (!action) throw new ExtensionError(ErrorCode.UNKNOWN_COMMAND, 'no such action');
     const args = plainObject(message.arguments ?? {}, 'arguments');
-    return { result: await action(context, { origin, tabId: sender.tab.id, args }) };
+    const userActivated = message.userActivated === true;
+    return { result: await action(context, { origin, tabId: sender.tab.id, args, userActivated, signal }) };
   } catch (e) {
     if (!(e instanceof ExtensionError)) console.error(`page request '${message.action}' failed`, e);
     return { error: pageError(e) };
@@ -41,6 +44,41 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   }
   if (message.type === 'dialog') return context.dialogs.handleMessage(message, sender, sendResponse);
   return false;
+});
+
+// A page request on a port of its own (authenticate: it waits for the user
+// for minutes). The browser closes the port when the frame that opened it
+// unloads (closed, reloaded, navigated; that frame only, not the tab's other
+// frames), so a port that closes before its answer means nobody is there to
+// use the token: the request is called off. One request per port.
+function servePort(port) {
+  const pageGone = new AbortController();
+  port.onDisconnect.addListener(() => pageGone.abort());
+  const first = (message) => {
+    port.onMessage.removeListener(first);
+    if (!message || typeof message !== 'object' || message.type !== 'page-request') {
+      port.disconnect();
+      return;
+    }
+    handlePageRequest(message, port.sender, pageGone.signal).then((reply) => {
+      if (pageGone.signal.aborted) return;
+      try {
+        port.postMessage(reply);
+      } catch {
+        // The frame went just now.
+      }
+    });
+  };
+  port.onMessage.addListener(first);
+}
+
+api.runtime.onConnect.addListener((port) => {
+  if (port.name !== 'page-request') return;
+  if (port.sender?.id !== api.runtime.id) {
+    port.disconnect();
+    return;
+  }
+  servePort(port);
 });
 
 // While any site is logged in with a card, the port stays open: card events

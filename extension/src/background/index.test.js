@@ -1,10 +1,10 @@
 // The background as the browser runs it: index.js wired to a fake `chrome`
-// (runtime messages, a native port, windows, tabs, storage.session), with
-// this test playing the page, the dialog windows and cardbound-host.
+// (runtime messages and ports, a native port, windows, tabs, storage.session),
+// with this test playing the page, the dialog windows and cardbound-host.
 import { test, describe, before, after, mock } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { fakeApi, fakeEvent, fakePort, flush, memoryStorage, until } from '../../test-support/fakes.js';
+import { fakeApi, fakeEvent, fakePagePort, fakePort, flush, memoryStorage, settled, until } from '../../test-support/fakes.js';
 
 const ORIGIN = 'https://a.example';
 const TAB = { id: 7, url: `${ORIGIN}/login` };
@@ -22,6 +22,7 @@ async function startBackground({ storage = memoryStorage(), tabReply = async () 
   const api = fakeApi({ tabs: [{ id: TAB.id }, { id: 8 }], sendMessage: (tabId, m) => tabReply(tabId, m) });
   const ports = [];
   api.runtime.onMessage = fakeEvent();
+  api.runtime.onConnect = fakeEvent();
   api.runtime.connectNative = mock.fn((name) => {
     assert.equal(name, 'org.cardbound.host');
     const port = fakePort();
@@ -48,6 +49,14 @@ async function startBackground({ storage = memoryStorage(), tabReply = async () 
     });
   }
   const pageRequest = (action, args, sender = tabSender(api)) => message({ type: 'page-request', action, arguments: args }, sender);
+  // A page request on a port of its own, as bridge.js sends authenticate;
+  // the port's `answered` resolves with the answer.
+  function portRequest(action, args, { sender = tabSender(api), userActivated = false } = {}) {
+    const port = fakePagePort('page-request', sender);
+    api.runtime.onConnect.fire(port);
+    port.send({ type: 'page-request', action, arguments: args, userActivated });
+    return port;
+  }
   const dialog = (n, op, value) => message({ type: 'dialog', dialog: new URL(api.created[n].url).searchParams.get('dialog'), op, value },
     { id: api.runtime.id, url: api.created[n].url });
 
@@ -63,7 +72,14 @@ async function startBackground({ storage = memoryStorage(), tabReply = async () 
     return found;
   }
   const hostAnswers = (request, result) => ports.at(-1).answer({ id: request.id, result });
-  return { api, ports, storage, message, pageRequest, dialog, hostGets, hostAnswers };
+  // Through verify-server and the list to the picker (window n).
+  async function toPicker(n = bg.api.created.length) {
+    bg.hostAnswers(await bg.hostGets('verify-server'), { server: { subject: 'CN=a.example' } });
+    bg.hostAnswers(await bg.hostGets('list-certificates'), { certificates: [CERT] });
+    await until(() => api.created.length === n + 1, 'the picker');
+  }
+  const bg = { api, ports, storage, message, pageRequest, portRequest, dialog, hostGets, hostAnswers, toPicker };
+  return bg;
 }
 
 describe('background/index.js', () => {
@@ -137,6 +153,126 @@ describe('background/index.js', () => {
     }
   });
 
+  test('a page request on its own port is answered on it, the origin taken from the sender', async () => {
+    const bg = await startBackground();
+    const port = bg.portRequest('begin-login', {}, { sender: tabSender(bg.api, { origin: 'https://b.example', url: 'https://b.example/x' }) });
+    const req = await bg.hostGets('begin-login');
+    assert.equal(req.origin, 'https://b.example');
+    bg.hostAnswers(req, { loginId: 'L1', hostNonce: 'n', expiresAt: 'e' });
+    assert.deepEqual(await port.answered, { result: { loginId: 'L1', hostNonce: 'n', expiresAt: 'e' } });
+    assert.deepEqual(port.received.length, 1);
+  });
+
+  test('a port has the checks of sendMessage: its tab, a web page, known actions, object arguments', async () => {
+    const bg = await startBackground();
+    const answer = async (...a) => (await bg.portRequest(...a).answered).error?.code;
+    assert.equal(await answer('status', {}, { sender: { id: bg.api.runtime.id, url: 'https://a.example/', origin: 'https://a.example' } }), 'ERR_BAD_REQUEST');
+    assert.equal(await answer('status', {}, { sender: tabSender(bg.api, { origin: undefined, url: bg.api.runtime.getURL('ui/pin.html') }) }), 'ERR_BAD_REQUEST');
+    for (const action of ['list-certificates', 'toString', '__proto__', undefined]) assert.equal(await answer(action, {}), 'ERR_UNKNOWN_COMMAND', String(action));
+    for (const args of [[], 'x', 5]) assert.equal(await answer('status', args), 'ERR_BAD_REQUEST');
+    assert.equal(await answer('authenticate', { loginId: 'L1', challenge: {}, pin: '1234' }), 'ERR_BAD_REQUEST');
+    assert.equal(bg.api.runtime.connectNative.mock.callCount(), 0);
+  });
+
+  test('ports of other extensions, of other names, and other messages on a port are not served', async () => {
+    const bg = await startBackground();
+    const foreign = fakePagePort('page-request', tabSender(bg.api, { id: 'someone-else' }));
+    bg.api.runtime.onConnect.fire(foreign);
+    assert.equal(foreign.disconnected, true);
+    foreign.send({ type: 'page-request', action: 'status', arguments: {} });
+
+    const other = fakePagePort('something-else', tabSender(bg.api));
+    bg.api.runtime.onConnect.fire(other);
+    assert.equal(other.onMessage.listeners.length, 0);
+
+    for (const m of [null, 'status', { type: 'dialog', dialog: 'x', op: 'hello' }]) {
+      const port = fakePagePort('page-request', tabSender(bg.api));
+      bg.api.runtime.onConnect.fire(port);
+      port.send(m);
+      assert.equal(port.disconnected, true, JSON.stringify(m));
+    }
+
+    // One request per port: a second message on it is not heard.
+    const port = bg.portRequest('begin-login', {});
+    port.send({ type: 'page-request', action: 'begin-login', arguments: {} });
+    bg.hostAnswers(await bg.hostGets('begin-login'), { loginId: 'L1', hostNonce: 'n', expiresAt: 'e' });
+    await port.answered;
+    await flush();
+    assert.equal(bg.ports.at(-1).sent.filter((m) => m.command === 'begin-login').length, 1);
+    assert.deepEqual(foreign.received, []);
+    assert.equal(port.received.length, 1);
+  });
+
+  test('the port of a login closed (its frame unloaded) at the picker: the window closes, the next login is not busy', async () => {
+    const bg = await startBackground();
+    const first = bg.portRequest('authenticate', { loginId: 'L1', challenge: { origin: ORIGIN } });
+    await bg.toPicker(0);
+    first.close();
+    await until(() => bg.api.removed.includes(bg.api.created[0].id), 'the picker to close');
+    await flush();
+    assert.deepEqual(first.received, [], 'nothing is posted on a closed port');
+
+    const next = bg.portRequest('authenticate', { loginId: 'L2', challenge: { origin: ORIGIN } });
+    await bg.toPicker(1);
+    assert.equal(await settled(next.answered), false, 'not ERR_BUSY');
+    await bg.dialog(1, 'cancel');
+    assert.equal((await next.answered).error.code, 'ERR_USER_CANCELLED');
+  });
+
+  test('the port of a login closed while the server is verified: no window opens, the late answer is dropped', async () => {
+    const bg = await startBackground();
+    const port = bg.portRequest('authenticate', { loginId: 'L1', challenge: { origin: ORIGIN } });
+    const verify = await bg.hostGets('verify-server');
+    port.close();
+    await flush();
+    bg.hostAnswers(verify, { server: {} });
+    await flush();
+    await flush();
+    assert.deepEqual(bg.api.created, []);
+    assert.deepEqual(port.received, []);
+  });
+
+  test('an answer for a port that closed just as it came does not throw', async () => {
+    const bg = await startBackground();
+    const port = bg.portRequest('begin-login', {});
+    const req = await bg.hostGets('begin-login');
+    port.disconnected = true; // gone, and the browser has not said so yet
+    const unhandled = [];
+    const record = (e) => unhandled.push(e);
+    process.on('unhandledRejection', record);
+    try {
+      bg.hostAnswers(req, { loginId: 'L1', hostNonce: 'n', expiresAt: 'e' });
+      for (let i = 0; i < 5; i++) await flush();
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+    assert.deepEqual(unhandled, []);
+    assert.deepEqual(port.received, []);
+    port.close(); // and then it says so: nothing left to cancel
+    await flush();
+  });
+
+  test("a busy login's window comes forward only for a request the user made (the bridge's userActivated)", async () => {
+    const bg = await startBackground();
+    const first = bg.portRequest('authenticate', { loginId: 'L1', challenge: { origin: ORIGIN } });
+    await bg.toPicker(0);
+    const other = { sender: tabSender(bg.api, { tab: { id: 9 }, origin: 'https://evil.example', url: 'https://evil.example/' }) };
+    for (const userActivated of [false, 'true', 1]) {
+      const busy = bg.portRequest('authenticate', { loginId: 'L2', challenge: {} }, { ...other, userActivated });
+      assert.equal((await busy.answered).error.code, 'ERR_BUSY');
+      const sent = await bg.message({ type: 'page-request', action: 'authenticate', arguments: { loginId: 'L2', challenge: {} }, userActivated }, other.sender);
+      assert.equal(sent.error.code, 'ERR_BUSY');
+    }
+    await flush();
+    assert.deepEqual(bg.api.focused, []);
+    const asked = bg.portRequest('authenticate', { loginId: 'L2', challenge: {} }, { userActivated: true });
+    assert.equal((await asked.answered).error.code, 'ERR_BUSY');
+    await until(() => bg.api.focused.length === 1, 'the picker to come forward');
+    assert.deepEqual(bg.api.focused, [bg.api.created[0].id]);
+    await bg.dialog(0, 'cancel');
+    assert.equal((await first.answered).error.code, 'ERR_USER_CANCELLED');
+  });
+
   test("dialog messages go to the dialogs; an unknown dialog hears 'closed'", async () => {
     const bg = await startBackground();
     const r = await bg.message({ type: 'dialog', dialog: 'nope', op: 'hello' }, { id: bg.api.runtime.id, url: bg.api.runtime.getURL('ui/pin.html?dialog=nope') });
@@ -152,7 +288,7 @@ describe('background/index.js', () => {
     });
     const challenge = { origin: ORIGIN, serverNonce: 's' };
 
-    const auth = bg.pageRequest('authenticate', { loginId: 'L1', challenge });
+    const auth = bg.portRequest('authenticate', { loginId: 'L1', challenge });
     const verify = await bg.hostGets('verify-server');
     assert.equal(verify.origin, ORIGIN);
     bg.hostAnswers(verify, { server: { subject: 'CN=a.example' } });
@@ -165,7 +301,9 @@ describe('background/index.js', () => {
     assert.deepEqual(authReq.arguments, { loginId: 'L1', challenge, certificate: CERT.fingerprint, pin: '1234' });
     bg.hostAnswers(authReq, { token: { format: 'web-eid:1.0' } });
     assert.deepEqual(await pinReply, { state: 'done' });
-    assert.deepEqual(await auth, { result: { token: { format: 'web-eid:1.0' } } });
+    assert.deepEqual(await auth.answered, { result: { token: { format: 'web-eid:1.0' } } });
+    auth.close(); // the bridge closes the port once answered: nothing to cancel
+    await flush();
 
     const conf = bg.pageRequest('confirm', { loginId: 'L1', receipt: { r: 1 } });
     bg.hostAnswers(await bg.hostGets('confirm'), { sessionTag: 'T1', proof: { p: 1 } });
@@ -191,12 +329,10 @@ describe('background/index.js', () => {
     assert.deepEqual(storage.data.get('cardSessions').sessions, []);
   });
 
-  test("a login follows its card and its tab: the PIN window hears the card pulled; the tab closed cancels the login", async () => {
+  test('a login follows its card and its page: the PIN window hears the card pulled; the page gone cancels the login', async () => {
     const bg = await startBackground();
-    const auth = bg.pageRequest('authenticate', { loginId: 'L1', challenge: { origin: ORIGIN } });
-    bg.hostAnswers(await bg.hostGets('verify-server'), { server: { subject: 'CN=a.example' } });
-    bg.hostAnswers(await bg.hostGets('list-certificates'), { certificates: [CERT] });
-    await until(() => bg.api.created.length === 1, 'the picker');
+    const auth = bg.portRequest('authenticate', { loginId: 'L1', challenge: { origin: ORIGIN } });
+    await bg.toPicker(0);
     await bg.dialog(0, 'submit', CERT.fingerprint);
     await until(() => bg.api.created.length === 2, 'the PIN window');
 
@@ -204,11 +340,15 @@ describe('background/index.js', () => {
     bg.ports.at(-1).answer({ event: 'card-removed', data: { reader: CERT.reader, certificates: [CERT.fingerprint], cause: 'pcsc' } });
     await until(() => bg.api.runtimeMessages.some((m) => m.type === 'dialog-view' && m.view.cardPresent === false), 'the card-absent view');
 
-    // The tab is the sender's: closing it ends the login.
-    bg.api.tabs.onRemoved.fire(TAB.id, {});
-    assert.equal((await auth).error.code, 'ERR_USER_CANCELLED');
+    // The page's frame unloads (closed, reloaded, navigated): its port closes, the login ends.
+    auth.close();
     await until(() => bg.api.removed.includes(bg.api.created[1].id), 'the PIN window to close');
-    assert.equal(bg.api.tabs.onRemoved.listeners.length, 0);
+    await flush();
+    assert.deepEqual(auth.received, []);
+    const next = bg.portRequest('authenticate', { loginId: 'L2', challenge: { origin: ORIGIN } });
+    await bg.toPicker(2);
+    await bg.dialog(2, 'cancel');
+    assert.equal((await next.answered).error.code, 'ERR_USER_CANCELLED', 'not ERR_BUSY');
   });
 
   test('a worker that starts with sessions in storage.session opens the port for card events', async () => {

@@ -7,9 +7,17 @@
 // Window messages, both ways: {channel: 'org.cardbound', kind, ...}
 //   page → extension: kind 'request', id, action, arguments
 //   extension → page: kind 'answer', id, result | error; kind 'event', event, data
+//
+// To the background: {type: 'page-request', action, arguments, userActivated},
+// by runtime.sendMessage, or for authenticate on a port of its own.
 (() => {
   const CHANNEL = 'org.cardbound';
   const ACTIONS = ['status', 'begin-login', 'authenticate', 'confirm', 'presence', 'logout'];
+  // Requests that wait for the user go on a port that lives as long as this
+  // frame: when the frame unloads (closed, reloaded, navigated) the browser
+  // closes the port and the background cancels the login of the page that
+  // is gone, not one of another frame of the tab.
+  const PORT_ACTIONS = ['authenticate'];
   const MAX_ARGUMENTS = 256 * 1024; // the host's own request limit
   const ID = /^[A-Za-z0-9._-]{1,64}$/;
   const api = globalThis.browser ?? globalThis.chrome;
@@ -31,6 +39,28 @@
     return size > MAX_ARGUMENTS ? `'arguments' must be at most ${MAX_ARGUMENTS} bytes of JSON` : null;
   }
 
+  // One request on its own port: the answer comes on it, then the port is
+  // closed. A port the background closes first (the extension was reloaded,
+  // or its worker stopped) is an extension out of reach.
+  function overPort(message) {
+    return new Promise((resolve, reject) => {
+      const port = api.runtime.connect({ name: 'page-request' });
+      port.onMessage.addListener((reply) => {
+        port.disconnect();
+        resolve(reply);
+      });
+      port.onDisconnect.addListener(() => {
+        const error = port.error ?? api.runtime.lastError; // Firefox : Chromium
+        reject(new Error(error?.message ?? 'the connection closed without an answer'));
+      });
+      port.postMessage(message);
+    });
+  }
+
+  const toBackground = (message) => (PORT_ACTIONS.includes(message.action)
+    ? overPort(message)
+    : api.runtime.sendMessage(message));
+
   window.addEventListener('message', async (event) => {
     // Only this very page may ask: not other frames, not other windows.
     if (event.source !== window || event.origin !== origin) return;
@@ -44,7 +74,11 @@
       if (m.action === 'ping') return answer(m.id, { result: { extension: api.runtime.getManifest().version } });
       // Plain JSON only crosses into the extension.
       const args = JSON.parse(JSON.stringify(m.arguments ?? {}));
-      const reply = await api.runtime.sendMessage({ type: 'page-request', action: m.action, arguments: args });
+      // Whether the user is using the page right now (transient activation:
+      // a click or key press moments ago), as the browser says, never the
+      // page: only then may a busy login's window be brought forward.
+      const userActivated = navigator.userActivation?.isActive === true;
+      const reply = await toBackground({ type: 'page-request', action: m.action, arguments: args, userActivated });
       if (reply && (reply.result !== undefined || reply.error)) answer(m.id, reply);
       else refuse(m.id, 'ERR_INTERNAL', 'no answer from the extension');
     } catch (e) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
 
-import { flush, until } from '../../test-support/fakes.js';
+import { fakeEvent, flush, until } from '../../test-support/fakes.js';
 
 const SOURCE = readFileSync(new URL('./bridge.js', import.meta.url), 'utf8');
 const ORIGIN = 'https://site.example';
@@ -11,13 +11,20 @@ const EXTENSION_ID = 'cardboundtestid';
 const CHANNEL = 'org.cardbound';
 
 // Runs bridge.js as a content script of a page at `origin`: a fake window,
-// chrome.runtime and fetch. What the bridge posts to the page is in `posted`;
-// what it sends to the background is in `runtimeSent`.
-function loadBridge({ origin = ORIGIN, sendMessage = async () => ({ result: {} }), fetch = null, useBrowser = false } = {}) {
+// navigator, chrome.runtime and fetch. What the bridge posts to the page is
+// in `posted`; what it sends to the background (by sendMessage or on a port)
+// is in `runtimeSent`, and the ports it opened in `ports`. `sendMessage`
+// plays the background for both: on a port, its answer comes back on the
+// port, and a throw closes the port from the background's end.
+function loadBridge({
+  origin = ORIGIN, sendMessage = async () => ({ result: {} }), fetch = null, useBrowser = false,
+  userActivation = { isActive: false },
+} = {}) {
   const windowListeners = [];
   const runtimeListeners = [];
   const posted = [];
   const runtimeSent = [];
+  const ports = [];
   const fetchCalls = [];
   const win = {
     location: { origin, href: `${origin}/login` },
@@ -32,12 +39,43 @@ function loadBridge({ origin = ORIGIN, sendMessage = async () => ({ result: {} }
       return sendMessage(message);
     },
     onMessage: { addListener(fn) { runtimeListeners.push(fn); } },
+    lastError: undefined,
+    connect(info) {
+      const port = {
+        name: info?.name,
+        sent: [],
+        disconnected: false,
+        onMessage: fakeEvent(),
+        onDisconnect: fakeEvent(),
+        postMessage(message) {
+          if (port.disconnected) throw new Error('Attempting to use a disconnected port object');
+          port.sent.push(structuredClone(message));
+          runtimeSent.push(structuredClone(message));
+          Promise.resolve(message).then(sendMessage).then(
+            (reply) => { if (!port.disconnected) port.onMessage.fire(reply); },
+            (e) => { port.closedByBackground(e); },
+          );
+        },
+        disconnect() { port.disconnected = true; },
+        // The background's end goes away (Chromium says why in runtime.lastError).
+        closedByBackground(e) {
+          if (port.disconnected) return;
+          port.disconnected = true;
+          runtime.lastError = { message: e.message };
+          port.onDisconnect.fire(port);
+          runtime.lastError = undefined;
+        },
+      };
+      ports.push(port);
+      return port;
+    },
   };
   const fakeFetch = mock.fn(async (url, init) => {
     fetchCalls.push({ url, init });
     return fetch ? fetch(url, init) : { ok: true, status: 204 };
   });
-  const context = { window: win, fetch: fakeFetch, console, TextEncoder };
+  const navigator = userActivation === undefined ? {} : { userActivation };
+  const context = { window: win, navigator, fetch: fakeFetch, console, TextEncoder };
   context[useBrowser ? 'browser' : 'chrome'] = { runtime };
   vm.createContext(context);
   vm.runInContext(SOURCE, context, { filename: 'bridge.js' });
@@ -61,7 +99,7 @@ function loadBridge({ origin = ORIGIN, sendMessage = async () => ({ result: {} }
     const returned = runtimeListeners.map((fn) => fn(message, sender, (r) => replies.push(structuredClone(r))));
     return { returned: returned[0], replies };
   }
-  return { win, runtime, context, posted, runtimeSent, fetchCalls, fakeFetch, windowListeners, runtimeListeners, pageSends, request, background };
+  return { win, runtime, context, posted, runtimeSent, ports, fetchCalls, fakeFetch, windowListeners, runtimeListeners, pageSends, request, background };
 }
 
 describe('bridge.js', () => {
@@ -91,7 +129,7 @@ describe('bridge.js', () => {
   test('a valid request goes to the background as a page-request and its answer back to the page', async () => {
     const b = loadBridge({ sendMessage: async () => ({ result: { loginId: 'L1', hostNonce: 'n', expiresAt: 'e' } }) });
     const out = await b.request('req-1.a_B', 'begin-login', {});
-    assert.deepEqual(b.runtimeSent, [{ type: 'page-request', action: 'begin-login', arguments: {} }]);
+    assert.deepEqual(b.runtimeSent, [{ type: 'page-request', action: 'begin-login', arguments: {}, userActivated: false }]);
     assert.deepEqual(out, [{
       data: { channel: CHANNEL, kind: 'answer', id: 'req-1.a_B', result: { loginId: 'L1', hostNonce: 'n', expiresAt: 'e' } },
       targetOrigin: ORIGIN,
@@ -113,12 +151,73 @@ describe('bridge.js', () => {
   test('only the request\'s own fields go to the background (no origin from the page), as plain JSON', async () => {
     const b = loadBridge();
     const args = { loginId: 'L1', challenge: { origin: ORIGIN, when: new Date(0), skip: undefined, fn() {} } };
-    await b.request('r1', 'authenticate', args, { origin: 'https://evil.example', type: 'dialog', tabId: 3 });
+    await b.request('r1', 'authenticate', args, { origin: 'https://evil.example', type: 'dialog', tabId: 3, userActivated: true });
     assert.deepEqual(b.runtimeSent, [{
       type: 'page-request',
       action: 'authenticate',
       arguments: { loginId: 'L1', challenge: { origin: ORIGIN, when: '1970-01-01T00:00:00.000Z' } },
+      userActivated: false,
     }]);
+  });
+
+  test("userActivated is the browser's word: the page's transient user activation, read by the bridge", async () => {
+    const cases = [[{ isActive: true }, true], [{ isActive: false }, false], [{ isActive: 'yes' }, false], [undefined, false]];
+    for (const [userActivation, expected] of cases) {
+      const b = loadBridge({ userActivation });
+      await b.request('r1', 'authenticate', { loginId: 'L1', challenge: {} });
+      await b.request('r2', 'status', {}, { userActivated: !expected });
+      assert.deepEqual(b.runtimeSent.map((m) => m.userActivated), [expected, expected], JSON.stringify(userActivation));
+    }
+  });
+
+  test('authenticate goes on a port of its own: the answer comes on it, then the bridge closes it', async () => {
+    const b = loadBridge({ sendMessage: async () => ({ result: { token: { format: 'web-eid:1.0' } } }) });
+    b.runtime.sendMessage = () => { throw new Error('authenticate must not use sendMessage'); };
+    const out = await b.request('r1', 'authenticate', { loginId: 'L1', challenge: {} });
+    assert.equal(b.ports.length, 1);
+    const [port] = b.ports;
+    assert.equal(port.name, 'page-request');
+    assert.deepEqual(port.sent, [{ type: 'page-request', action: 'authenticate', arguments: { loginId: 'L1', challenge: {} }, userActivated: false }]);
+    assert.equal(port.disconnected, true, 'closed once answered');
+    assert.deepEqual(out.map((p) => p.data), [{ channel: CHANNEL, kind: 'answer', id: 'r1', result: { token: { format: 'web-eid:1.0' } } }]);
+  });
+
+  test('the other actions go by sendMessage and open no port', async () => {
+    const b = loadBridge();
+    for (const action of ['status', 'begin-login', 'confirm', 'presence', 'logout']) await b.request(`id-${action}`, action);
+    assert.equal(b.runtimeSent.length, 5);
+    assert.deepEqual(b.ports, []);
+  });
+
+  test('a port the background closes before answering is ERR_EXTENSION_UNAVAILABLE, with the reason', async () => {
+    const b = loadBridge({ sendMessage: async () => { throw new Error('Extension context invalidated.'); } });
+    const out = await b.request('r1', 'authenticate', { loginId: 'L1', challenge: {} });
+    assert.equal(out.length, 1);
+    assert.equal(out[0].data.error.code, 'ERR_EXTENSION_UNAVAILABLE');
+    assert.match(out[0].data.error.message, /Extension context invalidated/);
+  });
+
+  test("Firefox: a closed port's reason is in port.error", async () => {
+    const b = loadBridge();
+    const connect = b.runtime.connect;
+    b.runtime.connect = (info) => {
+      const port = connect(info);
+      port.postMessage = () => {
+        port.error = new Error('Could not establish connection. Receiving end does not exist.');
+        port.onDisconnect.fire(port);
+      };
+      return port;
+    };
+    const out = await b.request('r1', 'authenticate', { loginId: 'L1', challenge: {} });
+    assert.equal(out[0].data.error.code, 'ERR_EXTENSION_UNAVAILABLE');
+    assert.match(out[0].data.error.message, /Receiving end does not exist/);
+  });
+
+  test('a runtime.connect that throws is ERR_EXTENSION_UNAVAILABLE', async () => {
+    const b = loadBridge();
+    b.runtime.connect = () => { throw new Error('Extension context invalidated.'); };
+    const out = await b.request('r1', 'authenticate', { loginId: 'L1', challenge: {} });
+    assert.equal(out[0].data.error.code, 'ERR_EXTENSION_UNAVAILABLE');
   });
 
   test('an error answer from the background goes to the page as it is', async () => {

@@ -6,8 +6,9 @@
 // The windows follow the card (host events, docs/protocol.md §3): the picker
 // lists again whenever a card or reader comes or goes, and the PIN window
 // says at once when the chosen card is pulled and takes the PIN again when it
-// is back. A login belongs to its tab: closed or navigated away, the login is
-// cancelled and its window closes.
+// is back. A login belongs to the frame that asked: when that page goes (its
+// port to the background closes), the login is cancelled and its window
+// closes. A login has a time limit, shorter than the page's own.
 import { ErrorCode, ExtensionError } from '../../shared/errors.js';
 import { identifier, onlyKeys, plainObject } from '../../shared/validate.js';
 
@@ -18,11 +19,29 @@ const CERTIFICATE_NOT_FOUND = 'ERR_CERTIFICATE_NOT_FOUND';
 // After card-inserted the PKCS#11 module (OpenSC via pcscd) may need a moment
 // before it lists the new card's certificates: list again after these waits.
 export const RETRY_MS = [250, 500, 1000, 2000];
+// The PIN window has no "Look again": while its card is away it keeps
+// looking, after the steps above every LOOK_EVERY_MS.
+export const LOOK_EVERY_MS = 2000;
+const lookWait = (i) => (i < RETRY_MS.length ? RETRY_MS[i] : LOOK_EVERY_MS);
+
+// The longest a login may take, from the page's request to the token. The
+// page gives up after 5 minutes and the host forgets a login 5 minutes after
+// begin-login: ending here first closes the window, tells the page why
+// (ERR_TIMEOUT rather than its own silence) and frees the way for the next
+// login before the page tries again.
+export const LOGIN_LIMIT_MS = 270_000;
+
+// The host events the windows follow.
+const CARD_EVENTS = ['card-removed', 'card-inserted', 'reader-added', 'reader-removed'];
 
 const delay = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
 function cancelled() {
   return new ExtensionError(ErrorCode.USER_CANCELLED, 'the login was cancelled');
+}
+
+function tooLong() {
+  return new ExtensionError(ErrorCode.TIMEOUT, 'the login took too long');
 }
 
 // What the picker shows of a certificate (no DER, nothing the UI does not need).
@@ -43,8 +62,14 @@ async function listCards(host) {
 // event it lists again and pushes the new list. The last list asked for
 // wins, so an answer that left the host before a removal never brings the
 // pulled card back; the pulled card's certificates go from the view at once.
-function followReaders(picker, host) {
+// It listens from before the first list: what happens while the list is
+// made and the window opens is shown as soon as the window is there
+// (attach), or the user, just told "Insert your card", would wait for a card
+// that is already in.
+function followReaders(host) {
+  let picker = null;
   let asked = 0; // the number of the last list asked for
+  const missed = []; // card events from before the window was there
 
   // Lists the certificates; shows them unless a newer list was asked for.
   async function list() {
@@ -74,19 +99,38 @@ function followReaders(picker, host) {
     if (left.length !== shown.length) picker.update({ ...picker.view, certificates: left });
   }
 
-  const stop = host.onEvent(({ event, data }) => {
-    if (picker.closed) return;
+  function handle({ event, data }) {
     if (event === 'card-removed') {
       removed(data ?? {});
       listQuietly();
     } else if (event === 'card-inserted') {
       awaitCard(data?.reader);
-    } else if (event === 'reader-added' || event === 'reader-removed') {
+    } else {
       listQuietly();
     }
+  }
+
+  const stop = host.onEvent((message) => {
+    if (!CARD_EVENTS.includes(message.event)) return;
+    if (!picker) missed.push(message);
+    else if (!picker.closed) handle(message);
   });
+
+  // The window is open. Events it missed count as if it had been: a pulled
+  // card's certificates go, and one fresh list (which outranks the first)
+  // shows the rest; a card that came is waited for as always.
+  function attach(dialog) {
+    picker = dialog;
+    const events = missed.splice(0);
+    if (picker.closed || events.length === 0) return;
+    for (const { event, data } of events) if (event === 'card-removed') removed(data ?? {});
+    const arrived = new Set(events.filter((e) => e.event === 'card-inserted').map((e) => e.data?.reader));
+    if (arrived.size === 0) listQuietly();
+    for (const reader of arrived) awaitCard(reader);
+  }
+
   // "Look again": errors reach the login, as they always have.
-  return { refresh: list, stop };
+  return { attach, refresh: list, stop };
 }
 
 async function pickCertificate(dialog, readers) {
@@ -109,13 +153,19 @@ async function pickCertificate(dialog, readers) {
 
 // While the PIN window is open it follows the chosen card: pulled out (its
 // reader's card or its certificate reported removed), the view says
-// `cardPresent: false`; when a card arrives in any reader and a list shows
-// the certificate again (with the same short retries as the picker), the
-// view has it back, perhaps in another reader. A removal makes a look in
-// progress stale, so a list that started before it cannot say "back".
-function followCard(dialog, host) {
-  const fingerprint = dialog.view.certificate.fingerprint;
+// `cardPresent: false`; when a card arrives in any reader, it lists until a
+// list shows the certificate again (waiting longer each time, then every
+// LOOK_EVERY_MS, for as long as the card is away and the window open: the
+// PIN window has no "Look again"), and the view has it back, perhaps in
+// another reader. A removal or a newer insert makes a look in progress
+// stale, so a list that started before a removal cannot say "back".
+// It listens from the moment the card is chosen: a card pulled while the
+// window opens is shown absent as soon as the window is there (attach).
+function followCard(host, card) {
+  const { fingerprint } = card;
+  let dialog = null;
   let generation = 0;
+  const missed = []; // card events from before the window was there
 
   function gone() {
     generation++;
@@ -136,14 +186,12 @@ function followCard(dialog, host) {
         dialog.update({ ...dialog.view, certificate: found, pinPad: found.pinPad, pinState: found.pinState, cardPresent: true });
         return;
       }
-      if (i === RETRY_MS.length) return;
-      await delay(RETRY_MS[i]);
+      await delay(lookWait(i));
       if (mine !== generation || dialog.closed) return;
     }
   }
 
-  const stop = host.onEvent(({ event, data }) => {
-    if (dialog.closed) return;
+  function handle({ event, data }) {
     if (event === 'card-removed') {
       const reader = dialog.view.certificate.reader;
       const ours = (typeof data?.reader === 'string' && data.reader === reader)
@@ -152,8 +200,21 @@ function followCard(dialog, host) {
     } else if (event === 'card-inserted' && !dialog.view.cardPresent) {
       lookAgain();
     }
+  }
+
+  const stop = host.onEvent((message) => {
+    if (!CARD_EVENTS.includes(message.event)) return;
+    if (!dialog) missed.push(message);
+    else if (!dialog.closed) handle(message);
   });
-  return { gone, lookAgain, stop };
+
+  // The window is open: what it missed happens now, in order.
+  function attach(pinWindow) {
+    dialog = pinWindow;
+    for (const message of missed.splice(0)) if (!dialog.closed) handle(message);
+  }
+
+  return { attach, gone, lookAgain, stop };
 }
 
 // Asks for the PIN until the card accepts it, blocks, or the user cancels.
@@ -205,9 +266,9 @@ async function enterPin(dialog, host, origin, request, card) {
 }
 
 // One login that may show windows. It remembers its window (to bring it to
-// the front) and what to undo when it ends; cancel() ends it early: the
-// window closes and `cancelled` rejects, while a host request in progress
-// finishes on its own without holding up the next login.
+// the front) and what to undo when it ends; abort() ends it early: the
+// window closes and `aborted` rejects with the reason, while a host request
+// in progress finishes on its own without holding up the next login.
 class Login {
   #cleanups = [];
   #reject;
@@ -215,8 +276,8 @@ class Login {
   constructor() {
     this.dialog = null;
     this.over = false;
-    this.cancelled = new Promise((_, reject) => { this.#reject = reject; });
-    this.cancelled.catch(() => {}); // settles unheard when the login ends first
+    this.aborted = new Promise((_, reject) => { this.#reject = reject; });
+    this.aborted.catch(() => {}); // settles unheard when the login ends first
   }
 
   onEnd(fn) {
@@ -237,10 +298,34 @@ class Login {
     this.dialog?.focus();
   }
 
-  cancel() {
+  abort(error) {
     if (this.over) return;
-    this.#reject(cancelled());
+    this.#reject(error);
     this.end();
+  }
+
+  cancel() {
+    this.abort(cancelled());
+  }
+
+  // Past `ms` the login ends as ERR_TIMEOUT.
+  limit(ms) {
+    const timer = setTimeout(() => this.abort(tooLong()), ms);
+    this.onEnd(() => clearTimeout(timer));
+  }
+
+  // The page that asked is gone when `signal` aborts (its frame unloaded:
+  // closed, reloaded, navigated): nobody is there to use the token, so the
+  // login is cancelled (and the next one is not refused as busy).
+  endWith(signal) {
+    if (!signal) return;
+    if (signal.aborted) {
+      this.cancel();
+      return;
+    }
+    const gone = () => this.cancel();
+    signal.addEventListener('abort', gone, { once: true });
+    this.onEnd(() => signal.removeEventListener('abort', gone));
   }
 
   end() {
@@ -251,50 +336,42 @@ class Login {
   }
 }
 
-// The page that asked is gone when its tab closes, reloads or goes to
-// another address: nobody is there to use the token, so the login is
-// cancelled (and the next one, from another tab, is not refused as busy).
-function watchTab(api, tabId, login) {
-  if (typeof tabId !== 'number' || !api?.tabs?.onRemoved) return;
-  const removed = (id) => { if (id === tabId) login.cancel(); };
-  const updated = (id, changeInfo) => {
-    if (id === tabId && (changeInfo?.status === 'loading' || changeInfo?.url)) login.cancel();
-  };
-  api.tabs.onRemoved.addListener(removed);
-  api.tabs.onUpdated.addListener(updated);
-  login.onEnd(() => {
-    api.tabs.onRemoved.removeListener(removed);
-    api.tabs.onUpdated.removeListener(updated);
-  });
-}
-
 async function runLogin(login, { host, dialogs, sessions }, origin, loginId, challenge) {
+  if (login.over) throw cancelled(); // the page went before its request was run
   const verified = await host.request('verify-server', { origin, args: { loginId, challenge } });
   if (login.over) throw cancelled();
 
-  const picker = await login.show(dialogs, 'picker', { origin, server: verified.server, certificates: await listCards(host) });
-  const readers = followReaders(picker, host);
+  const readers = followReaders(host); // before the list: no card event is lost
   login.onEnd(readers.stop);
   let card;
+  let follow;
   try {
-    card = await pickCertificate(picker, readers);
+    const certificates = await listCards(host);
+    const picker = await login.show(dialogs, 'picker', { origin, server: verified.server, certificates });
+    readers.attach(picker);
+    try {
+      card = await pickCertificate(picker, readers);
+    } finally {
+      picker.close();
+    }
+    follow = followCard(host, card); // before the PIN window opens: a pull meanwhile counts
+    login.onEnd(follow.stop);
   } finally {
     readers.stop();
-    picker.close();
   }
 
   const blocked = card.pinState === 'locked';
   const pinWindow = await login.show(dialogs, 'pin',
     { origin, certificate: card, pinPad: card.pinPad, pinState: card.pinState, blocked, cardPresent: true });
   if (blocked) {
+    follow.stop();
     pinWindow.release();
     throw new ExtensionError(ErrorCode.PIN_BLOCKED, 'the PIN is blocked');
   }
-  const follow = followCard(pinWindow, host);
-  login.onEnd(follow.stop);
+  follow.attach(pinWindow);
   try {
     const token = await enterPin(pinWindow, host, origin, { loginId, challenge, certificate: card.fingerprint }, follow);
-    if (login.over) throw cancelled(); // the tab went while the card signed
+    if (login.over) throw cancelled(); // the page went while the card signed
     // The card may have come back in another reader.
     const { reader } = pinWindow.view.certificate;
     await sessions.rememberLogin(loginId, { origin, fingerprint: card.fingerprint, reader });
@@ -308,19 +385,27 @@ async function runLogin(login, { host, dialogs, sessions }, origin, loginId, cha
 // The login that waits for the user, if any: one at a time, across all tabs.
 let current = null;
 
-export async function authenticate(context, { origin, tabId, args }) {
+// `userActivated`: the page asked while the user was using it (transient
+// user activation, read by the content script, never said by the page).
+// `signal`: aborts when the page that asked is gone.
+export async function authenticate(context, { origin, args, userActivated = false, signal = null }) {
   onlyKeys(args, ['loginId', 'challenge']);
   const loginId = identifier(args.loginId, 'loginId');
   const challenge = plainObject(args.challenge, 'challenge');
   if (current) {
-    current.focus(); // show the user what is waiting
+    // Only a request the user made brings the waiting window to the front:
+    // any page may ask, and one asking in a loop must not keep pulling
+    // another site's PIN window under the user's typing (an Enter there
+    // costs a PIN try).
+    if (userActivated === true) current.focus();
     throw new ExtensionError(ErrorCode.BUSY, 'another login is waiting for the user');
   }
   const login = new Login();
   current = login;
   try {
-    watchTab(context.api, tabId, login);
-    return await Promise.race([runLogin(login, context, origin, loginId, challenge), login.cancelled]);
+    login.limit(LOGIN_LIMIT_MS);
+    login.endWith(signal);
+    return await Promise.race([runLogin(login, context, origin, loginId, challenge), login.aborted]);
   } finally {
     login.end();
     current = null;

@@ -1,7 +1,7 @@
 import { test, describe, beforeEach, afterEach, mock } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { authenticate } from './authenticate.js';
+import { LOGIN_LIMIT_MS, LOOK_EVERY_MS, RETRY_MS, authenticate } from './authenticate.js';
 import { Dialogs } from '../services/dialogs.js';
 import { CardSessions } from '../services/card_sessions.js';
 import { ExtensionError } from '../../shared/errors.js';
@@ -12,7 +12,6 @@ const LOGIN_ID = 'jnyefFDGlaZn59q20UsfdQ';
 const CHALLENGE = { origin: ORIGIN, serverNonce: 'c2VydmVy', hostNonce: 'aG9zdA==', signature: 'c2ln' };
 const TOKEN = { format: 'web-eid:1.0', signature: 'kq3X', algorithm: 'PS256', unverifiedCertificate: 'MIID' };
 const SERVER = { subject: 'CN=bank.example', fingerprint: '6c1f' };
-const TAB_ID = 7;
 
 // A certificate as list-certificates reports it.
 function hostCert(n, extra = {}) {
@@ -76,13 +75,14 @@ function setup({ certificates = [hostCert(1)], pin = '1234', handlers = {} } = {
   }
   const windowOpened = (n) => until(() => api.created.length > n, `window ${n}`);
 
-  const run = (args = { loginId: LOGIN_ID, challenge: CHALLENGE }, tabId = TAB_ID) => authenticate(context, { origin: ORIGIN, tabId, args });
+  // A page request; `request` adds userActivated and signal.
+  const run = (args = { loginId: LOGIN_ID, challenge: CHALLENGE }, request = {}) => authenticate(context, { origin: ORIGIN, args, ...request });
 
   // The views pushed to the n-th window, oldest first.
   const pushed = (n) => api.runtimeMessages.filter((m) => m.type === 'dialog-view' && m.dialog === dialogIdOf(api, n)).map((m) => m.view);
   const lists = () => host.commands().filter((c) => c === 'list-certificates').length;
-  // No login leaves a listener behind: not on the host, not on the tabs.
-  const listeners = () => host.listeners.size + api.tabs.onRemoved.listeners.length + api.tabs.onUpdated.listeners.length;
+  // No login leaves a listener behind on the host.
+  const listeners = () => host.listeners.size;
   return { api, dialogs, host, remembered, sessions, context, send, windowOpened, run, pushed, lists, listeners };
 }
 
@@ -498,13 +498,67 @@ describe('authenticate', () => {
     await assert.rejects(first, isCode('ERR_USER_CANCELLED'));
   });
 
-  test('a login left alone in the picker for 5 minutes is cancelled', async () => {
+});
+
+// The page gives up on authenticate after 5 minutes, and the host forgets a
+// login after 5 minutes; the extension ends the login first.
+describe('authenticate: a login has a time limit', () => {
+  beforeEach(() => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+  });
+  afterEach(() => {
+    mock.timers.reset();
+  });
+
+  test('the limit is below the page\'s 5 minutes and the windows\' idle limit', () => {
+    assert.equal(LOGIN_LIMIT_MS, 270_000);
+    assert.ok(LOGIN_LIMIT_MS < 5 * 60 * 1000);
+  });
+
+  test('a login left in the picker ends at 270 s as ERR_TIMEOUT: the window closes, the next login is not busy', async () => {
     const t = setup();
     const result = t.run();
     await t.windowOpened(0);
-    mock.timers.tick(5 * 60 * 1000);
-    await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
-    await until(() => t.api.removed.length === 1, 'the picker to close');
+    mock.timers.tick(LOGIN_LIMIT_MS - 1);
+    await flush();
+    assert.equal(await settled(result), false, 'not a moment before');
+    mock.timers.tick(1);
+    await assert.rejects(result, (e) => isCode('ERR_TIMEOUT')(e) && /took too long/.test(e.message));
+    await until(() => t.api.removed.includes(t.api.created[0].id), 'the picker to close');
+    assert.equal(t.listeners(), 0);
+
+    const next = t.run();
+    await t.windowOpened(1);
+    t.send(1, 'cancel');
+    await assert.rejects(next, isCode('ERR_USER_CANCELLED'), 'not ERR_BUSY');
+  });
+
+  test('the limit counts from the request, across the picker and the PIN window', async () => {
+    const t = setup();
+    const result = t.run();
+    await t.windowOpened(0);
+    mock.timers.tick(200_000);
+    const pin = await pickFirst(t);
+    assert.deepEqual(await t.send(pin, 'submit', '0000').reply, { state: 'error', code: 'ERR_PIN_INCORRECT', triesLeft: 1, pinState: 'final-try' });
+    mock.timers.tick(LOGIN_LIMIT_MS - 200_000);
+    await assert.rejects(result, isCode('ERR_TIMEOUT'));
+    await until(() => t.api.removed.includes(t.api.created[pin].id), 'the PIN window to close');
+    assert.deepEqual(t.remembered, []);
+  });
+
+  test('the limit reached while the card checks the PIN: ERR_TIMEOUT at once, the late token is dropped', async () => {
+    const check = deferred();
+    const t = setup({ handlers: { authenticate: () => check.promise } });
+    const result = t.run();
+    const pin = await pickFirst(t);
+    t.send(pin, 'submit', '1234');
+    await until(() => t.host.commands().includes('authenticate'), 'the PIN check');
+    mock.timers.tick(LOGIN_LIMIT_MS);
+    await assert.rejects(result, isCode('ERR_TIMEOUT'));
+    check.resolve({ token: TOKEN });
+    await flush();
+    await flush();
+    assert.deepEqual(t.remembered, []);
   });
 });
 
@@ -819,9 +873,212 @@ describe('authenticate: the windows follow the card', () => {
     assert.deepEqual(await result, { token: TOKEN });
     assert.equal('pin' in t.host.calls.find((c) => c.command === 'authenticate').args, false);
   });
+
+  // Moves the clock `ms` in steps, letting each retry list and set its next wait.
+  async function pass(ms, step = 250) {
+    for (let i = 0; i < ms; i += step) {
+      mock.timers.tick(step);
+      await settle();
+    }
+  }
+
+  test('the PIN window keeps looking while its card is away: after 250 ms, 500 ms, 1 s, 2 s, then every 2 s', async () => {
+    const { t, now } = following([hostCert(1)]);
+    const result = t.run();
+    const pin = await pickFirst(t);
+    now.certificates = [];
+    t.host.emit('card-removed', { reader: 'Reader 1', certificates: [hostCert(1).fingerprint], cause: 'pcsc' });
+    await until(() => t.pushed(pin).length === 1, 'the card-absent view');
+    t.host.emit('card-inserted', { reader: 'Reader 1' }); // OpenSC is slow to see it
+    await until(() => t.lists() === 2, 'the list after the insert');
+    await settle();
+
+    const waits = [...RETRY_MS, LOOK_EVERY_MS, LOOK_EVERY_MS, LOOK_EVERY_MS, LOOK_EVERY_MS];
+    assert.deepEqual(waits.slice(0, 4), [250, 500, 1000, 2000]);
+    for (const [k, ms] of waits.entries()) {
+      mock.timers.tick(ms - 1);
+      await settle();
+      assert.equal(t.lists(), 2 + k, `not before ${ms} ms (wait ${k})`);
+      mock.timers.tick(1);
+      await until(() => t.lists() === 3 + k, `the look after wait ${k}`);
+      await settle();
+    }
+    assert.deepEqual(t.pushed(pin).map((v) => v.cardPresent), [false], 'still away');
+
+    now.certificates = [hostCert(1)];
+    mock.timers.tick(LOOK_EVERY_MS);
+    await until(() => t.pushed(pin).at(-1).cardPresent === true, 'the card back');
+    const lists = t.lists();
+    await pass(30_000, 1000);
+    assert.equal(t.lists(), lists, 'no look once the card is back');
+    assert.deepEqual(await t.send(pin, 'submit', '1234').reply, { state: 'done' });
+    assert.deepEqual(await result, { token: TOKEN });
+  });
+
+  test('the look stops when the PIN window closes, and a newer removal or insert replaces it', async () => {
+    const { t, now } = following([hostCert(1)]);
+    const result = t.run();
+    const pin = await pickFirst(t);
+    now.certificates = [];
+    const removal = { reader: 'Reader 1', certificates: [hostCert(1).fingerprint], cause: 'pcsc' };
+    t.host.emit('card-removed', removal);
+    t.host.emit('card-inserted', { reader: 'Reader 1' });
+    await pass(10_000);
+    const looked = t.lists();
+    assert.ok(looked > 6, `looking past the first four waits (${looked} lists)`);
+
+    // Pulled again: the look is stale and stops.
+    t.host.emit('card-removed', removal);
+    await pass(10_000);
+    assert.equal(t.lists(), looked, 'no look after a newer removal');
+
+    // In again: one look, not two.
+    t.host.emit('card-inserted', { reader: 'Reader 1' });
+    await until(() => t.lists() === looked + 1, 'the list after the insert');
+    await settle();
+    await pass(250);
+    assert.equal(t.lists(), looked + 2);
+    t.host.emit('card-inserted', { reader: 'Reader 2' });
+    await until(() => t.lists() === looked + 3, 'the list after the second insert');
+    await settle();
+    await pass(3750);
+    assert.equal(t.lists(), looked + 3 + 4, 'only the newest look goes on (250, 500, 1000, 2000 ms)');
+
+    t.send(pin, 'cancel');
+    await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
+    const closedAt = t.lists();
+    await pass(60_000, 1000);
+    assert.equal(t.lists(), closedAt, 'no look after the window closed');
+    assert.equal(t.listeners(), 0);
+  });
+
+  test('a card inserted while the picker lists for the first time: the window lists again once open', async () => {
+    const answers = [];
+    const t = setup({
+      handlers: {
+        'list-certificates': () => {
+          const d = deferred();
+          answers.push(d);
+          return d.promise;
+        },
+      },
+    });
+    const result = t.run();
+    await until(() => answers.length === 1, 'the first list');
+    t.host.emit('card-inserted', { reader: 'Reader 1' });
+    answers[0].resolve({ certificates: [] }); // made before the card was in
+    await t.windowOpened(0);
+    await until(() => answers.length === 2, 'a fresh list for the open window');
+    answers[1].resolve({ certificates: [hostCert(1)] });
+    await until(() => t.pushed(0).length === 1, 'the new list');
+    assert.deepEqual(fingerprints(t.pushed(0)[0]), [hostCert(1).fingerprint]);
+    assert.deepEqual(await t.send(0, 'submit', hostCert(1).fingerprint).reply, { state: 'done' });
+    await t.windowOpened(1);
+    t.send(1, 'submit', '1234');
+    assert.deepEqual(await result, { token: TOKEN });
+  });
+
+  test('cards pulled and readers added while the picker window opens: shown once it is open, with one fresh list', async () => {
+    const { t, now } = following([hostCert(1), hostCert(2)]);
+    const opening = deferred();
+    t.api.createHook = () => opening.promise;
+    const result = t.run();
+    await t.windowOpened(0); // asked for, not there yet
+    now.certificates = [hostCert(2), hostCert(3)];
+    t.host.emit('card-removed', { reader: 'Reader 1', certificates: [hostCert(1).fingerprint], cause: 'pcsc' });
+    t.host.emit('reader-added', { reader: 'Reader 3' });
+    assert.equal(t.lists(), 1, 'nothing listed for a window that is not there');
+    opening.resolve();
+    await until(() => t.pushed(0).length === 2, 'the pulled card gone, then the fresh list');
+    assert.deepEqual(fingerprints(t.pushed(0)[0]), [hostCert(2).fingerprint], 'the pulled card goes at once');
+    assert.deepEqual(fingerprints(t.pushed(0)[1]), [hostCert(2).fingerprint, hostCert(3).fingerprint]);
+    assert.equal(t.lists(), 2, 'one list for both events');
+    assert.equal((await t.send(0, 'submit', hostCert(1).fingerprint).reply).state, 'view', 'the pulled card cannot be chosen');
+    t.send(0, 'cancel');
+    await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
+  });
+
+  test('a card inserted while the picker window opens is waited for as always', async () => {
+    const { t, now } = following([]);
+    const opening = deferred();
+    t.api.createHook = () => opening.promise;
+    const result = t.run();
+    await t.windowOpened(0);
+    t.host.emit('card-inserted', { reader: 'Reader 1' });
+    opening.resolve();
+    await until(() => t.lists() === 2, 'a list once the window is open');
+    await settle();
+    now.certificates = [hostCert(1)];
+    mock.timers.tick(250);
+    await until(() => t.pushed(0).at(-1)?.certificates.length === 1, 'the card, once the module lists it');
+    t.send(0, 'cancel');
+    await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
+  });
+
+  test('the card pulled while the PIN window opens: the window says it is away, no PIN goes to the host', async () => {
+    const { t, now } = following([hostCert(1)]);
+    const result = t.run();
+    await t.windowOpened(0);
+    const opening = deferred();
+    t.api.createHook = () => opening.promise;
+    assert.deepEqual(await t.send(0, 'submit', hostCert(1).fingerprint).reply, { state: 'done' });
+    await t.windowOpened(1);
+    now.certificates = [];
+    t.host.emit('card-removed', { reader: 'Reader 1', certificates: [hostCert(1).fingerprint], cause: 'pcsc' });
+    opening.resolve();
+    await until(() => t.pushed(1).length === 1, 'the card-absent view');
+    assert.equal(t.pushed(1)[0].cardPresent, false);
+    const { view } = await t.send(1, 'hello').reply;
+    assert.equal(view.cardPresent, false);
+    assert.deepEqual(await t.send(1, 'submit', '1234').reply, { state: 'view', view });
+    assert.equal(t.host.commands().includes('authenticate'), false);
+    t.send(1, 'cancel');
+    await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
+  });
+
+  test('the card pulled and put back in another reader while the PIN window opens: away, then back there', async () => {
+    const { t, now } = following([hostCert(1)]);
+    const result = t.run();
+    await t.windowOpened(0);
+    const opening = deferred();
+    t.api.createHook = () => opening.promise;
+    await t.send(0, 'submit', hostCert(1).fingerprint).reply;
+    await t.windowOpened(1);
+    t.host.emit('card-removed', { reader: 'Reader 1', certificates: [hostCert(1).fingerprint], cause: 'pcsc' });
+    now.certificates = [hostCert(1, { reader: 'Reader 2' })];
+    t.host.emit('card-inserted', { reader: 'Reader 2' });
+    opening.resolve();
+    await until(() => t.pushed(1).length === 2, 'away, then back');
+    assert.deepEqual(t.pushed(1).map((v) => [v.cardPresent, v.certificate.reader]), [[false, 'Reader 1'], [true, 'Reader 2']]);
+    assert.deepEqual(await t.send(1, 'submit', '1234').reply, { state: 'done' });
+    assert.deepEqual(await result, { token: TOKEN });
+    assert.deepEqual(t.remembered, [[LOGIN_ID, { origin: ORIGIN, fingerprint: hostCert(1).fingerprint, reader: 'Reader 2' }]]);
+  });
+
+  test("another reader's events while the PIN window opens change nothing", async () => {
+    const { t } = following([hostCert(1), hostCert(2)]);
+    const result = t.run();
+    await t.windowOpened(0);
+    const opening = deferred();
+    t.api.createHook = () => opening.promise;
+    await t.send(0, 'submit', hostCert(1).fingerprint).reply;
+    await t.windowOpened(1);
+    t.host.emit('card-removed', { reader: 'Reader 2', certificates: [hostCert(2).fingerprint], cause: 'pcsc' });
+    t.host.emit('card-inserted', { reader: 'Reader 2' });
+    opening.resolve();
+    await settle();
+    await settle();
+    assert.deepEqual(t.pushed(1), []);
+    assert.equal(t.lists(), 1);
+    assert.deepEqual(await t.send(1, 'submit', '1234').reply, { state: 'done' });
+    assert.deepEqual(await result, { token: TOKEN });
+  });
 });
 
-describe('authenticate: a login belongs to its tab', () => {
+// The page's frame has a port of its own to the background; it closes when
+// the frame unloads (closed, reloaded, navigated), and index.js aborts the
+// request's signal then.
+describe('authenticate: a login belongs to the page that asked', () => {
   beforeEach(() => {
     mock.timers.enable({ apis: ['setTimeout'] });
   });
@@ -829,46 +1086,53 @@ describe('authenticate: a login belongs to its tab', () => {
     mock.timers.reset();
   });
 
-  test('its tab closed: the picker closes, the login is cancelled, and the next login is not busy', async () => {
+  test('the page gone: the picker closes, the login is cancelled, and the next login is not busy', async () => {
     const t = setup();
-    const result = t.run();
+    const page = new AbortController();
+    const result = t.run(undefined, { signal: page.signal });
     await t.windowOpened(0);
-    t.api.tabs.onRemoved.fire(TAB_ID + 1, {});
-    t.api.tabs.onUpdated.fire(TAB_ID + 1, { status: 'loading' });
-    assert.equal(await settled(result), false, "another tab's changes do not count");
-    t.api.tabs.onRemoved.fire(TAB_ID, { windowId: 1, isWindowClosing: false });
+    assert.equal(await settled(result), false);
+    page.abort();
     await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
     await until(() => t.api.removed.includes(t.api.created[0].id), 'the picker to close');
     assert.equal(t.listeners(), 0);
 
-    const next = t.run(undefined, 8);
+    const next = t.run(undefined, { signal: new AbortController().signal });
     await t.windowOpened(1);
     t.send(1, 'cancel');
     await assert.rejects(next, isCode('ERR_USER_CANCELLED'), 'not ERR_BUSY');
   });
 
-  for (const [what, changeInfo] of [['reloads', { status: 'loading' }], ['goes to another address', { url: 'https://elsewhere.example/' }]]) {
-    test(`its tab ${what}: the PIN window closes and the login is cancelled`, async () => {
-      const t = setup();
-      const result = t.run();
-      const pin = await pickFirst(t);
-      t.api.tabs.onUpdated.fire(TAB_ID, { title: 'Bank' }, {});
-      t.api.tabs.onUpdated.fire(TAB_ID, { status: 'complete' }, {});
-      assert.equal(await settled(result), false, 'a title or a finished load is no navigation');
-      t.api.tabs.onUpdated.fire(TAB_ID, changeInfo, {});
-      await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
-      await until(() => t.api.removed.includes(t.api.created[pin].id), 'the PIN window to close');
-      assert.equal(t.host.commands().includes('authenticate'), false);
-      assert.equal(t.listeners(), 0);
-    });
-  }
+  test('the page gone at the PIN window: it closes, no PIN is asked for', async () => {
+    const t = setup();
+    const page = new AbortController();
+    const result = t.run(undefined, { signal: page.signal });
+    const pin = await pickFirst(t);
+    page.abort();
+    await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
+    await until(() => t.api.removed.includes(t.api.created[pin].id), 'the PIN window to close');
+    assert.equal(t.host.commands().includes('authenticate'), false);
+    assert.equal(t.listeners(), 0);
+  });
 
-  test('its tab closed while the server is verified: no window ever opens', async () => {
+  test('another page going changes nothing', async () => {
+    const t = setup();
+    const result = t.run(undefined, { signal: new AbortController().signal });
+    await t.windowOpened(0);
+    new AbortController().abort();
+    await flush();
+    assert.equal(await settled(result), false);
+    t.send(0, 'cancel');
+    await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
+  });
+
+  test('the page gone while the server is verified: no window ever opens', async () => {
     const verify = deferred();
     const t = setup({ handlers: { 'verify-server': () => verify.promise } });
-    const result = t.run();
+    const page = new AbortController();
+    const result = t.run(undefined, { signal: page.signal });
     await until(() => t.host.calls.length === 1, 'verify-server');
-    t.api.tabs.onRemoved.fire(TAB_ID, {});
+    page.abort();
     await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
     verify.resolve({ server: SERVER });
     await flush();
@@ -877,23 +1141,54 @@ describe('authenticate: a login belongs to its tab', () => {
     assert.deepEqual(t.host.commands(), ['verify-server']);
   });
 
-  test('its tab closed while the card checks the PIN: cancelled at once, the late token is dropped', async () => {
+  test('a page gone before its request is run: cancelled, the host is not asked', async () => {
+    const t = setup();
+    const page = new AbortController();
+    page.abort();
+    await assert.rejects(t.run(undefined, { signal: page.signal }), isCode('ERR_USER_CANCELLED'));
+    await flush();
+    assert.deepEqual(t.api.created, []);
+    assert.deepEqual(t.host.commands(), []);
+  });
+
+  test('the page gone while the card checks the PIN: cancelled at once, the late token is dropped', async () => {
     const check = deferred();
     const t = setup({ handlers: { authenticate: () => check.promise } });
-    const result = t.run();
+    const page = new AbortController();
+    const result = t.run(undefined, { signal: page.signal });
     const pin = await pickFirst(t);
     t.send(pin, 'submit', '1234');
     await until(() => t.host.commands().includes('authenticate'), 'the PIN check');
-    t.api.tabs.onRemoved.fire(TAB_ID, {});
+    page.abort();
     await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
     assert.equal(t.listeners(), 0);
 
-    const next = t.run(undefined, 8);
+    const next = t.run();
     await t.windowOpened(2);
     check.resolve({ token: TOKEN });
     await flush();
     await flush();
     assert.deepEqual(t.remembered, []);
+    t.send(2, 'cancel');
+    await assert.rejects(next, isCode('ERR_USER_CANCELLED'));
+  });
+
+  test('the page going after the login ended is nothing: the signal is no longer heard', async () => {
+    const t = setup();
+    const page = new AbortController();
+    let heard = 0;
+    const listen = page.signal.addEventListener.bind(page.signal);
+    page.signal.addEventListener = (type, fn, options) => { heard++; listen(type, fn, options); };
+    const result = t.run(undefined, { signal: page.signal });
+    const pin = await pickFirst(t);
+    t.send(pin, 'submit', '1234');
+    assert.deepEqual(await result, { token: TOKEN });
+    assert.equal(heard, 1);
+    const next = t.run();
+    await t.windowOpened(2);
+    page.abort();
+    await flush();
+    assert.equal(await settled(next), false, 'the next login is not cancelled');
     t.send(2, 'cancel');
     await assert.rejects(next, isCode('ERR_USER_CANCELLED'));
   });
@@ -907,23 +1202,39 @@ describe('authenticate: a second login is told the first waits', () => {
     mock.timers.reset();
   });
 
-  test('ERR_BUSY brings the waiting window to the front (the picker, then the PIN window)', async () => {
+  test('ERR_BUSY for a request the user made brings the waiting window to the front (the picker, then the PIN window)', async () => {
     const t = setup();
     const first = t.run();
     await t.windowOpened(0);
-    await assert.rejects(t.run(undefined, 8), isCode('ERR_BUSY'));
+    await assert.rejects(t.run(undefined, { userActivated: true }), isCode('ERR_BUSY'));
     await until(() => t.api.focused.length === 1, 'the picker to be focused');
     assert.deepEqual(t.api.focused, [t.api.created[0].id]);
 
     const pin = await pickFirst(t);
-    await assert.rejects(t.run(undefined, 8), isCode('ERR_BUSY'));
+    await assert.rejects(t.run(undefined, { userActivated: true }), isCode('ERR_BUSY'));
     await until(() => t.api.focused.length === 2, 'the PIN window to be focused');
     assert.equal(t.api.focused[1], t.api.created[pin].id);
 
     // A window that went away meanwhile is no error: still ERR_BUSY.
     t.api.open.delete(t.api.created[pin].id);
-    await assert.rejects(t.run(undefined, 8), isCode('ERR_BUSY'));
+    await assert.rejects(t.run(undefined, { userActivated: true }), isCode('ERR_BUSY'));
     await flush();
+    t.send(pin, 'submit', '1234');
+    assert.deepEqual(await first, { token: TOKEN });
+  });
+
+  test('ERR_BUSY for a request the user did not make (a page asking in a loop) leaves the window where it is', async () => {
+    const t = setup();
+    const first = t.run();
+    await t.windowOpened(0);
+    for (const request of [{}, { userActivated: false }, { userActivated: 'true' }, { userActivated: 1 }]) {
+      await assert.rejects(t.run(undefined, request), isCode('ERR_BUSY'), JSON.stringify(request));
+    }
+    const pin = await pickFirst(t);
+    for (let i = 0; i < 20; i++) await assert.rejects(t.run(), isCode('ERR_BUSY'));
+    await flush();
+    await flush();
+    assert.deepEqual(t.api.focused, [], 'never brought forward');
     t.send(pin, 'submit', '1234');
     assert.deepEqual(await first, { token: TOKEN });
   });
@@ -933,7 +1244,7 @@ describe('authenticate: a second login is told the first waits', () => {
     const t = setup({ handlers: { 'verify-server': () => verify.promise } });
     const first = t.run();
     await until(() => t.host.calls.length === 1, 'verify-server');
-    await assert.rejects(t.run(undefined, 8), isCode('ERR_BUSY'));
+    await assert.rejects(t.run(undefined, { userActivated: true }), isCode('ERR_BUSY'));
     await flush();
     assert.deepEqual(t.api.focused, []);
     verify.reject(hostError('ERR_ORIGIN_MISMATCH'));
@@ -960,8 +1271,6 @@ describe('authenticate: no listener outlives its login', () => {
       'picker cancelled': async (t, result) => {
         await t.windowOpened(0);
         assert.equal(t.host.listeners.size, 1, 'the picker only');
-        assert.equal(t.api.tabs.onRemoved.listeners.length, 1);
-        assert.equal(t.api.tabs.onUpdated.listeners.length, 1);
         t.send(0, 'cancel');
         await assert.rejects(result);
       },
@@ -982,9 +1291,14 @@ describe('authenticate: no listener outlives its login', () => {
         t.send(pin, 'submit', '1234');
         await assert.rejects(result);
       },
-      'tab closed': async (t, result) => {
+      'page gone': async (t, result, page) => {
         await pickFirst(t);
-        t.api.tabs.onRemoved.fire(TAB_ID, {});
+        page.abort();
+        await assert.rejects(result);
+      },
+      'time limit': async (t, result) => {
+        await pickFirst(t);
+        mock.timers.tick(LOGIN_LIMIT_MS);
         await assert.rejects(result);
       },
       'server not trusted': async (t, result) => {
@@ -995,7 +1309,8 @@ describe('authenticate: no listener outlives its login', () => {
       const t = setup(name === 'server not trusted'
         ? { handlers: { 'verify-server': () => { throw hostError('ERR_SERVER_NOT_TRUSTED'); } } }
         : {});
-      await end(t, t.run());
+      const page = new AbortController();
+      await end(t, t.run(undefined, { signal: page.signal }), page);
       assert.equal(t.listeners(), 0, name);
       const lists = t.lists();
       for (const event of ['card-inserted', 'card-removed', 'reader-added']) t.host.emit(event, { reader: 'Reader 1' });
