@@ -3,26 +3,17 @@
 // window, let alone a PIN. Then the certificate picker, then the PIN window,
 // which stays open through wrong PINs and shows the tries left.
 //
-// The windows follow the card (host events, docs/protocol.md §3): the picker
-// lists again whenever a card or reader comes or goes, and the PIN window
-// says at once when the chosen card is pulled and takes the PIN again when it
-// is back. A login belongs to the frame that asked: when that page goes (its
-// port to the background closes), the login is cancelled and its window
-// closes. A login has a time limit, shorter than the page's own.
+// The windows follow the card (services/card_watch.js). A login belongs to
+// the frame that asked: when that page goes (its port to the background
+// closes), the login is cancelled and its window closes. A login has a time
+// limit, shorter than the page's own.
 import { ErrorCode, ExtensionError } from '../../shared/errors.js';
 import { identifier, onlyKeys, plainObject } from '../../shared/validate.js';
+import { followCard, followReaders, listCards } from '../services/card_watch.js';
 
 // The host's answer when no inserted card holds the certificate (the
 // extension never makes this code itself, so it is not in ErrorCode).
 const CERTIFICATE_NOT_FOUND = 'ERR_CERTIFICATE_NOT_FOUND';
-
-// After card-inserted the PKCS#11 module (OpenSC via pcscd) may need a moment
-// before it lists the new card's certificates: list again after these waits.
-export const RETRY_MS = [250, 500, 1000, 2000];
-// The PIN window has no "Look again": while its card is away it keeps
-// looking, after the steps above every LOOK_EVERY_MS.
-export const LOOK_EVERY_MS = 2000;
-const lookWait = (i) => (i < RETRY_MS.length ? RETRY_MS[i] : LOOK_EVERY_MS);
 
 // The longest a login may take, from the page's request to the token. The
 // page gives up after 5 minutes and the host forgets a login 5 minutes after
@@ -31,106 +22,12 @@ const lookWait = (i) => (i < RETRY_MS.length ? RETRY_MS[i] : LOOK_EVERY_MS);
 // login before the page tries again.
 export const LOGIN_LIMIT_MS = 270_000;
 
-// The host events the windows follow.
-const CARD_EVENTS = ['card-removed', 'card-inserted', 'reader-added', 'reader-removed'];
-
-const delay = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
-
 function cancelled() {
   return new ExtensionError(ErrorCode.USER_CANCELLED, 'the login was cancelled');
 }
 
 function tooLong() {
   return new ExtensionError(ErrorCode.TIMEOUT, 'the login took too long');
-}
-
-// What the picker shows of a certificate (no DER, nothing the UI does not need).
-function describe(c) {
-  return {
-    fingerprint: c.fingerprint, holder: c.holder, subject: c.subject, issuer: c.issuer,
-    notBefore: c.notBefore, notAfter: c.notAfter, reader: c.reader, tokenLabel: c.tokenLabel,
-    pinPad: c.pinPad === true, pinState: c.pinState,
-  };
-}
-
-async function listCards(host) {
-  const { certificates } = await host.request('list-certificates');
-  return (certificates ?? []).map(describe);
-}
-
-// While the picker is open it follows the readers: on every card or reader
-// event it lists again and pushes the new list. The last list asked for
-// wins, so an answer that left the host before a removal never brings the
-// pulled card back; the pulled card's certificates go from the view at once.
-// It listens from before the first list: what happens while the list is
-// made and the window opens is shown as soon as the window is there
-// (attach), or the user, just told "Insert your card", would wait for a card
-// that is already in.
-function followReaders(host) {
-  let picker = null;
-  let asked = 0; // the number of the last list asked for
-  const missed = []; // card events from before the window was there
-
-  // Lists the certificates; shows them unless a newer list was asked for.
-  async function list() {
-    const ticket = ++asked;
-    const certificates = await listCards(host);
-    if (ticket === asked && !picker.closed) picker.update({ ...picker.view, certificates });
-  }
-
-  const listQuietly = () => list().catch(() => {}); // the window keeps its list; "Look again" is there
-
-  // A card arrived in `reader`: list until that reader shows a certificate,
-  // waiting longer each time, or until the waits are used up.
-  async function awaitCard(reader) {
-    for (let i = 0; ; i++) {
-      await listQuietly();
-      if (picker.closed || i === RETRY_MS.length) return;
-      if (typeof reader !== 'string' || picker.view.certificates.some((c) => c.reader === reader)) return;
-      await delay(RETRY_MS[i]);
-      if (picker.closed) return;
-    }
-  }
-
-  function removed({ reader, certificates }) {
-    const gone = Array.isArray(certificates) ? certificates : [];
-    const shown = picker.view.certificates;
-    const left = shown.filter((c) => c.reader !== reader && !gone.includes(c.fingerprint));
-    if (left.length !== shown.length) picker.update({ ...picker.view, certificates: left });
-  }
-
-  function handle({ event, data }) {
-    if (event === 'card-removed') {
-      removed(data ?? {});
-      listQuietly();
-    } else if (event === 'card-inserted') {
-      awaitCard(data?.reader);
-    } else {
-      listQuietly();
-    }
-  }
-
-  const stop = host.onEvent((message) => {
-    if (!CARD_EVENTS.includes(message.event)) return;
-    if (!picker) missed.push(message);
-    else if (!picker.closed) handle(message);
-  });
-
-  // The window is open. Events it missed count as if it had been: a pulled
-  // card's certificates go, and one fresh list (which outranks the first)
-  // shows the rest; a card that came is waited for as always.
-  function attach(dialog) {
-    picker = dialog;
-    const events = missed.splice(0);
-    if (picker.closed || events.length === 0) return;
-    for (const { event, data } of events) if (event === 'card-removed') removed(data ?? {});
-    const arrived = new Set(events.filter((e) => e.event === 'card-inserted').map((e) => e.data?.reader));
-    if (arrived.size === 0) listQuietly();
-    for (const reader of arrived) awaitCard(reader);
-  }
-
-  // "Look again": errors reach the login, as they always have.
-  return { attach, refresh: list, stop };
 }
 
 async function pickCertificate(dialog, readers) {
@@ -149,72 +46,6 @@ async function pickCertificate(dialog, readers) {
     action.respond({ state: 'done' });
     return card;
   }
-}
-
-// While the PIN window is open it follows the chosen card: pulled out (its
-// reader's card or its certificate reported removed), the view says
-// `cardPresent: false`; when a card arrives in any reader, it lists until a
-// list shows the certificate again (waiting longer each time, then every
-// LOOK_EVERY_MS, for as long as the card is away and the window open: the
-// PIN window has no "Look again"), and the view has it back, perhaps in
-// another reader. A removal or a newer insert makes a look in progress
-// stale, so a list that started before a removal cannot say "back".
-// It listens from the moment the card is chosen: a card pulled while the
-// window opens is shown absent as soon as the window is there (attach).
-function followCard(host, card) {
-  const { fingerprint } = card;
-  let dialog = null;
-  let generation = 0;
-  const missed = []; // card events from before the window was there
-
-  function gone() {
-    generation++;
-    if (dialog.view.cardPresent) dialog.update({ ...dialog.view, cardPresent: false });
-  }
-
-  async function lookAgain() {
-    const mine = ++generation;
-    for (let i = 0; ; i++) {
-      let found;
-      try {
-        found = (await listCards(host)).find((c) => c.fingerprint === fingerprint);
-      } catch {
-        // not ready yet: try again
-      }
-      if (mine !== generation || dialog.closed) return;
-      if (found) {
-        dialog.update({ ...dialog.view, certificate: found, pinPad: found.pinPad, pinState: found.pinState, cardPresent: true });
-        return;
-      }
-      await delay(lookWait(i));
-      if (mine !== generation || dialog.closed) return;
-    }
-  }
-
-  function handle({ event, data }) {
-    if (event === 'card-removed') {
-      const reader = dialog.view.certificate.reader;
-      const ours = (typeof data?.reader === 'string' && data.reader === reader)
-        || (Array.isArray(data?.certificates) && data.certificates.includes(fingerprint));
-      if (ours) gone();
-    } else if (event === 'card-inserted' && !dialog.view.cardPresent) {
-      lookAgain();
-    }
-  }
-
-  const stop = host.onEvent((message) => {
-    if (!CARD_EVENTS.includes(message.event)) return;
-    if (!dialog) missed.push(message);
-    else if (!dialog.closed) handle(message);
-  });
-
-  // The window is open: what it missed happens now, in order.
-  function attach(pinWindow) {
-    dialog = pinWindow;
-    for (const message of missed.splice(0)) if (!dialog.closed) handle(message);
-  }
-
-  return { attach, gone, lookAgain, stop };
 }
 
 // Asks for the PIN until the card accepts it, blocks, or the user cancels.

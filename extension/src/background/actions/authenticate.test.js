@@ -1,7 +1,8 @@
 import { test, describe, beforeEach, afterEach, mock } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { LOGIN_LIMIT_MS, LOOK_EVERY_MS, RETRY_MS, authenticate } from './authenticate.js';
+import { LOGIN_LIMIT_MS, authenticate } from './authenticate.js';
+import { LOOK_EVERY_MS, RETRY_MS } from '../services/card_watch.js';
 import { Dialogs } from '../services/dialogs.js';
 import { CardSessions } from '../services/card_sessions.js';
 import { ExtensionError } from '../../shared/errors.js';
