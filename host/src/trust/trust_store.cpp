@@ -1,5 +1,6 @@
 #include "trust/trust_store.h"
 
+#include "cardbound/crypto/cert_path.h"
 #include "cardbound/crypto/certificate.h"
 
 #include <algorithm>
@@ -27,23 +28,17 @@ TrustStore::TrustStore(bool use_system_store, const std::vector<std::string> &ca
 std::string TrustStore::verify_chain(X509 *leaf, const std::vector<ossl::X509Ptr> &intermediates,
                                      std::time_t at) const
 {
-    ossl::X509Stack untrusted(sk_X509_new_null());
-    for (const auto &c : intermediates)
-        if (X509_up_ref(c.get()) != 1 || !sk_X509_push(untrusted.get(), c.get()))
-            return "out of memory";
-    ossl::X509StoreCtx ctx(X509_STORE_CTX_new());
-    if (!ctx || X509_STORE_CTX_init(ctx.get(), store_.get(), leaf, untrusted.get()) != 1)
-        return "cannot set up verification";
-    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx.get());
-    X509_VERIFY_PARAM_set_time(param, at);
-    // A configured intermediate CA is a trust anchor of its own.
-    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
-    X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_SERVER);
-    if (X509_verify_cert(ctx.get()) == 1)
-        return {};
-    int err = X509_STORE_CTX_get_error(ctx.get());
-    ERR_clear_error();
-    return X509_verify_cert_error_string(err);
+    // The path rules the relying party applies to cards (common/), for a TLS
+    // server. Not OpenSSL's strict RFC 5280 mode: sites' certificates from
+    // private CAs often lack key identifiers, which that mode refuses, and
+    // they are checked by browsers without it; the host's own checks (name,
+    // pins, signature, algorithms) stay.
+    PathPolicy policy;
+    policy.purpose = PathPurpose::TlsServer;
+    policy.at = at;
+    policy.strict = false;
+    PathResult r = verify_path(store_.get(), leaf, intermediates, policy);
+    return r.ok() ? std::string() : r.why;
 }
 
 std::string TrustStore::verify_name(X509 *leaf, const Origin &origin)

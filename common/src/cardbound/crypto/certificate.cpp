@@ -62,10 +62,7 @@ std::string name_to_string(const X509_NAME *name)
     return std::string(data, static_cast<std::size_t>(len));
 }
 
-namespace
-{
-
-std::string entry_text(const X509_NAME *name, int nid)
+std::string name_entry_text(const X509_NAME *name, int nid)
 {
     int idx = X509_NAME_get_index_by_NID(name, nid, -1);
     if (idx < 0)
@@ -96,16 +93,14 @@ std::string curve_name(EVP_PKEY *key)
     return group;
 }
 
-} // namespace
-
 std::string holder_name(X509 *cert)
 {
     const X509_NAME *subject = X509_get_subject_name(cert);
-    std::string given = entry_text(subject, NID_givenName);
-    std::string surname = entry_text(subject, NID_surname);
+    std::string given = name_entry_text(subject, NID_givenName);
+    std::string surname = name_entry_text(subject, NID_surname);
     if (!given.empty() && !surname.empty())
         return given + " " + surname;
-    std::string cn = entry_text(subject, NID_commonName);
+    std::string cn = name_entry_text(subject, NID_commonName);
     return cn.empty() ? name_to_string(subject) : cn;
 }
 

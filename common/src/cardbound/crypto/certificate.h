@@ -20,7 +20,13 @@ std::vector<ossl::X509Ptr> load_pem_certificates(const std::string &path);
 
 Bytes certificate_der(X509 *cert);
 std::string sha256_fingerprint(X509 *cert); // lowercase hex of SHA-256(DER)
+// An EC key's named curve: "P-256", "P-384", "P-521", another curve's
+// OpenSSL name, or empty (not EC, or explicit parameters).
+std::string curve_name(EVP_PKEY *key);
 
+// The first entry of `nid` (NID_givenName, NID_serialNumber, ...) in a name,
+// as UTF-8; empty when there is none.
+std::string name_entry_text(const X509_NAME *name, int nid);
 // "C=EE, O=Example, CN=Name" (RFC 2253 order reversed as humans read it).
 std::string name_to_string(const X509_NAME *name);
 // The holder's display name: "GIVENNAME SURNAME" when both are present,

@@ -94,11 +94,14 @@ class Fields
 
     Algorithm algorithm(const std::string &field)
     {
-        auto a = algorithm_from_string(string(field, 8));
+        auto a = algorithm_from_string(string(field, 16));
         if (!a)
-            fail(field, "is not a supported algorithm");
+            throw UnsupportedAlgorithm(std::string(what_) + "." + field +
+                                       " is not a supported algorithm");
         return *a;
     }
+
+    bool has(const std::string &field) const { return j_.contains(field); }
 
     Bytes base64(const std::string &field, std::size_t max_bytes)
     {
@@ -297,11 +300,13 @@ PresenceChallenge PresenceChallenge::from_json(const json &j)
 
 json AuthToken::to_json() const
 {
-    return {{"unverifiedCertificate", base64_encode(certificate)},
-            {"algorithm", to_string(algorithm)},
-            {"signature", base64_encode(signature)},
-            {"format", kFormat},
-            {"appVersion", app_version}};
+    json j = {{"unverifiedCertificate", base64_encode(certificate)},
+              {"algorithm", to_string(algorithm)},
+              {"signature", base64_encode(signature)},
+              {"format", kFormat}};
+    if (!app_version.empty())
+        j["appVersion"] = app_version;
+    return j;
 }
 
 AuthToken AuthToken::from_json(const json &j)
@@ -315,8 +320,10 @@ AuthToken AuthToken::from_json(const json &j)
     std::string format = f.string("format", 32);
     if (format != "web-eid:1" && !format.starts_with("web-eid:1."))
         f.fail("format", "must be web-eid:1.x");
-    t.app_version = f.string("appVersion", 256);
-    f.done();
+    // Optional, and only read when present; other members are not read at
+    // all (Web eID's validators ignore them too).
+    if (f.has("appVersion"))
+        t.app_version = f.string("appVersion", 256);
     return t;
 }
 

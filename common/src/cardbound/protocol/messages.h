@@ -11,6 +11,8 @@
 //
 // Every parser is strict: unknown or missing fields, wrong types, bad
 // encodings and values out of bounds throw ProtocolError naming the field.
+// One exception, for Web eID's sake: a token's unknown members are ignored
+// (later token formats add members) and its appVersion is optional.
 #pragma once
 
 #include "cardbound/crypto/encoding.h"
@@ -27,6 +29,10 @@ namespace cardbound
 
 struct ProtocolError : std::runtime_error {
     using std::runtime_error::runtime_error;
+};
+// An `algorithm` that is a well-formed string but none we support.
+struct UnsupportedAlgorithm : ProtocolError {
+    using ProtocolError::ProtocolError;
 };
 
 inline constexpr std::size_t kMaxChainLength = 5;
