@@ -61,8 +61,10 @@ int main(int argc, char **argv)
         sign_digest(key.get(), token.algorithm, login_digest(token.algorithm, origin, nonce));
 
     ValidatorConfig config;
+    std::vector<ossl::X509Ptr> roots;
     X509_up_ref(root.get());
-    config.trust_anchors.emplace_back(root.get());
+    roots.emplace_back(root.get());
+    config.anchors = std::make_shared<const TrustAnchors>(std::move(roots), "the bench's root");
     X509_up_ref(issuer.get());
     config.intermediates.emplace_back(issuer.get());
     std::vector<ossl::X509Ptr> anchors;

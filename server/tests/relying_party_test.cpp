@@ -41,8 +41,10 @@ struct Fixture {
         id.chain = {certificate_der(server_cert.get()), certificate_der(ca.get())};
         id.algorithm = Algorithm::ES256;
         ValidatorConfig vc;
+        std::vector<ossl::X509Ptr> anchors;
         X509_up_ref(ca.get());
-        vc.trust_anchors.emplace_back(ca.get());
+        anchors.emplace_back(ca.get());
+        vc.anchors = std::make_shared<const TrustAnchors>(std::move(anchors), "the test CA");
         rp = std::make_unique<RelyingParty>(RelyingPartyConfig{kOrigin, 120, presence_interval, 10},
                                             std::move(id),
                                             std::make_shared<TokenValidator>(std::move(vc)),

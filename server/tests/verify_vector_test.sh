@@ -22,8 +22,31 @@ check_fails "another nonce breaks the signature" "^SIGNATURE_INVALID" \
     verify --token "$vector" --origin "$origin" --nonce "${nonce}0" --at "$at"
 check_fails "another origin breaks the signature" "^SIGNATURE_INVALID" \
     verify --token "$vector" --origin "https://ria.ee.example" --nonce "$nonce" --at "$at"
-check_fails "a non-canonical origin is an origin mismatch" "^ORIGIN_MISMATCH" \
+check_exit "a non-canonical --origin is refused at start (usage)" 2 "--origin is not a canonical origin" \
     verify --token "$vector" --origin "https://ria.ee/" --nonce "$nonce" --at "$at"
+check_exit "an http:// --origin is refused at start (usage)" 2 "--origin is not an https origin" \
+    verify --token "$vector" --origin "http://ria.ee" --nonce "$nonce" --at "$at"
+printf 'not json at all' >"$WORK/not-json.json"
+check_exit "a token file that is not JSON is TOKEN_MALFORMED (exit 1), as from the library" 1 "^TOKEN_MALFORMED" \
+    verify --token "$WORK/not-json.json" --origin "$origin" --nonce "$nonce" --at "$at"
+printf '[1, 2]' >"$WORK/array.json"
+check_exit "a token that is not an object is TOKEN_MALFORMED" 1 "^TOKEN_MALFORMED" \
+    verify --token "$WORK/array.json" --origin "$origin" --nonce "$nonce" --at "$at"
+node -e '
+  const fs = require("fs");
+  const v = JSON.parse(fs.readFileSync(process.argv[1]));
+  v.token.algorithm = "ES256K";
+  fs.writeFileSync(process.argv[2], JSON.stringify(v));' "$vector" "$WORK/es256k.json"
+check_exit "an algorithm we do not know is ALGORITHM_UNSUPPORTED" 1 "^ALGORITHM_UNSUPPORTED" \
+    verify --token "$WORK/es256k.json" --origin "$origin" --nonce "$nonce" --at "$at"
+node -e '
+  const fs = require("fs");
+  const v = JSON.parse(fs.readFileSync(process.argv[1]));
+  delete v.token.appVersion;
+  v.token.futureMember = { anything: [1, 2, 3] };
+  fs.writeFileSync(process.argv[2], JSON.stringify(v));' "$vector" "$WORK/lean.json"
+check_output "without appVersion and with a member of a later format it still validates" '"personalCode": "PNOEE-38001085718"' \
+    verify --token "$WORK/lean.json" --origin "$origin" --nonce "$nonce" --at "$at"
 
 # tamper FIELD BYTE-INDEX: flips one bit of one byte of a base64 field.
 tamper() {
@@ -49,4 +72,12 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W
     -subj "/CN=Some Other CA" -days 30 -out "$WORK/other-ca.pem" 2>/dev/null
 check_fails "an unrelated trust anchor" "^CERT_UNTRUSTED" \
     "$VERIFY" --trust "$WORK/other-ca.pem" --ocsp off --token "$vector" --origin "$origin" --nonce "$nonce" --at "$at"
+# The card's own certificate as an anchor: not a CA, refused at start, named.
+node -e '
+  const v = require(process.argv[1]);
+  const b64 = v.token.unverifiedCertificate.match(/.{1,64}/g).join("\n");
+  console.log(`-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----`);' "$vector" >"$WORK/leaf.pem"
+check_exit "a --trust file holding a certificate that is not a CA is refused at start, naming it" 2 \
+    "leaf.pem: .*JÕEORG.* is not a CA certificate" \
+    "$VERIFY" --trust "$WORK/leaf.pem" --ocsp off --token "$vector" --origin "$origin" --nonce "$nonce" --at "$at"
 done_testing

@@ -57,6 +57,17 @@ check_fails() {
     if grep -Eq -- "$pattern" <<<"$out"; then pass "$what"; else fail "$what: expected /$pattern/ from '$*', got: $out"; fi
 }
 
+# check_exit DESCRIPTION STATUS PATTERN COMMAND...: must exit with exactly
+# STATUS, its output matching the pattern.
+check_exit() {
+    local what="$1" want="$2" pattern="$3"
+    shift 3
+    local out rc=0
+    out="$("$@" 2>&1)" || rc=$?
+    ((rc == want)) || fail "$what: '$*' exited $rc, not $want: $out"
+    if grep -Eq -- "$pattern" <<<"$out"; then pass "$what"; else fail "$what: expected /$pattern/ from '$*', got: $out"; fi
+}
+
 # pubkey_of CERT.pem|CERT.der OUT.pem
 pubkey_of() {
     local form=PEM

@@ -6,6 +6,7 @@
 #include "cardbound/protocol/origin.h"
 #include "http/listener.h"
 #include "http/site_files.h"
+#include "validation/checks/origin_check.h"
 #include "validation/validator_setup.h"
 
 #include <charconv>
@@ -217,13 +218,11 @@ int main(int argc, char **argv)
                      "--listen is ADDR:PORT, the interval 1-3600 s and the grace 0-600 s\n";
         return 2;
     }
-    if (!origin.empty()) {
-        auto parsed = parse_origin(origin);
-        if (!parsed || parsed->serialize() != origin || parsed->scheme != "https") {
-            std::cerr << "cardbound-server: --origin must be the site's public origin as browsers "
-                         "send it: https://host[:port], lowercase, no path, no trailing slash\n";
-            return 2;
-        }
+    // The token validator's own rule (docs/protocol.md §8), checked at start.
+    if (!origin.empty() && !origin_problem(origin).empty()) {
+        std::cerr << "cardbound-server: --origin must be the site's public origin as browsers "
+                     "send it: https://host[:port], lowercase, no path, no trailing slash\n";
+        return 2;
     }
     if (!protect.empty() && site.empty()) {
         std::cerr << "cardbound-server: --protect needs --site\n";

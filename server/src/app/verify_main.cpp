@@ -1,8 +1,10 @@
 // cardbound-verify: validates one Web eID / Cardbound authentication token
-// offline. Prints the card holder's identity as JSON and exits 0 when the
-// token is valid; prints the error code and exits 1 when it is not; exits 2
-// on bad usage or unreadable input.
+// offline, by the policy of docs/protocol.md §8. Prints the card holder's
+// identity as JSON and exits 0 when the token is valid; prints the error code
+// and exits 1 when it is not (a file that holds no JSON token included);
+// exits 2 on bad usage, an unreadable file or a trust anchor that is not one.
 #include "cardbound/crypto/certificate.h"
+#include "validation/checks/origin_check.h"
 #include "validation/validator_setup.h"
 
 #include <cstring>
@@ -26,18 +28,22 @@ void usage(std::ostream &out)
            "                        [--trust CA.pem ...] [--at TIME] [--crl FILE|URL ...]\n"
            "                        [--ocsp aia|URL|off] [--soft-fail]\n"
            "\n"
-           "Validates a web-eid:1.0 authentication token for ORIGIN and NONCE: certificate\n"
-           "validity at TIME, chain to a --trust certificate (an intermediate CA may be one),\n"
+           "Validates a web-eid:1.0 authentication token for ORIGIN and NONCE by the policy\n"
+           "of docs/protocol.md section 8 (rule, code, why): the token's form, the card's\n"
+           "key and algorithm, validity at TIME, the path to a --trust CA (an intermediate\n"
+           "CA may be one; strict X.509, SHA-256 or stronger, RSA >= 2048, EC P-256/384/521),\n"
            "keyUsage digitalSignature and EKU clientAuth, revocation, and the signature over\n"
            "H(H(origin) || H(nonce)). Prints the identity as JSON and exits 0 when valid;\n"
-           "prints the error code (CERT_EXPIRED, SIGNATURE_INVALID, ...) and exits 1 when\n"
-           "not; exits 2 on bad usage.\n"
+           "prints the error code (TOKEN_MALFORMED, CERT_EXPIRED, SIGNATURE_INVALID, ...) and\n"
+           "exits 1 when not; exits 2 on bad usage, an unreadable file, or a --trust file\n"
+           "that holds anything but CA certificates.\n"
            "\n"
            "  --token FILE    the token JSON, or a JSON object with a \"token\" member\n"
-           "  --origin URL    the site's origin, e.g. https://example.org\n"
+           "  --origin URL    the site's origin: https://host[:port], e.g. https://example.org\n"
            "  --nonce NONCE   the challenge nonce the token must sign\n"
-           "  --trust FILE    PEM trust anchors (repeatable)\n"
-           "  --at TIME       validation time, e.g. 2023-07-22T00:00:00Z (default: now)\n"
+           "  --trust FILE    PEM trust anchors, CA certificates only (repeatable)\n"
+           "  --at TIME       validation time, e.g. 2023-07-22T00:00:00Z (default: now); the\n"
+           "                  one clock for certificates, CRLs and OCSP answers\n"
            "  --crl FILE|URL  a CRL (PEM or DER, a file or an http:// URL) (repeatable)\n"
            "  --ocsp MODE     aia: ask the responder the certificate names (default);\n"
            "                  URL: ask this responder; off: no OCSP (then revocation is\n"
@@ -108,6 +114,10 @@ int main(int argc, char **argv)
         usage(std::cerr);
         return 2;
     }
+    if (auto why = origin_problem(origin); !why.empty()) {
+        std::cerr << "cardbound-verify: --origin " << why << "\n";
+        return 2;
+    }
     if (!is_valid_ocsp_mode(options.ocsp)) {
         std::cerr << "cardbound-verify: --ocsp takes aia, off or an http:// URL\n";
         return 2;
@@ -123,16 +133,18 @@ int main(int argc, char **argv)
     }
 
     ValidatorConfig config;
-    nlohmann::json j;
+    std::string text;
     try {
         config = make_validator_config(options);
-        j = nlohmann::json::parse(read_file(token_file));
+        text = read_file(token_file);
     } catch (const std::exception &e) {
         std::cerr << "cardbound-verify: " << e.what() << "\n";
         return 2;
     }
 
     try {
+        // What is not JSON is no token: TOKEN_MALFORMED, as from the library.
+        nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
         const nlohmann::json &token_json = j.is_object() && j.contains("token") ? j["token"] : j;
         AuthToken token = TokenValidator::parse(token_json);
         Identity id = TokenValidator(std::move(config)).validate(token, origin, nonce, at);

@@ -1,6 +1,7 @@
 #include "session/relying_party.h"
 
 #include "cardbound/crypto/certificate.h"
+#include "validation/checks/origin_check.h"
 
 namespace cardbound::server
 {
@@ -29,6 +30,8 @@ RelyingParty::RelyingParty(RelyingPartyConfig config, ServerIdentity identity,
 {
     if (config_.challenge_lifetime < 1 || config_.challenge_lifetime > 300)
         throw std::invalid_argument("the challenge lifetime must be 1 to 300 seconds");
+    if (auto why = origin_problem(config_.origin); !why.empty())
+        throw std::invalid_argument("the origin " + config_.origin + " " + why);
 }
 
 ServerChallenge RelyingParty::challenge(const std::string &host_nonce, std::time_t now)

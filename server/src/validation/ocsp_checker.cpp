@@ -35,12 +35,14 @@ std::string responder_of(X509 *cert)
 } // namespace
 
 OcspChecker::OcspChecker(OcspConfig config, std::vector<ossl::X509Ptr> trust_anchors)
-    : config_(std::move(config)), store_(X509_STORE_new())
+    : config_(std::move(config)), anchors_(std::move(trust_anchors))
 {
-    for (const auto &a : trust_anchors)
-        X509_STORE_add_cert(store_.get(), a.get());
-    X509_STORE_set_flags(store_.get(), X509_V_FLAG_PARTIAL_CHAIN);
-    ERR_clear_error();
+    if (!config_.transport) {
+        auto timeout = config_.timeout;
+        config_.transport = [timeout](const std::string &url, const std::string &body) {
+            return http_post(url, "application/ocsp-request", body, timeout);
+        };
+    }
 }
 
 std::size_t OcspChecker::cache_size() const
@@ -49,7 +51,7 @@ std::size_t OcspChecker::cache_size() const
     return cache_.size();
 }
 
-void OcspChecker::check(X509 *certificate, X509 *issuer, std::time_t)
+void OcspChecker::check(X509 *certificate, X509 *issuer, std::time_t at)
 {
     OcspCertId id(OCSP_cert_to_id(EVP_sha1(), certificate, issuer));
     if (!id)
@@ -61,7 +63,7 @@ void OcspChecker::check(X509 *certificate, X509 *issuer, std::time_t)
     {
         std::lock_guard lock(mutex_);
         auto it = cache_.find(key);
-        if (it != cache_.end() && it->second.until > std::time(nullptr)) {
+        if (it != cache_.end() && it->second.until > at) {
             if (it->second.revoked)
                 throw ValidationError(ValidationCode::CertRevoked,
                                       "OCSP: the certificate is revoked");
@@ -69,7 +71,7 @@ void OcspChecker::check(X509 *certificate, X509 *issuer, std::time_t)
         }
     }
     try {
-        ask(certificate, issuer, id.get(), key);
+        ask(certificate, issuer, id.get(), key, at);
     } catch (const ValidationError &e) {
         if (e.code == ValidationCode::RevocationUnknown && config_.soft_fail) {
             spdlog::warn("{} (soft-fail: accepted)", e.what());
@@ -80,7 +82,7 @@ void OcspChecker::check(X509 *certificate, X509 *issuer, std::time_t)
 }
 
 void OcspChecker::ask(X509 *certificate, X509 *issuer, OCSP_CERTID *wanted,
-                      const std::string &cache_key)
+                      const std::string &cache_key, std::time_t at)
 {
     std::string url =
         config_.responder_url.empty() ? responder_of(certificate) : config_.responder_url;
@@ -103,7 +105,7 @@ void OcspChecker::ask(X509 *certificate, X509 *issuer, OCSP_CERTID *wanted,
     HttpResult http;
     queries_++;
     try {
-        http = http_post(url, "application/ocsp-request", body, config_.timeout);
+        http = config_.transport(url, body);
     } catch (const std::exception &e) {
         unknown(std::string("responder unreachable: ") + e.what());
     }
@@ -122,11 +124,21 @@ void OcspChecker::ask(X509 *certificate, X509 *issuer, OCSP_CERTID *wanted,
     if (OCSP_check_nonce(req.get(), basic.get()) != 1)
         unknown("the answer does not carry our nonce");
     // The signer is the CA itself or a responder the CA delegated to (EKU
-    // OCSPSigning, issued by the CA); its chain must reach our anchors.
+    // OCSPSigning, issued by the CA); its path must reach our anchors, at the
+    // validation time (a store of our own for this answer: the time is part
+    // of the store's parameters).
+    ossl::X509Store store(X509_STORE_new());
+    if (!store)
+        unknown("out of memory");
+    for (const auto &a : anchors_)
+        X509_STORE_add_cert(store.get(), a.get());
+    X509_VERIFY_PARAM *param = X509_STORE_get0_param(store.get());
+    X509_VERIFY_PARAM_set_time(param, at);
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
     ossl::X509Stack issuer_stack(sk_X509_new_null());
     X509_up_ref(issuer);
     sk_X509_push(issuer_stack.get(), issuer);
-    if (OCSP_basic_verify(basic.get(), issuer_stack.get(), store_.get(), 0) != 1) {
+    if (OCSP_basic_verify(basic.get(), issuer_stack.get(), store.get(), 0) != 1) {
         ERR_clear_error();
         unknown("the answer's signature does not verify");
     }
@@ -135,10 +147,17 @@ void OcspChecker::ask(X509 *certificate, X509 *issuer, OCSP_CERTID *wanted,
     if (OCSP_resp_find_status(basic.get(), wanted, &status, &reason, &revoked_at, &this_update,
                               &next_update) != 1)
         unknown("the answer is about another certificate");
-    if (OCSP_check_validity(this_update, next_update, config_.max_skew_seconds, -1) != 1) {
-        ERR_clear_error();
-        unknown("the answer is not fresh");
-    }
+    // Fresh at the validation time (OCSP_check_validity would use the wall
+    // clock): issued by then, give or take the skew, and not past its
+    // nextUpdate.
+    auto issued = this_update ? asn1_time_to_time_t(this_update) : std::nullopt;
+    auto next = next_update ? asn1_time_to_time_t(next_update) : std::nullopt;
+    if (!issued || (next_update && !next))
+        unknown("the answer's times cannot be read");
+    if (*issued > at + config_.max_skew_seconds)
+        unknown("the answer is from after the validation time");
+    if (next && *next < at - config_.max_skew_seconds)
+        unknown("the answer is out of date (past its nextUpdate)");
     if (status == V_OCSP_CERTSTATUS_UNKNOWN)
         unknown("the responder does not know the certificate");
 

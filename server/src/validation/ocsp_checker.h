@@ -1,15 +1,18 @@
 // Revocation by OCSP (RFC 6960): asks the responder named in the
 // certificate's AIA, or a designated one; sends a nonce and requires it back;
-// checks the answer's signature (by the CA or a responder it delegated to)
-// and its freshness; caches good and revoked answers until their nextUpdate.
+// checks the answer's signature (by the CA or a responder it delegated to,
+// whose path reaches our anchors) and its freshness, both at the validation
+// time; caches good and revoked answers until their nextUpdate.
 // Hard-fail by default: no usable answer means REVOCATION_UNKNOWN; soft-fail
 // lets the certificate pass instead.
 #pragma once
 
-#include "validation/token_validator.h"
+#include "validation/checks/revocation_check.h"
+#include "validation/http_post.h"
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <openssl/ocsp.h>
@@ -22,6 +25,9 @@ struct OcspConfig {
     std::chrono::milliseconds timeout{5000};
     int max_skew_seconds = 300; // tolerated clock difference on thisUpdate/nextUpdate
     bool soft_fail = false;
+    // How a request reaches the responder: an HTTP POST by default; tests
+    // answer in-process. Throws when the responder cannot be reached.
+    std::function<HttpResult(const std::string &url, const std::string &body)> transport;
 };
 
 class OcspChecker : public RevocationChecker
@@ -35,14 +41,15 @@ class OcspChecker : public RevocationChecker
     std::size_t queries() const { return queries_; } // answers fetched over the network
 
   private:
-    void ask(X509 *certificate, X509 *issuer, OCSP_CERTID *wanted, const std::string &cache_key);
+    void ask(X509 *certificate, X509 *issuer, OCSP_CERTID *wanted, const std::string &cache_key,
+             std::time_t at);
 
     struct Cached {
         bool revoked;
         std::time_t until;
     };
     OcspConfig config_;
-    ossl::X509Store store_;
+    std::vector<ossl::X509Ptr> anchors_;
     mutable std::mutex mutex_;
     std::map<std::string, Cached> cache_;
     std::atomic<std::size_t> queries_{0};

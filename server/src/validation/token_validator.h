@@ -1,55 +1,33 @@
 // Validates a Web eID web-eid:1.0 authentication token (as cardbound-host or
-// the Web eID app makes it) for one origin and one nonce, at a given time.
+// the Web eID app makes it) for one origin and one nonce, at a given time:
+// the policy of docs/protocol.md §8, one check per rule (checks/), run in
+// order; the first that fails answers with its code.
 //
-// Order of the checks: the token's form, the certificate's validity at the
-// validation time, its chain to a trust anchor, its purpose (keyUsage
-// digitalSignature; EKU clientAuth when an EKU is present), revocation, and
-// last the signature over H(H(origin) || H(nonce)).
+//   origin → certificate → key and algorithm → validity → trust path (with
+//   CRLs) → purpose → revocation (OCSP) → signature
+//
+// Everything slow to set up (the trust anchors' store) is made once, here;
+// validate() only reads, so one validator serves every thread.
 #pragma once
 
-#include "cardbound/crypto/ossl.h"
-#include "cardbound/protocol/messages.h"
+#include "validation/checks/revocation_check.h"
+#include "validation/checks/token_check.h"
 #include "validation/crl_source.h"
-#include "validation/validation_error.h"
+#include "validation/identity.h"
+#include "validation/trust_anchors.h"
 
-#include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <string>
 #include <vector>
 
 namespace cardbound::server
 {
 
-struct Identity {
-    std::string subject;
-    std::string holder; // "GIVENNAME SURNAME", else the common name
-    std::string given_name;
-    std::string surname;
-    std::string personal_code; // the subject's serialNumber attribute
-    std::string country;
-    std::string issuer;
-    std::string serial_number;
-    std::string fingerprint;
-    std::string not_after;
-    std::string algorithm;
-    nlohmann::json to_json() const;
-};
-
-// Revocation beyond CRLs (OCSP) plugs in here. Throws ValidationError
-// (CERT_REVOKED, REVOCATION_UNKNOWN) or returns when the certificate is good.
-class RevocationChecker
-{
-  public:
-    virtual ~RevocationChecker() = default;
-    virtual void check(X509 *certificate, X509 *issuer, std::time_t at) = 0;
-};
-
 struct ValidatorConfig {
-    std::vector<ossl::X509Ptr> trust_anchors;      // roots or intermediates
-    std::vector<ossl::X509Ptr> intermediates;      // untrusted chain helpers
+    std::shared_ptr<const TrustAnchors> anchors;   // required
+    std::vector<ossl::X509Ptr> intermediates;      // untrusted path helpers
     std::vector<std::shared_ptr<CrlSource>> crls;  // checked when not empty
-    std::shared_ptr<RevocationChecker> revocation; // may be null
+    std::shared_ptr<RevocationChecker> revocation; // OCSP; may be null
 };
 
 class TokenValidator
@@ -61,11 +39,11 @@ class TokenValidator
     Identity validate(const AuthToken &token, const std::string &origin, const std::string &nonce,
                       std::time_t at) const;
 
-    // Parses the JSON form (ValidationError TOKEN_MALFORMED on failure).
+    // The token's form (ValidationError TOKEN_MALFORMED, ALGORITHM_UNSUPPORTED).
     static AuthToken parse(const nlohmann::json &token);
 
   private:
-    ValidatorConfig config_;
+    std::vector<std::unique_ptr<TokenCheck>> checks_;
 };
 
 } // namespace cardbound::server

@@ -16,21 +16,22 @@ ValidatorConfig make_validator_config(const ValidatorOptions &options)
     if (!is_valid_ocsp_mode(options.ocsp))
         throw std::runtime_error("--ocsp takes aia, off or an http:// URL");
     ValidatorConfig config;
-    std::vector<ossl::X509Ptr> ocsp_anchors;
-    for (const auto &path : options.trust)
-        for (auto &cert : load_pem_certificates(path)) {
-            X509_up_ref(cert.get());
-            ocsp_anchors.emplace_back(cert.get());
-            config.trust_anchors.push_back(std::move(cert));
-        }
+    // Read and checked once, here: every anchor must be a CA certificate.
+    auto anchors = std::make_shared<const TrustAnchors>(TrustAnchors::from_files(options.trust));
     for (const auto &location : options.crls)
         config.crls.push_back(std::make_shared<CrlSource>(location));
     if (options.ocsp != "off") {
         OcspConfig oc;
         oc.responder_url = options.ocsp == "aia" ? "" : options.ocsp;
         oc.soft_fail = options.soft_fail;
+        std::vector<ossl::X509Ptr> ocsp_anchors;
+        for (const auto &a : anchors->certificates()) {
+            X509_up_ref(a.get());
+            ocsp_anchors.emplace_back(a.get());
+        }
         config.revocation = std::make_shared<OcspChecker>(oc, std::move(ocsp_anchors));
     }
+    config.anchors = std::move(anchors);
     return config;
 }
 

@@ -19,7 +19,8 @@ struct ValidatorOptions {
 
 bool is_valid_ocsp_mode(const std::string &mode);
 
-// Loads the anchors and CRLs and sets up OCSP. Throws std::runtime_error.
+// Loads and checks the anchors (each must be a CA certificate), reads the
+// CRLs and sets up OCSP. Throws std::runtime_error naming what is wrong.
 ValidatorConfig make_validator_config(const ValidatorOptions &options);
 
 } // namespace cardbound::server
