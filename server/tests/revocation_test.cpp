@@ -53,8 +53,10 @@ TEST_CASE("good and revoked answers are cached until nextUpdate")
     OcspChecker checker({}, anchors());
     CHECK(outcome([&] { checker.check(good.get(), issuer.get(), std::time(nullptr)); }) == "good");
     CHECK(outcome([&] { checker.check(good.get(), issuer.get(), std::time(nullptr)); }) == "good");
-    CHECK(outcome([&] { checker.check(revoked.get(), issuer.get(), std::time(nullptr)); }) == "CERT_REVOKED");
-    CHECK(outcome([&] { checker.check(revoked.get(), issuer.get(), std::time(nullptr)); }) == "CERT_REVOKED");
+    CHECK(outcome([&] { checker.check(revoked.get(), issuer.get(), std::time(nullptr)); }) ==
+          "CERT_REVOKED");
+    CHECK(outcome([&] { checker.check(revoked.get(), issuer.get(), std::time(nullptr)); }) ==
+          "CERT_REVOKED");
     CHECK(checker.queries() == 2); // one per certificate
     CHECK(checker.cache_size() == 2);
 }
@@ -67,7 +69,8 @@ TEST_CASE("an answer whose signer does not chain to our anchors is refused")
     auto issuer = load("intermediate-ca.pem");
     auto good = load("client-p256.pem");
     OcspChecker checker({}, std::move(wrong));
-    CHECK(outcome([&] { checker.check(good.get(), issuer.get(), std::time(nullptr)); }) == "REVOCATION_UNKNOWN");
+    CHECK(outcome([&] { checker.check(good.get(), issuer.get(), std::time(nullptr)); }) ==
+          "REVOCATION_UNKNOWN");
     CHECK(checker.cache_size() == 0);
 }
 
@@ -79,7 +82,8 @@ TEST_CASE("an unreachable responder: hard-fail refuses, soft-fail accepts, nothi
     down.responder_url = "http://127.0.0.1:9/";
     down.timeout = std::chrono::milliseconds(2000);
     OcspChecker hard(down, anchors());
-    CHECK(outcome([&] { hard.check(good.get(), issuer.get(), std::time(nullptr)); }) == "REVOCATION_UNKNOWN");
+    CHECK(outcome([&] { hard.check(good.get(), issuer.get(), std::time(nullptr)); }) ==
+          "REVOCATION_UNKNOWN");
     down.soft_fail = true;
     OcspChecker soft(down, anchors());
     CHECK(outcome([&] { soft.check(good.get(), issuer.get(), std::time(nullptr)); }) == "good");
