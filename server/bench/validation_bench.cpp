@@ -67,10 +67,7 @@ int main(int argc, char **argv)
     config.anchors = std::make_shared<const TrustAnchors>(std::move(roots), "the bench's root");
     X509_up_ref(issuer.get());
     config.intermediates.emplace_back(issuer.get());
-    std::vector<ossl::X509Ptr> anchors;
-    X509_up_ref(root.get());
-    anchors.emplace_back(root.get());
-    auto ocsp = std::make_shared<OcspChecker>(OcspConfig{}, std::move(anchors));
+    auto ocsp = std::make_shared<OcspChecker>(OcspConfig{}, config.anchors);
     config.revocation = ocsp;
     TokenValidator validator(std::move(config));
     std::time_t now = std::time(nullptr);

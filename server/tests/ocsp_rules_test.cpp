@@ -104,7 +104,8 @@ struct Fixture {
         };
         std::vector<ossl::X509Ptr> anchors;
         anchors.push_back(copy(root.get()));
-        return OcspChecker(config, std::move(anchors));
+        return OcspChecker(config,
+                           std::make_shared<const TrustAnchors>(std::move(anchors), "root"));
     }
 
     std::string at(std::time_t when, bool soft_fail = false)

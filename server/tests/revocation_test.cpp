@@ -36,11 +36,11 @@ ossl::X509Ptr load(const std::string &name)
     return std::move(load_pem_certificates(pki(name)).at(0));
 }
 
-std::vector<ossl::X509Ptr> anchors()
+std::shared_ptr<const TrustAnchors> anchors(const std::string &name = "root-ca.pem")
 {
     std::vector<ossl::X509Ptr> a;
-    a.push_back(load("root-ca.pem"));
-    return a;
+    a.push_back(load(name));
+    return std::make_shared<const TrustAnchors>(std::move(a), name);
 }
 
 } // namespace
@@ -64,11 +64,9 @@ TEST_CASE("good and revoked answers are cached until nextUpdate")
 TEST_CASE("an answer whose signer does not chain to our anchors is refused")
 {
     // Verifying the responder against an unrelated anchor must fail.
-    std::vector<ossl::X509Ptr> wrong;
-    wrong.push_back(load("other-ca.pem"));
     auto issuer = load("intermediate-ca.pem");
     auto good = load("client-p256.pem");
-    OcspChecker checker({}, std::move(wrong));
+    OcspChecker checker({}, anchors("other-ca.pem"));
     CHECK(outcome([&] { checker.check(good.get(), issuer.get(), std::time(nullptr)); }) ==
           "REVOCATION_UNKNOWN");
     CHECK(checker.cache_size() == 0);

@@ -1,10 +1,12 @@
 #include "validation/ocsp_checker.h"
 
+#include "cardbound/crypto/cert_path.h"
 #include "cardbound/crypto/certificate.h"
 #include "validation/http_post.h"
 
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
+#include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 
 namespace cardbound::server
@@ -34,15 +36,40 @@ std::string responder_of(X509 *cert)
 
 } // namespace
 
-OcspChecker::OcspChecker(OcspConfig config, std::vector<ossl::X509Ptr> trust_anchors)
-    : config_(std::move(config)), anchors_(std::move(trust_anchors))
+OcspChecker::OcspChecker(OcspConfig config, std::shared_ptr<const TrustAnchors> anchors)
+    : config_(std::move(config)), anchors_(std::move(anchors))
 {
+    if (!anchors_)
+        throw std::invalid_argument("an OCSP checker needs trust anchors");
     if (!config_.transport) {
         auto timeout = config_.timeout;
         config_.transport = [timeout](const std::string &url, const std::string &body) {
             return http_post(url, "application/ocsp-request", body, timeout);
         };
     }
+}
+
+void OcspChecker::check_delegated(X509 *signer, X509 *issuer, std::time_t at) const
+{
+    // RFC 6960 §4.2.2.2: issued by the card's issuer, for OCSP signing, and
+    // (through that issuer) on a path to our anchors at the validation time:
+    // the same path function as the card's.
+    std::uint32_t flags = X509_get_extension_flags(signer);
+    if (X509_check_issued(issuer, signer) != X509_V_OK || !(flags & EXFLAG_XKUSAGE) ||
+        !(X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN))
+        unknown("signed by neither the issuer nor a responder it delegated to");
+    std::vector<ossl::X509Ptr> via;
+    X509_up_ref(issuer);
+    via.emplace_back(issuer);
+    PathPolicy policy;
+    policy.purpose = PathPurpose::OcspSigning;
+    policy.at = at;
+    PathResult path = verify_path(anchors_->store(), signer, via, policy);
+    if (!path.ok())
+        unknown("the responder's certificate: " + path.why);
+    X509 *above = sk_X509_num(path.chain.get()) > 1 ? sk_X509_value(path.chain.get(), 1) : nullptr;
+    if (!above || X509_cmp(above, issuer) != 0)
+        unknown("the responder's certificate was not issued by the card's issuer");
 }
 
 std::size_t OcspChecker::cache_size() const
@@ -123,25 +150,20 @@ void OcspChecker::ask(X509 *certificate, X509 *issuer, OCSP_CERTID *wanted,
         unknown("no basic response");
     if (OCSP_check_nonce(req.get(), basic.get()) != 1)
         unknown("the answer does not carry our nonce");
-    // The signer is the CA itself or a responder the CA delegated to (EKU
-    // OCSPSigning, issued by the CA); its path must reach our anchors, at the
-    // validation time (a store of our own for this answer: the time is part
-    // of the store's parameters).
-    ossl::X509Store store(X509_STORE_new());
-    if (!store)
-        unknown("out of memory");
-    for (const auto &a : anchors_)
-        X509_STORE_add_cert(store.get(), a.get());
-    X509_VERIFY_PARAM *param = X509_STORE_get0_param(store.get());
-    X509_VERIFY_PARAM_set_time(param, at);
-    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+    // Signed by the key of the certificate the answer names (in the answer,
+    // or the issuer itself)...
     ossl::X509Stack issuer_stack(sk_X509_new_null());
     X509_up_ref(issuer);
     sk_X509_push(issuer_stack.get(), issuer);
-    if (OCSP_basic_verify(basic.get(), issuer_stack.get(), store.get(), 0) != 1) {
+    X509 *signer = nullptr;
+    if (OCSP_basic_verify(basic.get(), issuer_stack.get(), nullptr, OCSP_NOVERIFY) != 1 ||
+        OCSP_resp_get0_signer(basic.get(), &signer, issuer_stack.get()) != 1) {
         ERR_clear_error();
         unknown("the answer's signature does not verify");
     }
+    // ...which is the card's issuer, or a responder it delegated to.
+    if (X509_cmp(signer, issuer) != 0)
+        check_delegated(signer, issuer, at);
     int status = 0, reason = 0;
     ASN1_GENERALIZEDTIME *revoked_at = nullptr, *this_update = nullptr, *next_update = nullptr;
     if (OCSP_resp_find_status(basic.get(), wanted, &status, &reason, &revoked_at, &this_update,

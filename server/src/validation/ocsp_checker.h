@@ -1,14 +1,16 @@
 // Revocation by OCSP (RFC 6960): asks the responder named in the
 // certificate's AIA, or a designated one; sends a nonce and requires it back;
 // checks the answer's signature (by the CA or a responder it delegated to,
-// whose path reaches our anchors) and its freshness, both at the validation
-// time; caches good and revoked answers until their nextUpdate.
+// whose path the common path function checks up to our anchors) and its
+// freshness, both at the validation time; caches good and revoked answers
+// until their nextUpdate.
 // Hard-fail by default: no usable answer means REVOCATION_UNKNOWN; soft-fail
 // lets the certificate pass instead.
 #pragma once
 
 #include "validation/checks/revocation_check.h"
 #include "validation/http_post.h"
+#include "validation/trust_anchors.h"
 
 #include <atomic>
 #include <chrono>
@@ -33,8 +35,9 @@ struct OcspConfig {
 class OcspChecker : public RevocationChecker
 {
   public:
-    // trust_anchors verify the responder's certificate chain.
-    OcspChecker(OcspConfig config, std::vector<ossl::X509Ptr> trust_anchors);
+    // `anchors` end the path of a delegated responder's certificate.
+    OcspChecker(OcspConfig config, std::shared_ptr<const TrustAnchors> anchors);
+    // `issuer`: the certificate's issuer, from a path already verified.
     void check(X509 *certificate, X509 *issuer, std::time_t at) override;
 
     std::size_t cache_size() const;
@@ -43,13 +46,14 @@ class OcspChecker : public RevocationChecker
   private:
     void ask(X509 *certificate, X509 *issuer, OCSP_CERTID *wanted, const std::string &cache_key,
              std::time_t at);
+    void check_delegated(X509 *signer, X509 *issuer, std::time_t at) const;
 
     struct Cached {
         bool revoked;
         std::time_t until;
     };
     OcspConfig config_;
-    std::vector<ossl::X509Ptr> anchors_;
+    std::shared_ptr<const TrustAnchors> anchors_;
     mutable std::mutex mutex_;
     std::map<std::string, Cached> cache_;
     std::atomic<std::size_t> queries_{0};

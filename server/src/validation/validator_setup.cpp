@@ -24,12 +24,7 @@ ValidatorConfig make_validator_config(const ValidatorOptions &options)
         OcspConfig oc;
         oc.responder_url = options.ocsp == "aia" ? "" : options.ocsp;
         oc.soft_fail = options.soft_fail;
-        std::vector<ossl::X509Ptr> ocsp_anchors;
-        for (const auto &a : anchors->certificates()) {
-            X509_up_ref(a.get());
-            ocsp_anchors.emplace_back(a.get());
-        }
-        config.revocation = std::make_shared<OcspChecker>(oc, std::move(ocsp_anchors));
+        config.revocation = std::make_shared<OcspChecker>(oc, anchors);
     }
     config.anchors = std::move(anchors);
     return config;
