@@ -423,9 +423,10 @@ function endedBy(error, otherwise) {
   return otherwise;
 }
 
-// Errors worth another presence round.
+// The extension's hitches worth another presence round (a server out of
+// reach is handled on its own).
 function isPassing(error) {
-  return error.code === ErrorCode.TIMEOUT || error.code === ErrorCode.BUSY || isUnreachable(error);
+  return error.code === ErrorCode.TIMEOUT || error.code === ErrorCode.BUSY;
 }
 
 /**
@@ -550,8 +551,9 @@ export class Session extends EventTarget {
         this.#unreachable();
         if (this.#deadline !== null && Date.now() >= this.#deadline) this.#end(EndReason.CONNECTION_LOST);
       } else {
-        // The server answered, but cannot say (an endpoint it does not
-        // have): its event stream stays the judge; look again later.
+        // The server answered, but cannot say (a 4xx other than 401, such
+        // as an endpoint it does not have): its event stream stays the
+        // judge; look again later.
         this.#reachable();
         this.#setDeadline(Date.now() + UNKNOWN_DEADLINE_MS, false);
       }
@@ -819,17 +821,18 @@ export function createClient({ window: win = globalThis.window, fetch: fetchFn =
     }
   };
   client.post = (path, body, options) => request('POST', path, body, options);
-  // GET <base>/session: {live: true, session} or {live: false, error} (the
-  // server has no such session: 401; or cannot tell: no such endpoint,
-  // 404/405); throws when it cannot be reached.
+  // GET <base>/session: {live: true, session}, or {live: false, error} when
+  // the server has no such session (401). Throws otherwise: the server
+  // cannot be reached, or cannot say (cannotTell: no such endpoint).
   client.session = async (options) => {
     try {
       return { live: true, session: await request('GET', '/session', undefined, options) };
     } catch (e) {
-      if ([401, 404, 405].includes(e.status)) return { live: false, error: e };
+      if (e.status === 401) return { live: false, error: e };
       throw e;
     }
   };
+  const cannotTell = (e) => e.status === 404 || e.status === 405;
 
   const live = () => (current && !current.ended ? current : null);
   // This page follows one session at a time: the live one if there is one.
@@ -870,7 +873,13 @@ export function createClient({ window: win = globalThis.window, fetch: fetchFn =
    */
   const currentSession = async ({ presence = true } = {}) => {
     if (live()) return current;
-    const answer = await client.session();
+    let answer;
+    try {
+      answer = await client.session();
+    } catch (e) {
+      if (!cannotTell(e)) throw e;
+      answer = { live: false }; // a server without the endpoint: no session to join
+    }
     if (live()) return current; // another call got there first
     if (!answer.live) return null;
     const s = answer.session;

@@ -1838,3 +1838,21 @@ test('presence: after presencefailed the page asks the server at the deadline, a
   await elapse(t, 1);
   assert.deepEqual(ended.map(detailOf), [{ reason: 'presence-late' }], 'even with no event stream to say it');
 });
+
+test('connection: a server without GET /cardbound/session does not end a session at the deadline; its event stream stays the judge', async (t) => {
+  const { client, routes, log, EventSource } = setup(t);
+  routes['/cardbound/session'] = SESSION_LIVE;
+  const session = await client.currentSession({ presence: false }); // deadline 40 s
+  const ended = record(session, 'sessionended');
+  routes['/cardbound/session'] = { status: 404, body: { error: 'NOT_FOUND' } };
+  log.length = 0;
+  await elapse(t, 40000);
+  assert.deepEqual(log, [SESSION_GET], 'asked at the deadline');
+  assert.deepEqual(ended, [], 'a server that cannot say ends nothing');
+  await elapse(t, 5 * 60 * 1000 - 1);
+  assert.deepEqual(log, [SESSION_GET]);
+  await elapse(t, 1);
+  assert.deepEqual(log, [SESSION_GET, SESSION_GET], 'and asks again 5 minutes later');
+  EventSource.instances[0].emit('session-ended', '{"reason":"logout"}');
+  assert.deepEqual(ended.map(detailOf), [{ reason: 'logout' }]);
+});

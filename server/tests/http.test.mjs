@@ -187,6 +187,8 @@ test('bad options are refused at start: origin, port, numbers, a --config withou
     [['--config'], /--config needs a file/, 2],
     [['--site', '/nonexistent/cardbound-site'], /is not a directory/, 1],
     [['--site', site, '--protect', 'private/'], /must start with '\/'/, 1],
+    // A --trust file that holds a card's certificate, not a CA's: refused at start, named.
+    [['--trust', join(pki, 'client-p256.pem')], /client-p256\.pem: .* is not a CA certificate .*cannot be a trust anchor/, 1],
   ];
   for (const [args, message, status] of cases) {
     const proc = spawn(join(buildDir, 'server/cardbound-server'), ['--demo', ...args], { env: { ...process.env, ...env } });

@@ -218,3 +218,23 @@ TEST_CASE("a session written back after a logout stays ended")
     CHECK(store.replace(read));
     CHECK(store.get("id-1")->pending_nonce == "m");
 }
+
+TEST_CASE("a relying party is made for a canonical https origin only (policy rule 3)")
+{
+    Fixture f;
+    ValidatorConfig vc;
+    std::vector<ossl::X509Ptr> anchors;
+    X509_up_ref(f.ca.get());
+    anchors.emplace_back(f.ca.get());
+    vc.anchors = std::make_shared<const TrustAnchors>(std::move(anchors), "the test CA");
+    auto validator = std::make_shared<TokenValidator>(std::move(vc));
+    auto make = [&](const std::string &origin) {
+        RelyingParty rp({origin, 120, 30, 10}, ServerIdentity{}, validator,
+                        std::make_shared<MemoryNonceStore>(), f.sessions);
+    };
+    CHECK_NOTHROW(make("https://login.example"));
+    CHECK_THROWS_WITH_AS(make("http://login.example"), doctest::Contains("is not an https origin"),
+                         std::invalid_argument);
+    CHECK_THROWS_WITH_AS(make("https://login.example/"),
+                         doctest::Contains("is not a canonical origin"), std::invalid_argument);
+}

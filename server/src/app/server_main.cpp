@@ -3,7 +3,6 @@
 // card proves its presence, and tells every tab when a session ends.
 #include "app/demo_files.h"
 #include "cardbound/crypto/certificate.h"
-#include "cardbound/protocol/origin.h"
 #include "http/listener.h"
 #include "http/site_files.h"
 #include "validation/checks/origin_check.h"

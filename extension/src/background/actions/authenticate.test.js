@@ -96,15 +96,16 @@ async function pickFirst(t) {
   return 1;
 }
 
-describe('authenticate', () => {
-  beforeEach(() => {
-    // Dialogs wait at most 5 minutes: keep those timers from holding the process.
-    mock.timers.enable({ apis: ['setTimeout'] });
-  });
-  afterEach(() => {
-    mock.timers.reset();
-  });
+// Every test: the dialogs wait at most 5 minutes and a login at most 270 s;
+// mocked timers keep those from holding the process, and tests move them.
+beforeEach(() => {
+  mock.timers.enable({ apis: ['setTimeout'] });
+});
+afterEach(() => {
+  mock.timers.reset();
+});
 
+describe('authenticate', () => {
   test('the whole login: picker, a wrong PIN, the right PIN, the token, the login remembered', async () => {
     const t = setup({ certificates: [hostCert(1), hostCert(2, { pinState: 'count-low' })] });
     const result = t.run();
@@ -504,13 +505,6 @@ describe('authenticate', () => {
 // The page gives up on authenticate after 5 minutes, and the host forgets a
 // login after 5 minutes; the extension ends the login first.
 describe('authenticate: a login has a time limit', () => {
-  beforeEach(() => {
-    mock.timers.enable({ apis: ['setTimeout'] });
-  });
-  afterEach(() => {
-    mock.timers.reset();
-  });
-
   test('the limit is below the page\'s 5 minutes and the windows\' idle limit', () => {
     assert.equal(LOGIN_LIMIT_MS, 270_000);
     assert.ok(LOGIN_LIMIT_MS < 5 * 60 * 1000);
@@ -566,13 +560,6 @@ describe('authenticate: a login has a time limit', () => {
 // The windows follow the card: host events (card-inserted, card-removed,
 // reader-added, reader-removed) change what they show while they are open.
 describe('authenticate: the windows follow the card', () => {
-  beforeEach(() => {
-    mock.timers.enable({ apis: ['setTimeout'] });
-  });
-  afterEach(() => {
-    mock.timers.reset();
-  });
-
   // list-certificates answers with whatever `now.certificates` holds then.
   function following(certificates = [hostCert(1)], extra = {}) {
     const now = { certificates };
@@ -1080,13 +1067,6 @@ describe('authenticate: the windows follow the card', () => {
 // the frame unloads (closed, reloaded, navigated), and index.js aborts the
 // request's signal then.
 describe('authenticate: a login belongs to the page that asked', () => {
-  beforeEach(() => {
-    mock.timers.enable({ apis: ['setTimeout'] });
-  });
-  afterEach(() => {
-    mock.timers.reset();
-  });
-
   test('the page gone: the picker closes, the login is cancelled, and the next login is not busy', async () => {
     const t = setup();
     const page = new AbortController();
@@ -1196,13 +1176,6 @@ describe('authenticate: a login belongs to the page that asked', () => {
 });
 
 describe('authenticate: a second login is told the first waits', () => {
-  beforeEach(() => {
-    mock.timers.enable({ apis: ['setTimeout'] });
-  });
-  afterEach(() => {
-    mock.timers.reset();
-  });
-
   test('ERR_BUSY for a request the user made brings the waiting window to the front (the picker, then the PIN window)', async () => {
     const t = setup();
     const first = t.run();
@@ -1254,13 +1227,6 @@ describe('authenticate: a second login is told the first waits', () => {
 });
 
 describe('authenticate: no listener outlives its login', () => {
-  beforeEach(() => {
-    mock.timers.enable({ apis: ['setTimeout'] });
-  });
-  afterEach(() => {
-    mock.timers.reset();
-  });
-
   test('one host listener while a window is open, none after any ending; later events list nothing', async () => {
     const endings = {
       success: async (t, result) => {

@@ -36,7 +36,6 @@ function windowEvents(host) {
   return { attach, stop };
 }
 
-
 // What the picker shows of a certificate (no DER, nothing the UI does not need).
 function describe(c) {
   return {
