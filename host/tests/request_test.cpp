@@ -20,7 +20,7 @@ Request accepted(const std::string &body, OriginPolicy policy = {})
     auto r = parse_request(body, policy);
     if (auto *rej = std::get_if<RejectedRequest>(&r))
         FAIL("rejected: " << rej->error.what());
-    return std::get<Request>(r);
+    return std::move(std::get<Request>(r));
 }
 
 } // namespace
@@ -110,4 +110,38 @@ TEST_CASE("error answers carry the stable code and the details")
     CHECK(msg["error"]["triesLeft"] == 1);
     auto anon = Channel::error_message(std::nullopt, HostError(ErrorCode::BadRequest, "x"));
     CHECK(anon["id"].is_null());
+}
+
+TEST_CASE("the PIN leaves the JSON at once, for every command, and only authenticate takes it")
+{
+    Request r = accepted(
+        R"({"id":"1","command":"authenticate","arguments":{"loginId":"L","pin":"482916"}})");
+    REQUIRE(r.pin);
+    CHECK(std::string(r.pin->c_str()) == "482916");
+    CHECK_FALSE(r.arguments.contains("pin"));
+    CHECK_NOTHROW(allow_only_arguments(r, {"loginId", "pin"}));
+    CHECK_THROWS_AS(allow_only_arguments(r, {"loginId"}), HostError);
+
+    // Taken out before a later check refuses the request: nothing but the
+    // PIN's own buffer holds it when the rejection is answered.
+    auto refused = parse_request(
+        R"({"id":"2","command":"authenticate","extra":1,"arguments":{"pin":"482916"}})", {});
+    CHECK(std::holds_alternative<RejectedRequest>(refused));
+
+    CHECK(
+        rejected(R"({"id":"3","command":"authenticate","arguments":{"pin":482916}})").error.code ==
+        ErrorCode::BadRequest);
+    CHECK_FALSE(accepted(R"({"id":"4","command":"status"})").pin);
+}
+
+TEST_CASE("a moved PIN leaves nothing behind in its source")
+{
+    std::string text = "739184";
+    SecurePin pin(text);
+    CHECK(text == std::string(6, '\0')); // the source is wiped in place
+    const char *buffer = pin.c_str();
+    SecurePin moved(std::move(pin));
+    CHECK(moved.c_str() == buffer); // the buffer itself moved: no copy was made
+    CHECK(pin.size() == 0);
+    CHECK(std::string(pin.c_str()).empty());
 }

@@ -72,8 +72,9 @@ try {
     const challenge = serverMessage('challenge', {
       key: join(pki, 'server-localhost.key'), chain: join(pki, 'server-localhost-chain.pem'), origin, 'host-nonce': begin.hostNonce,
     });
+    await floorHost.call('verify-server', { origin, args: { loginId: begin.loginId, challenge } });
     const t0 = performance.now();
-    await floorHost.call('authenticate', { origin, args: { loginId: begin.loginId, challenge, certificate: fingerprint, pin: env.CARDBOUND_CARD_PIN } });
+    await floorHost.call('authenticate', { origin, args: { loginId: begin.loginId, certificate: fingerprint, pin: env.CARDBOUND_CARD_PIN } });
     signs.push(performance.now() - t0);
   }
 

@@ -58,7 +58,7 @@ export async function cardLogin() {
     say(`2. the server proved itself: ${server.server.subject} (verified before any PIN)`);
 
     const t0 = performance.now();
-    const auth = await host.call('authenticate', { origin, args: { loginId: begin.loginId, challenge, certificate: card.fingerprint, pin: env.CARDBOUND_CARD_PIN } });
+    const auth = await host.call('authenticate', { origin, args: { loginId: begin.loginId, certificate: card.fingerprint, pin: env.CARDBOUND_CARD_PIN } });
     const login = await http('POST', '/cardbound/login', { body: { serverNonce: challenge.serverNonce, token: auth.token } });
     if (login.status !== 200) throw new Error(`login refused: ${JSON.stringify(login.json)}`);
     const cookie = login.headers['set-cookie'][0].split(';')[0];

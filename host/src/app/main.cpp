@@ -9,6 +9,7 @@
 #include "messaging/channel.h"
 #include "messaging/frame.h"
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -110,16 +111,9 @@ void serve(HostContext &ctx, Channel &out)
         }
         Request &request = std::get<Request>(parsed);
         spdlog::debug("request {} '{}'", request.id, request.command);
-        try {
-            out.answer(request.id, dispatch(request, ctx));
-        } catch (const HostError &e) {
-            spdlog::info("request {} '{}': {} {}", request.id, request.command, code_name(e.code),
-                         e.what());
-            out.answer_error(request.id, e);
-        } catch (const std::exception &e) {
-            spdlog::error("request {} '{}' failed: {}", request.id, request.command, e.what());
-            out.answer_error(request.id, HostError(ErrorCode::Internal, "internal error"));
-        }
+        // Commands that need a card queue it to a card thread, which answers
+        // later; the loop goes on reading.
+        ctx.answer(request.id, request.command, [&] { return dispatch(request, ctx); });
     }
 }
 
@@ -153,6 +147,7 @@ int main(int argc, char **argv)
         [&out](const std::string &name, nlohmann::json data) { out.event(name, std::move(data)); });
     HostContext ctx;
     ctx.events = &events;
+    ctx.channel = &out;
     build_context(ctx);
 
     const char *log_env = std::getenv("CARDBOUND_HOST_LOG");
@@ -165,6 +160,14 @@ int main(int argc, char **argv)
     monitor.start();
     serve(ctx, out);
     monitor.stop();
+    // The browser is gone. A card thread still inside a PIN-pad login or a
+    // hung module would keep the process alive for nothing: give the card
+    // threads a moment, then leave without them.
+    if (!ctx.cards->stop(std::chrono::seconds(2))) {
+        spdlog::warn("a card is still busy; cardbound-host stops without waiting for it");
+        spdlog::shutdown();
+        std::_Exit(0);
+    }
     spdlog::info("cardbound-host stopped");
     return 0;
 }

@@ -1,32 +1,27 @@
-// The cards, as the commands see them: certificates across every configured
-// PKCS#11 module, login with a PIN (or on a PIN-pad reader), and signing a
-// digest with the key that belongs to a certificate. Used from the request
-// loop only (libp11 objects are not shared between threads).
+// The cards, as the commands see them: the configured PKCS#11 modules, one
+// card thread per token (card/card_token.h), and one more, the scanner, that
+// reads every token for the certificate list and learns which token holds
+// which certificate. The request loop only queues jobs here; the jobs answer
+// their requests themselves, so status, logout and presence proofs for one
+// card are answered while another card waits on a PIN pad.
 #pragma once
 
+#include "card/card_certificate.h"
 #include "card/card_events.h"
+#include "card/card_token.h"
 #include "card/pkcs11_module.h"
-#include "card/secure_pin.h"
-#include "cardbound/crypto/signature.h"
+#include "card/worker_thread.h"
 
+#include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace cardbound::host
 {
-
-struct CardCertificate {
-    std::string fingerprint;
-    std::shared_ptr<X509> certificate;
-    Algorithm algorithm = Algorithm::ES256; // how this key signs
-    std::string module;
-    std::string reader; // the slot description: the PC/SC reader name for OpenSC
-    std::string token_label;
-    bool pin_pad = false;
-    std::string pin_state; // "ok", "count-low", "final-try", "locked"
-};
 
 struct ModuleStatus {
     std::string path;
@@ -38,43 +33,41 @@ class CardService
 {
   public:
     CardService(const std::vector<std::string> &module_paths, CardEvents &events);
+    // Call stop() first: this joins the card threads.
+    ~CardService();
 
     std::vector<ModuleStatus> modules() const { return status_; }
+
+    // Runs a job on the scanner thread.
+    void on_scanner(WorkerThread::Job job) { scanner_.post(std::move(job)); }
+    // Every usable certificate on every card now (on the scanner thread only).
     std::vector<CardCertificate> list_certificates();
 
-    // Logs in to the certificate's token with the PIN (nullptr: the reader's
-    // PIN pad) and signs digest_for(algorithm). Throws HostError.
-    struct Signature {
-        CardCertificate certificate;
-        Bytes value; // raw r||s for ECDSA
-        std::uint64_t removal_count = 0;
-    };
-    using DigestFor = std::function<Bytes(Algorithm)>;
-    Signature login_and_sign(const std::string &fingerprint, const SecurePin *pin,
-                             const DigestFor &digest_for);
-    // Signs on a token that is still logged in (no PIN). ERR_NO_CARD when the
-    // card left or lost its login since.
-    Signature sign_logged_in(const std::string &fingerprint, const DigestFor &digest_for);
-    void logout(const std::string &fingerprint);
+    // Runs job(token) on the card thread of the token that holds the
+    // certificate; job(nullptr), on the scanner thread, when no card does.
+    using TokenJob = std::function<void(CardToken *)>;
+    void on_token_of(const std::string &fingerprint, TokenJob job);
+
+    // Asks every card thread to finish; false when one is still inside a job
+    // after `patience` (then the process must exit without joining it).
+    bool stop(std::chrono::milliseconds patience);
 
   private:
-    struct Found {
-        Pkcs11Module *module;
-        PKCS11_SLOT *slot;
-        PKCS11_CERT *cert;
-        CardCertificate info;
+    struct TokenKey {
+        std::size_t module;
+        unsigned long slot_id;
+        auto operator<=>(const TokenKey &) const = default;
     };
-    // Every signing certificate on every initialised token (refresh: read the
-    // slots again first, and remember which certificates each reader holds).
-    // Without a refresh, `only` limits the work to one fingerprint.
-    std::vector<Found> scan(bool refresh, const std::string *only = nullptr);
-    Found find(const std::string &fingerprint, bool refresh);
-    Signature sign_found(Found &f, const DigestFor &digest_for);
-    [[noreturn]] void fail(const Found &f, unsigned long ckr, const std::string &what);
+    CardToken &token(const TokenKey &key);
+    std::optional<TokenKey> holder_of(const std::string &fingerprint);
 
-    std::vector<std::unique_ptr<Pkcs11Module>> modules_;
-    std::vector<ModuleStatus> status_;
     CardEvents &events_;
+    std::vector<std::unique_ptr<Pkcs11Module>> modules_; // index: TokenKey::module
+    std::vector<ModuleStatus> status_;
+    std::mutex mutex_; // guards the two maps
+    std::map<TokenKey, std::unique_ptr<CardToken>> tokens_;
+    std::map<std::string, TokenKey> holders_; // fingerprint -> token, from the last scan
+    WorkerThread scanner_{"card scanner"};    // after the maps: joined before they go
 };
 
 } // namespace cardbound::host

@@ -18,8 +18,10 @@ Pkcs11Module::Pkcs11Module(std::string path) : path_(std::move(path)), ctx_(PKCS
         throw std::runtime_error("cannot load the PKCS#11 module " + path_);
     }
     try {
-        refresh();
+        read_slots(); // a module that cannot list its slots is not loaded
     } catch (...) {
+        std::unique_lock lock(mutex_);
+        release_retired(lock);
         PKCS11_CTX_unload(ctx_);
         PKCS11_CTX_free(ctx_);
         throw;
@@ -28,73 +30,104 @@ Pkcs11Module::Pkcs11Module(std::string path) : path_(std::move(path)), ctx_(PKCS
 
 Pkcs11Module::~Pkcs11Module()
 {
-    for (auto &g : generations_)
-        PKCS11_release_all_slots(ctx_, g.slots, g.count);
+    // The card threads are gone; nothing uses a list any more.
+    for (auto &r : retired_)
+        PKCS11_release_all_slots(ctx_, r.slots, r.count);
     PKCS11_CTX_unload(ctx_);
     PKCS11_CTX_free(ctx_);
 }
 
-void Pkcs11Module::refresh()
+Pkcs11Module::SlotList Pkcs11Module::read_slots()
 {
-    Generation g;
-    if (PKCS11_enumerate_slots(ctx_, &g.slots, &g.count) != 0) {
+    SlotList list;
+    if (PKCS11_enumerate_slots(ctx_, &list.slots_, &list.count_) != 0) {
         ERR_clear_error();
         throw std::runtime_error("cannot list the slots of " + path_);
     }
-    generations_.push_back(g);
-    release_old_generations();
+    std::lock_guard lock(mutex_);
+    list.module_ = this;
+    lists_in_use_++;
+    return list;
 }
 
-std::span<PKCS11_SLOT> Pkcs11Module::slots()
+Pkcs11Module::SlotList::SlotList(SlotList &&other) noexcept
+    : module_(other.module_), slots_(other.slots_), count_(other.count_)
 {
-    if (generations_.empty())
-        return {};
-    return {generations_.back().slots, generations_.back().count};
+    other.module_ = nullptr;
 }
 
-void Pkcs11Module::release_old_generations()
+Pkcs11Module::SlotList &Pkcs11Module::SlotList::operator=(SlotList &&other) noexcept
+{
+    if (this != &other) {
+        if (module_)
+            module_->retire(slots_, count_);
+        module_ = other.module_;
+        slots_ = other.slots_;
+        count_ = other.count_;
+        other.module_ = nullptr;
+    }
+    return *this;
+}
+
+Pkcs11Module::SlotList::~SlotList()
+{
+    if (module_)
+        module_->retire(slots_, count_);
+}
+
+PKCS11_SLOT *Pkcs11Module::SlotList::find(unsigned long slot_id) const
+{
+    for (PKCS11_SLOT &slot : slots())
+        if (PKCS11_get_slotid_from_slot(&slot) == slot_id)
+            return &slot;
+    return nullptr;
+}
+
+void Pkcs11Module::retire(PKCS11_SLOT *slots, unsigned int count)
+{
+    std::unique_lock lock(mutex_);
+    lists_in_use_--;
+    retired_.push_back({slots, count});
+    release_retired(lock);
+}
+
+void Pkcs11Module::release_retired(std::unique_lock<std::mutex> &)
 {
     // Releasing closes the sessions of every slot it lists: only safe while
-    // no token of this module is logged in.
-    if (!login_holders_.empty())
+    // no token is logged in and no other thread works with a list.
+    if (logins_ > 0 || lists_in_use_ > 0)
         return;
-    while (generations_.size() > 1) {
-        PKCS11_release_all_slots(ctx_, generations_.front().slots, generations_.front().count);
-        generations_.erase(generations_.begin());
-    }
+    for (auto &r : retired_)
+        PKCS11_release_all_slots(ctx_, r.slots, r.count);
+    retired_.clear();
 }
 
 int Pkcs11Module::login(PKCS11_SLOT *slot, const char *pin)
 {
-    logout(slot);
     // Whatever our bookkeeping says, the token itself must be logged out, or
     // the login below would succeed with any PIN.
     if (!ensure_logged_out(path_, PKCS11_get_slotid_from_slot(slot)))
         return kCannotLogOut;
     int rc = PKCS11_login(slot, 0, pin);
-    if (rc == 0)
-        login_holders_[PKCS11_get_slotid_from_slot(slot)] = slot;
+    if (rc == 0) {
+        std::lock_guard lock(mutex_);
+        logins_++;
+    }
     return rc;
 }
 
-void Pkcs11Module::logout(PKCS11_SLOT *slot)
+void Pkcs11Module::logout(PKCS11_SLOT *holder)
 {
-    auto it = login_holders_.find(PKCS11_get_slotid_from_slot(slot));
-    if (it == login_holders_.end())
-        return;
-    if (PKCS11_logout(it->second) != 0)
+    if (PKCS11_logout(holder) != 0)
         ERR_clear_error(); // the card may be gone already
-    login_holders_.erase(it);
+    forget_login();
 }
 
-bool Pkcs11Module::logged_in(PKCS11_SLOT *slot) const
+void Pkcs11Module::forget_login()
 {
-    return login_holders_.contains(PKCS11_get_slotid_from_slot(slot));
-}
-
-void Pkcs11Module::forget_login(PKCS11_SLOT *slot)
-{
-    login_holders_.erase(PKCS11_get_slotid_from_slot(slot));
+    std::unique_lock lock(mutex_);
+    if (logins_ > 0)
+        logins_--;
 }
 
 unsigned long take_pkcs11_error()

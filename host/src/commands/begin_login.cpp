@@ -6,14 +6,14 @@
 namespace cardbound::host
 {
 
-nlohmann::json handle_begin_login(Request &request, HostContext &context)
+Reply handle_begin_login(Request &request, HostContext &context)
 {
     allow_only_arguments(request, {});
     const Origin &origin = request.require_origin();
-    PendingLogin &login = context.logins.begin(origin.serialize(), context.now());
-    return {{"loginId", login.login_id},
-            {"hostNonce", login.host_nonce},
-            {"expiresAt", format_time(login.expires)}};
+    PendingLogin login = context.logins.begin(origin.serialize(), context.now());
+    return nlohmann::json{{"loginId", login.login_id},
+                          {"hostNonce", login.host_nonce},
+                          {"expiresAt", format_time(login.expires)}};
 }
 
 } // namespace cardbound::host

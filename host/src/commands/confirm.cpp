@@ -1,16 +1,15 @@
 // confirm: step 3. The server's receipt must be signed by the server that
-// was verified at login and name this login's nonce and token; then the card
-// signs the first presence proof and a presence session begins.
+// was verified at login and name this login's nonce and token; then the
+// card's thread signs the first presence proof and a presence session begins.
 #include "commands/challenge_argument.h"
 #include "commands/presence_signer.h"
 
-#include <algorithm>
 #include <spdlog/spdlog.h>
 
 namespace cardbound::host
 {
 
-nlohmann::json handle_confirm(Request &request, HostContext &context)
+Reply handle_confirm(Request &request, HostContext &context)
 {
     allow_only_arguments(request, {"loginId", "receipt"});
     const Origin &origin = request.require_origin();
@@ -18,16 +17,19 @@ nlohmann::json handle_confirm(Request &request, HostContext &context)
     auto receipt = message_argument<Receipt>(request, "receipt");
     std::time_t now = context.now();
 
-    PendingLogin &login = context.logins.find(login_id, origin.serialize(), now);
-    if (!login.server)
-        throw HostError(ErrorCode::BadRequest, "authenticate comes before confirm");
-    context.verifier->verify_receipt(receipt, *login.server, origin, now);
-    if (receipt.server_nonce != login.server_nonce || receipt.token_hash != login.token_hash)
-        throw HostError(ErrorCode::ServerNotTrusted, "the receipt is for another login",
-                        {{"reason", "receipt-mismatch"}});
+    PendingLogin login = context.logins.start_confirming(login_id, origin.serialize(), now);
+    try {
+        context.verifier->verify_receipt(receipt, *login.server, origin, now);
+        if (receipt.server_nonce != login.server_nonce || receipt.token_hash != login.token_hash)
+            throw HostError(ErrorCode::ServerNotTrusted, "the receipt is for another login",
+                            {{"reason", "receipt-mismatch"}});
+    } catch (...) {
+        context.logins.confirming_failed(login_id);
+        throw;
+    }
 
     PresenceSession session;
-    session.origin = origin.serialize();
+    session.origin = login.origin;
     session.session_tag = receipt.session_tag;
     session.server = *login.server;
     session.certificate_fingerprint = login.certificate_fingerprint;
@@ -37,11 +39,23 @@ nlohmann::json handle_confirm(Request &request, HostContext &context)
     session.presence_interval = receipt.presence_interval;
     session.expires = now + session.idle_limit();
 
-    PresenceProof proof = sign_presence(context, session, receipt.presence_nonce);
-    context.logins.finish(login_id);
-    context.logins.add_session(std::move(session));
-    spdlog::info("presence session started for {}", origin.serialize());
-    return {{"proof", proof.to_json()}, {"sessionTag", receipt.session_tag}};
+    context.cards->on_token_of(session.certificate_fingerprint, [&context, id = request.id,
+                                                                 login_id,
+                                                                 session](CardToken *token) {
+        context.answer(id, "confirm", [&]() -> Reply {
+            try {
+                PresenceProof proof = sign_presence(context, token, session, session.last_nonce);
+                context.logins.confirmed(login_id, session);
+                spdlog::info("presence session started for {}", session.origin);
+                return nlohmann::json{{"proof", proof.to_json()},
+                                      {"sessionTag", session.session_tag}};
+            } catch (...) {
+                context.logins.confirming_failed(login_id);
+                throw;
+            }
+        });
+    });
+    return std::nullopt;
 }
 
 } // namespace cardbound::host

@@ -1,11 +1,13 @@
-// Everything a command handler may use. Built once in main(); handlers run
-// on the request loop thread only.
+// Everything a command handler may use. Built once in main(). Handlers run
+// on the request loop; card work goes to the card threads (CardService),
+// which answer through the channel themselves.
 #pragma once
 
 #include "card/card_events.h"
 #include "card/card_service.h"
 #include "commands/login_store.h"
 #include "core/config.h"
+#include "messaging/channel.h"
 #include "messaging/request.h"
 #include "trust/server_verifier.h"
 
@@ -13,37 +15,49 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 namespace cardbound::host
 {
+
+// A handler's answer: the result now, or nothing when a card thread answers
+// the request later.
+using Reply = std::optional<nlohmann::json>;
 
 struct HostContext {
     Config config;
     std::string config_error; // non-empty: only "status" works
     std::function<std::time_t()> now = [] { return std::time(nullptr); };
     CardEvents *events = nullptr;
+    Channel *channel = nullptr;
     std::unique_ptr<CardService> cards;
     std::unique_ptr<ServerVerifier> verifier;
-    LoginStore logins;
+    LoginStore logins; // shared with the card threads: it locks
+
+    // Runs `work` and answers the request with its result or its error:
+    // HostError as itself, anything else as ERR_INTERNAL. Called on the
+    // request loop and on card threads alike.
+    void answer(const std::string &id, const std::string &command,
+                const std::function<Reply()> &work);
 };
 
-using Handler = nlohmann::json (*)(Request &, HostContext &);
+using Handler = Reply (*)(Request &, HostContext &);
 
 // One handler per command (commands/<name>.cpp).
-nlohmann::json handle_status(Request &, HostContext &);
-nlohmann::json handle_list_certificates(Request &, HostContext &);
-nlohmann::json handle_begin_login(Request &, HostContext &);
-nlohmann::json handle_verify_server(Request &, HostContext &);
-nlohmann::json handle_authenticate(Request &, HostContext &);
-nlohmann::json handle_confirm(Request &, HostContext &);
-nlohmann::json handle_presence(Request &, HostContext &);
-nlohmann::json handle_logout(Request &, HostContext &);
+Reply handle_status(Request &, HostContext &);
+Reply handle_list_certificates(Request &, HostContext &);
+Reply handle_begin_login(Request &, HostContext &);
+Reply handle_verify_server(Request &, HostContext &);
+Reply handle_authenticate(Request &, HostContext &);
+Reply handle_confirm(Request &, HostContext &);
+Reply handle_presence(Request &, HostContext &);
+Reply handle_logout(Request &, HostContext &);
 
 // Runs the request's command; throws HostError.
-nlohmann::json dispatch(Request &request, HostContext &context);
+Reply dispatch(Request &request, HostContext &context);
 
 inline constexpr std::string_view kHostVersion = "0.1.0";
-inline constexpr int kProtocolVersion = 1;
+inline constexpr int kProtocolVersion = 2;
 
 } // namespace cardbound::host

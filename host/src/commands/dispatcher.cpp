@@ -1,12 +1,13 @@
 #include "commands/context.h"
 
 #include <array>
+#include <spdlog/spdlog.h>
 #include <utility>
 
 namespace cardbound::host
 {
 
-nlohmann::json dispatch(Request &request, HostContext &context)
+Reply dispatch(Request &request, HostContext &context)
 {
     static constexpr std::array<std::pair<std::string_view, Handler>, 8> kCommands{{
         {"status", handle_status},
@@ -26,6 +27,21 @@ nlohmann::json dispatch(Request &request, HostContext &context)
         return handler(request, context);
     }
     throw HostError(ErrorCode::UnknownCommand, "unknown command '" + request.command + "'");
+}
+
+void HostContext::answer(const std::string &id, const std::string &command,
+                         const std::function<Reply()> &work)
+{
+    try {
+        if (Reply result = work())
+            channel->answer(id, std::move(*result));
+    } catch (const HostError &e) {
+        spdlog::info("request {} '{}': {} {}", id, command, code_name(e.code), e.what());
+        channel->answer_error(id, e);
+    } catch (const std::exception &e) {
+        spdlog::error("request {} '{}' failed: {}", id, command, e.what());
+        channel->answer_error(id, HostError(ErrorCode::Internal, "internal error"));
+    }
 }
 
 } // namespace cardbound::host

@@ -1,18 +1,20 @@
 // list-certificates: every usable certificate on every card, described for
-// the extension's certificate picker.
+// the extension's certificate picker. Read on the card scanner's thread.
 #include "cardbound/crypto/certificate.h"
 #include "commands/context.h"
 
 namespace cardbound::host
 {
 
-nlohmann::json handle_list_certificates(Request &request, HostContext &context)
+namespace
 {
-    allow_only_arguments(request, {});
+
+nlohmann::json describe_all(const std::vector<CardCertificate> &certificates)
+{
     // The answer must stay under 1 MiB; no real card holds this many.
     constexpr std::size_t kMaxCertificates = 64;
     nlohmann::json list = nlohmann::json::array();
-    for (const auto &c : context.cards->list_certificates()) {
+    for (const auto &c : certificates) {
         if (list.size() == kMaxCertificates)
             break;
         CertificateDescription d = describe(c.certificate.get());
@@ -38,6 +40,18 @@ nlohmann::json handle_list_certificates(Request &request, HostContext &context)
              {"pinState", c.pin_state}});
     }
     return {{"certificates", list}};
+}
+
+} // namespace
+
+Reply handle_list_certificates(Request &request, HostContext &context)
+{
+    allow_only_arguments(request, {});
+    context.cards->on_scanner([&context, id = request.id] {
+        context.answer(id, "list-certificates",
+                       [&]() -> Reply { return describe_all(context.cards->list_certificates()); });
+    });
+    return std::nullopt;
 }
 
 } // namespace cardbound::host

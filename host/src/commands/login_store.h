@@ -1,5 +1,18 @@
 // Logins in progress and the presence sessions they turn into. Bounded: old
-// entries make room for new ones, expired ones are dropped.
+// entries make room for new ones, expired ones are dropped. Shared by the
+// request loop and the card threads: every method locks, and hands out
+// copies, never references into the store.
+//
+// A login moves through these states, one command each (docs/protocol.md §3):
+//
+//   Begun ──verify-server──► ServerVerified ──authenticate──► Signing ──► Signed
+//                                  ▲                             │          │
+//                                  └──── PIN wrong, cancelled ───┘       confirm
+//                                                                           │
+//                                 the presence session begins ◄── Confirming
+//
+// The server's challenge is parsed and its chain verified once, by
+// verify-server; authenticate re-checks only that it is still fresh.
 #pragma once
 
 #include "trust/server_verifier.h"
@@ -7,6 +20,7 @@
 #include <algorithm>
 #include <ctime>
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -14,13 +28,17 @@ namespace cardbound::host
 {
 
 struct PendingLogin {
+    enum class State { Begun, ServerVerified, Signing, Signed, Confirming };
     std::string login_id;
     std::string origin;
     std::string host_nonce;
     std::time_t expires = 0;
-    // Filled by authenticate:
+    State state = State::Begun;
+    // From verify-server on:
     std::optional<VerifiedServer> server;
     std::string server_nonce;
+    std::time_t challenge_expires = 0;
+    // From authenticate on:
     std::string certificate_fingerprint;
     std::string token_hash; // base64 SHA-256 of the token's signature
     std::string reader;
@@ -50,22 +68,49 @@ class LoginStore
     static constexpr std::size_t kMaxSessions = 64;
     static constexpr int kLoginLifetimeSeconds = 300;
 
-    PendingLogin &begin(const std::string &origin, std::time_t now);
+    PendingLogin begin(const std::string &origin, std::time_t now);
     // The login with that id for that origin, or ERR_LOGIN_UNKNOWN.
-    PendingLogin &find(const std::string &login_id, const std::string &origin, std::time_t now);
-    void finish(const std::string &login_id);
+    PendingLogin find(const std::string &login_id, const std::string &origin, std::time_t now);
 
-    PresenceSession &add_session(PresenceSession s);
-    PresenceSession &find_session(const std::string &origin, const std::string &tag,
+    // Begun (or ServerVerified again) → ServerVerified.
+    void server_verified(const std::string &login_id, const std::string &origin,
+                         const VerifiedServer &server, const std::string &server_nonce,
+                         std::time_t challenge_expires, std::time_t now);
+    // ServerVerified → Signing, while the verified challenge is fresh.
+    PendingLogin start_signing(const std::string &login_id, const std::string &origin,
+                               std::time_t now);
+    // Signing → Signed, or back to ServerVerified when the signing failed.
+    void signed_in(const std::string &login_id, const std::string &fingerprint,
+                   const std::string &token_hash, const std::string &reader,
+                   std::uint64_t removal_count);
+    void signing_failed(const std::string &login_id);
+    // Signed → Confirming; then the login is used up, or back to Signed.
+    PendingLogin start_confirming(const std::string &login_id, const std::string &origin,
                                   std::time_t now);
+    void confirmed(const std::string &login_id, PresenceSession session);
+    void confirming_failed(const std::string &login_id);
+
+    PresenceSession find_session(const std::string &origin, const std::string &tag,
+                                 std::time_t now);
+    // Records the presence nonce about to be answered; ERR_SERVER_NOT_TRUSTED
+    // (replay) when it is the last one answered, ERR_NOT_LOGGED_IN when the
+    // session ended meanwhile.
+    void claim_presence_nonce(const std::string &origin, const std::string &tag,
+                              const std::string &nonce, std::time_t now);
     // Ends the origin's sessions (one tag, or all when tag is empty); returns
     // the certificates they used.
     std::vector<std::string> end_sessions(const std::string &origin, const std::string &tag);
     bool certificate_in_use(const std::string &fingerprint) const;
-    std::size_t session_count() const { return sessions_.size(); }
+    std::size_t session_count() const;
 
   private:
     void expire(std::time_t now);
+    PendingLogin &find_locked(const std::string &login_id, const std::string &origin);
+    PendingLogin *by_id(const std::string &login_id);
+    PresenceSession *session_locked(const std::string &origin, const std::string &tag);
+    std::vector<std::string> end_sessions_locked(const std::string &origin, const std::string &tag);
+
+    mutable std::mutex mutex_;
     std::deque<PendingLogin> logins_;
     std::deque<PresenceSession> sessions_;
 };

@@ -3,15 +3,14 @@
 namespace cardbound::host
 {
 
-PresenceProof sign_presence(HostContext &context, const PresenceSession &session,
+PresenceProof sign_presence(HostContext &context, CardToken *token, const PresenceSession &session,
                             const std::string &nonce)
 {
-    if (context.events->removal_count(session.reader) != session.removal_count)
+    if (!token || context.events->removal_count(session.reader) != session.removal_count)
         throw HostError(ErrorCode::NoCard, "the card was removed since the login");
-    auto signature =
-        context.cards->sign_logged_in(session.certificate_fingerprint, [&](Algorithm alg) {
-            return presence_digest(alg, session.origin, session.session_tag, nonce);
-        });
+    auto signature = token->sign_logged_in(session.certificate_fingerprint, [&](Algorithm alg) {
+        return presence_digest(alg, session.origin, session.session_tag, nonce);
+    });
     // The card may have been pulled and put back between the check above and
     // the signature: the count tells.
     if (signature.removal_count != session.removal_count)

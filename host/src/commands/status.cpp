@@ -5,7 +5,7 @@
 namespace cardbound::host
 {
 
-nlohmann::json handle_status(Request &request, HostContext &context)
+Reply handle_status(Request &request, HostContext &context)
 {
     allow_only_arguments(request, {});
     nlohmann::json modules = nlohmann::json::array();
@@ -15,14 +15,15 @@ nlohmann::json handle_status(Request &request, HostContext &context)
     nlohmann::json readers = nlohmann::json::array();
     for (const auto &r : context.events->readers())
         readers.push_back({{"name", r.name}, {"cardPresent", r.card_present}});
-    return {{"version", kHostVersion},
-            {"protocol", kProtocolVersion},
-            {"configFiles", context.config.loaded_from},
-            {"configError", context.config_error.empty() ? nlohmann::json(nullptr)
-                                                         : nlohmann::json(context.config_error)},
-            {"modules", modules},
-            {"readerMonitor", context.events->monitoring()},
-            {"readers", readers}};
+    return nlohmann::json{{"version", kHostVersion},
+                          {"protocol", kProtocolVersion},
+                          {"configFiles", context.config.loaded_from},
+                          {"configError", context.config_error.empty()
+                                              ? nlohmann::json(nullptr)
+                                              : nlohmann::json(context.config_error)},
+                          {"modules", modules},
+                          {"readerMonitor", context.events->monitoring()},
+                          {"readers", readers}};
 }
 
 } // namespace cardbound::host

@@ -1,5 +1,7 @@
 #include "messaging/frame.h"
 
+#include <openssl/crypto.h>
+
 #include <stdexcept>
 
 namespace cardbound::host
@@ -27,10 +29,14 @@ bool FrameReader::skip(std::size_t n)
     char scratch[16 * 1024];
     while (n > 0) {
         std::size_t chunk = n < sizeof scratch ? n : sizeof scratch;
-        if (read_fully(scratch, chunk) != chunk)
+        if (read_fully(scratch, chunk) != chunk) {
+            OPENSSL_cleanse(scratch, sizeof scratch);
             return false;
+        }
         n -= chunk;
     }
+    // What was skipped may have held a PIN.
+    OPENSSL_cleanse(scratch, sizeof scratch);
     return true;
 }
 
@@ -57,6 +63,7 @@ Frame FrameReader::next()
     }
     f.body.resize(f.declared_length);
     if (read_fully(f.body.data(), f.declared_length) != f.declared_length) {
+        OPENSSL_cleanse(f.body.data(), f.body.size());
         f.body.clear();
         f.kind = Frame::Kind::Truncated;
         return f;

@@ -1,5 +1,6 @@
 #include "messaging/request.h"
 
+#include <algorithm>
 #include <variant>
 
 namespace cardbound::host
@@ -39,6 +40,15 @@ std::variant<Request, RejectedRequest> parse_request(std::string_view body,
                                                      const OriginPolicy &policy)
 {
     json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    // Before anything can refuse the request: the PIN goes into its own
+    // buffer and the parser's string is wiped (SecurePin).
+    std::optional<SecurePin> pin;
+    if (j.is_object())
+        if (auto a = j.find("arguments"); a != j.end() && a->is_object())
+            if (auto p = a->find("pin"); p != a->end() && p->is_string()) {
+                pin.emplace(p->get_ref<std::string &>());
+                a->erase(p);
+            }
     if (j.is_discarded())
         return RejectedRequest{std::nullopt, bad("the message is not valid JSON")};
     if (!j.is_object())
@@ -82,7 +92,10 @@ std::variant<Request, RejectedRequest> parse_request(std::string_view body,
         if (!a->is_object())
             return reject(bad("'arguments' must be a JSON object"));
         r.arguments = std::move(*a);
+        if (r.arguments.contains("pin"))
+            return reject(bad("argument 'pin' must be a string"));
     }
+    r.pin = std::move(pin);
     return r;
 }
 
@@ -115,6 +128,8 @@ const json &object_argument(const Request &r, const char *name)
 
 void allow_only_arguments(const Request &r, std::initializer_list<std::string_view> names)
 {
+    if (r.pin && std::find(names.begin(), names.end(), "pin") == names.end())
+        throw bad("unknown argument 'pin' for '" + r.command + "'");
     for (const auto &[key, value] : r.arguments.items()) {
         bool known = false;
         for (auto n : names)

@@ -4,6 +4,7 @@
 
 #include "cardbound/protocol/origin.h"
 #include "core/error.h"
+#include "core/secure_pin.h"
 
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -23,6 +24,8 @@ struct Request {
     std::string command;
     std::optional<Origin> origin;
     nlohmann::json arguments = nlohmann::json::object();
+    // The `pin` argument, taken out of `arguments` by parse_request.
+    std::optional<SecurePin> pin;
 
     // The request's origin; throws ERR_BAD_REQUEST when the command needs one
     // and the request has none.
@@ -37,7 +40,8 @@ struct RejectedRequest {
 };
 
 // Parses and validates one message body. On failure returns the rejection.
-// The body may hold a PIN: the caller wipes it afterwards.
+// The body may hold a PIN: the caller wipes it afterwards. A `pin` argument
+// goes into Request::pin at once, whatever is refused after it.
 std::variant<Request, RejectedRequest> parse_request(std::string_view body,
                                                      const OriginPolicy &policy);
 
@@ -46,7 +50,7 @@ const std::string &string_argument(const Request &r, const char *name, std::size
 std::optional<std::string> optional_string_argument(const Request &r, const char *name,
                                                     std::size_t max_len);
 const nlohmann::json &object_argument(const Request &r, const char *name);
-// Refuses arguments the command does not know.
+// Refuses arguments the command does not know ("pin" among them).
 void allow_only_arguments(const Request &r, std::initializer_list<std::string_view> names);
 
 } // namespace cardbound::host

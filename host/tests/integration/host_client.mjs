@@ -14,13 +14,14 @@ export const testServer = join(buildDir, 'host/tests/cardbound-test-server');
 export { benchEnv, benchPath } from '../../../tests/integration/bench_env.mjs';
 
 export class Host {
-  constructor({ modules, caFiles, extraConfig = {} }) {
+  // `env` goes over the bench's environment (a test's own SoftHSM2 tokens, say).
+  constructor({ modules, caFiles, extraConfig = {}, env = {} }) {
     const dir = mkdtempSync(join(tmpdir(), 'cardbound-host-test-'));
     this.dir = dir;
     const config = join(dir, 'host.json');
     writeFileSync(config, JSON.stringify({ pkcs11Modules: modules, caFiles, useSystemTrust: false, ...extraConfig }));
     this.proc = spawn(hostPath, ['chrome-extension://test/'], {
-      env: { ...process.env, ...benchEnv(), CARDBOUND_HOST_CONFIG: config, CARDBOUND_HOST_LOG: join(dir, 'host.log'), HOME: dir },
+      env: { ...process.env, ...benchEnv(), ...env, CARDBOUND_HOST_CONFIG: config, CARDBOUND_HOST_LOG: join(dir, 'host.log'), HOME: dir },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     this.buffer = Buffer.alloc(0);

@@ -10,13 +10,17 @@ export function serverFiles(pki) {
   return { key: join(pki, 'server-localhost.key'), chain: join(pki, 'server-localhost-chain.pem') };
 }
 
-// Step 1 and 2: begin-login, a signed challenge, authenticate.
+// Step 1 and 2: begin-login, a signed challenge that verify-server checks
+// (the host keeps it), authenticate. `answer` is verify-server's when it
+// refused the server, else authenticate's.
 export async function authenticate(host, { pki, fingerprint, pin, origin = ORIGIN, server = serverFiles(pki) }) {
   const begin = await host.call('begin-login', { origin });
   const challenge = serverMessage('challenge', { ...server, origin, 'host-nonce': begin.hostNonce });
+  const verified = await host.request('verify-server', { origin, args: { loginId: begin.loginId, challenge } });
+  if (verified.error) return { begin, challenge, answer: verified };
   const answer = await host.request('authenticate', {
     origin,
-    args: { loginId: begin.loginId, challenge, certificate: fingerprint, ...(pin === undefined ? {} : { pin }) },
+    args: { loginId: begin.loginId, certificate: fingerprint, ...(pin === undefined ? {} : { pin }) },
   });
   return { begin, challenge, answer };
 }

@@ -142,20 +142,36 @@ test('a server certificate not made for TLS servers is untrusted, even from our 
   assert.equal(answer.error?.reason, 'untrusted');
 });
 
-test('a challenge for another login, a reused login and a foreign origin are refused', async () => {
+test('a challenge for another login, a foreign origin and an unverified login are refused', async () => {
   const fingerprint = fingerprintOf(join(pki, 'client-p256.pem'));
   const a = await host.call('begin-login', { origin: ORIGIN });
   const b = await host.call('begin-login', { origin: ORIGIN });
   const { serverMessage } = await import('./host_client.mjs');
   const { serverFiles } = await import('./login_flow.mjs');
   const forB = serverMessage('challenge', { ...serverFiles(pki), origin: ORIGIN, 'host-nonce': b.hostNonce });
-  const wrong = await host.request('authenticate', { origin: ORIGIN, args: { loginId: a.loginId, challenge: forB, certificate: fingerprint, pin: env.CARDBOUND_USER_PIN } });
+  const wrong = await host.request('verify-server', { origin: ORIGIN, args: { loginId: a.loginId, challenge: forB } });
   assert.equal(wrong.error?.code, 'ERR_SERVER_NOT_TRUSTED');
   assert.equal(wrong.error?.reason, 'nonce');
-  const phish = await host.request('authenticate', { origin: 'https://127.0.0.1:8443', args: { loginId: b.loginId, challenge: forB, certificate: fingerprint, pin: env.CARDBOUND_USER_PIN } });
+  // The login whose server did not verify takes no PIN.
+  const unverified = await host.request('authenticate', { origin: ORIGIN, args: { loginId: a.loginId, certificate: fingerprint, pin: env.CARDBOUND_USER_PIN } });
+  assert.equal(unverified.error?.code, 'ERR_BAD_REQUEST');
+  assert.match(unverified.error?.message, /verify-server comes before authenticate/);
+  const phish = await host.request('verify-server', { origin: 'https://127.0.0.1:8443', args: { loginId: b.loginId, challenge: forB } });
   assert.equal(phish.error?.code, 'ERR_LOGIN_UNKNOWN', 'a login belongs to the origin that began it');
   const verified = await host.call('verify-server', { origin: ORIGIN, args: { loginId: b.loginId, challenge: forB } });
   assert.match(verified.server.subject, /CN=localhost/);
+  // authenticate names the verified login; a challenge of its own is refused.
+  const again = await host.request('authenticate', { origin: ORIGIN, args: { loginId: b.loginId, challenge: forB, certificate: fingerprint, pin: env.CARDBOUND_USER_PIN } });
+  assert.equal(again.error?.code, 'ERR_BAD_REQUEST');
+  assert.match(again.error?.message, /unknown argument 'challenge'/);
+  const other = await host.request('authenticate', { origin: 'https://127.0.0.1:8443', args: { loginId: b.loginId, certificate: fingerprint, pin: env.CARDBOUND_USER_PIN } });
+  assert.equal(other.error?.code, 'ERR_LOGIN_UNKNOWN');
+  const signed = await host.request('authenticate', { origin: ORIGIN, args: { loginId: b.loginId, certificate: fingerprint, pin: env.CARDBOUND_USER_PIN } });
+  assert.equal(signed.error, undefined, JSON.stringify(signed.error));
+  const twice = await host.request('authenticate', { origin: ORIGIN, args: { loginId: b.loginId, certificate: fingerprint, pin: env.CARDBOUND_USER_PIN } });
+  assert.equal(twice.error?.code, 'ERR_BAD_REQUEST', 'a login signs once');
+  const reverify = await host.request('verify-server', { origin: ORIGIN, args: { loginId: b.loginId, challenge: forB } });
+  assert.equal(reverify.error?.code, 'ERR_BAD_REQUEST', 'a signed login cannot take another challenge');
 });
 
 test('confirm refuses a receipt signed by another key or naming another token, and ERR_ORIGIN_MISMATCH for a challenge of another site', async () => {

@@ -52,7 +52,7 @@ test('answers carry the request id; unknown commands and bad JSON get error code
   assert.deepEqual(messages.map((m) => [m.id, m.error?.code ?? 'ok']), [
     ['a', 'ok'], ['b', 'ERR_UNKNOWN_COMMAND'], [null, 'ERR_BAD_REQUEST'], ['c', 'ERR_ORIGIN_NOT_ALLOWED'],
     ['d', 'ERR_BAD_REQUEST'], ['e', 'ERR_BAD_REQUEST']]);
-  assert.equal(messages[0].result.protocol, 1);
+  assert.equal(messages[0].result.protocol, 2);
 });
 
 test('an oversized message is refused with an error and the next one is answered', () => {

@@ -201,7 +201,9 @@ async function runLogin(login, { host, dialogs, sessions }, origin, loginId, cha
   }
   follow.attach(pinWindow);
   try {
-    const token = await enterPin(pinWindow, host, origin, { loginId, challenge, certificate: card.fingerprint }, follow);
+    // The host verified the challenge in verify-server and keeps it: the
+    // login id names it from here on (docs/protocol.md §3).
+    const token = await enterPin(pinWindow, host, origin, { loginId, certificate: card.fingerprint }, follow);
     if (login.over) throw cancelled(); // the page went while the card signed
     // The card may have come back in another reader.
     const { reader } = pinWindow.view.certificate;

@@ -151,11 +151,12 @@ describe('authenticate', () => {
     assert.deepEqual(await right.reply, { state: 'done' });
     assert.deepEqual(await result, { token: TOKEN });
 
+    // The challenge was verified (and is kept) by the host in verify-server: authenticate names the login only.
     const auths = t.host.calls.filter((c) => c.command === 'authenticate');
     assert.deepEqual(auths.map((c) => c.origin), [ORIGIN, ORIGIN]);
     assert.deepEqual(auths.map((c) => c.args), [
-      { loginId: LOGIN_ID, challenge: CHALLENGE, certificate: shown.fingerprint, pin: '0000' },
-      { loginId: LOGIN_ID, challenge: CHALLENGE, certificate: shown.fingerprint, pin: '1234' },
+      { loginId: LOGIN_ID, certificate: shown.fingerprint, pin: '0000' },
+      { loginId: LOGIN_ID, certificate: shown.fingerprint, pin: '1234' },
     ]);
     assert.deepEqual(t.remembered, [[LOGIN_ID, { origin: ORIGIN, fingerprint: shown.fingerprint, reader: 'Reader 2' }]]);
     await until(() => t.api.removed.includes(pinWindow.id), 'the PIN window to close');

@@ -1,0 +1,64 @@
+// One token (one card in one reader, or one SoftHSM2 token) and the card
+// thread that does all its work. A card does one thing at a time, so its
+// jobs run in order; another token's jobs run on that token's own thread,
+// so a PIN pad that holds this token for minutes delays no one else.
+//
+// Every libp11 object this class uses (its slot list, the slot that logged
+// in, certificates, keys) is read and used on its thread only.
+#pragma once
+
+#include "card/card_certificate.h"
+#include "card/card_events.h"
+#include "card/pkcs11_module.h"
+#include "card/token_certificates.h"
+#include "card/worker_thread.h"
+#include "core/secure_pin.h"
+
+#include <string>
+
+namespace cardbound::host
+{
+
+class CardToken
+{
+  public:
+    CardToken(Pkcs11Module &module, unsigned long slot_id, CardEvents &events);
+
+    // Runs a job on this token's thread. Everything below is called from
+    // such jobs only.
+    void post(WorkerThread::Job job) { thread_.post(std::move(job)); }
+    WorkerThread &thread() { return thread_; }
+
+    // Logs in with the PIN (nullptr: the reader's PIN pad) — always checking
+    // it, even when the token is logged in for another site — and signs
+    // digest_for(algorithm) with the certificate's key. Throws HostError.
+    CardSignature login_and_sign(const std::string &fingerprint, const SecurePin *pin,
+                                 const DigestFor &digest_for);
+    // Signs on a token that is still logged in (no PIN). ERR_NO_CARD when the
+    // card left or lost its login since.
+    CardSignature sign_logged_in(const std::string &fingerprint, const DigestFor &digest_for);
+    // Ends the token's login; false when it had none.
+    bool logout();
+
+  private:
+    // The certificate on this token, from a fresh slot list or (while logged
+    // in) the one that logged in. ERR_NO_CARD, ERR_CERTIFICATE_NOT_FOUND.
+    TokenCertificate find(const std::string &fingerprint, bool fresh);
+    CardSignature sign(const TokenCertificate &c, const DigestFor &digest_for);
+    [[noreturn]] void fail(const CardCertificate &c, unsigned long ckr, const std::string &what);
+    // Drops the login (the card left or lost it). The slot list goes when
+    // the operation is over (release_list_unless_logged_in), not before: the
+    // operation may still hold its keys.
+    void forget_login();
+    // Not logged in: the slot list need not be kept (see Pkcs11Module).
+    void release_list_unless_logged_in();
+
+    Pkcs11Module &module_;
+    unsigned long slot_id_;
+    CardEvents &events_;
+    Pkcs11Module::SlotList list_;
+    PKCS11_SLOT *holder_ = nullptr; // the slot object of list_ that logged in
+    WorkerThread thread_;           // last: joined before the members above go
+};
+
+} // namespace cardbound::host
