@@ -83,3 +83,15 @@ test('the packages say what the JavaScript API says, for every code and reason, 
     }
   }
 });
+
+test("the content script's ping says the protocol version of src/shared/registry.js", async () => {
+  const { PROTOCOL_VERSION } = await import(new URL('./src/shared/registry.js', import.meta.url));
+  assert.ok(Number.isInteger(PROTOCOL_VERSION));
+  for (const browser of ['chromium', 'firefox']) {
+    const bridge = readFileSync(join(out, browser, 'content', 'bridge.js'), 'utf8');
+    assert.match(bridge, new RegExp(`\\bconst PROTOCOL_VERSION = ${PROTOCOL_VERSION};`), browser);
+    assert.doesNotMatch(bridge, /@PROTOCOL_VERSION@/, `${browser}: no placeholder left`);
+    assert.equal(readFileSync(join(out, browser, 'shared', 'registry.js'), 'utf8'),
+      readFileSync(join(here, 'src', 'shared', 'registry.js'), 'utf8'), `${browser}: the background's registry`);
+  }
+});

@@ -3,6 +3,11 @@
 // Needs the DOM library (EventTarget, CustomEvent).
 
 export declare const VERSION: string;
+/**
+ * The version of docs/protocol.md this module speaks; an extension whose
+ * answer to 'ping' names another is refused (ERR_EXTENSION_VERSION).
+ */
+export declare const PROTOCOL_VERSION: number;
 
 /** Error codes: the host's (docs/protocol.md section 2) and the page's own. */
 export declare const ErrorCode: {
@@ -29,6 +34,8 @@ export declare const ErrorCode: {
   readonly BUSY: 'ERR_BUSY';
   readonly TIMEOUT: 'ERR_TIMEOUT';
   readonly SERVER_REFUSED: 'ERR_SERVER_REFUSED';
+  readonly HOST_VERSION: 'ERR_HOST_VERSION';
+  readonly EXTENSION_VERSION: 'ERR_EXTENSION_VERSION';
 };
 /** One of the values of ErrorCode. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -96,6 +103,12 @@ export interface CardboundErrorDetails {
   status?: number;
   /** ERR_SERVER_REFUSED: the server's `error` field (e.g. CERT_REVOKED), null when it sent none. */
   serverCode?: string | null;
+  /** ERR_HOST_VERSION: the host program's protocol version, null when it named none. */
+  hostProtocol?: number | null;
+  /** ERR_EXTENSION_VERSION: the extension's protocol version, null when it named none. */
+  extensionProtocol?: number | null;
+  /** ERR_HOST_VERSION, ERR_EXTENSION_VERSION: the protocol version of the part that refused (the extension, this module). */
+  protocol?: number;
 }
 
 /** Every failure of this API: `code` is one of ErrorCode. */
@@ -108,6 +121,9 @@ export declare class CardboundError extends Error implements CardboundErrorDetai
   pkcs11Error?: string;
   status?: number;
   serverCode?: string | null;
+  hostProtocol?: number | null;
+  extensionProtocol?: number | null;
+  protocol?: number;
 }
 
 export type UserCancelledCode = typeof ErrorCode.USER_CANCELLED;
@@ -119,6 +135,7 @@ export type CardErrorCode = typeof ErrorCode.NO_CARD | typeof ErrorCode.CERTIFIC
 export type SessionErrorCode = typeof ErrorCode.LOGIN_UNKNOWN | typeof ErrorCode.NOT_LOGGED_IN;
 export type ServerRefusedCode = typeof ErrorCode.SERVER_REFUSED;
 export type TimeoutCode = typeof ErrorCode.TIMEOUT;
+export type VersionMismatchCode = typeof ErrorCode.HOST_VERSION | typeof ErrorCode.EXTENSION_VERSION;
 
 /** The user closed the certificate picker or the PIN window. Stop quietly. */
 export declare class UserCancelledError extends CardboundError {
@@ -160,6 +177,16 @@ export declare class TimeoutError extends CardboundError {
   constructor(code: TimeoutCode, message?: string, details?: CardboundErrorDetails);
   readonly code: TimeoutCode;
 }
+/**
+ * Parts of Cardbound from different releases: the extension
+ * (ERR_EXTENSION_VERSION, `extensionProtocol`) or its host program
+ * (ERR_HOST_VERSION, `hostProtocol`) speaks another protocol version than
+ * `protocol`. Update them; trying again does not help.
+ */
+export declare class VersionMismatchError extends CardboundError {
+  constructor(code: VersionMismatchCode, message?: string, details?: CardboundErrorDetails);
+  readonly code: VersionMismatchCode;
+}
 
 /**
  * The error object for a code, of the class that says what the caller can do.
@@ -174,6 +201,7 @@ export declare function errorFromCode(code: CardErrorCode, message?: unknown, de
 export declare function errorFromCode(code: SessionErrorCode, message?: unknown, details?: object): SessionError;
 export declare function errorFromCode(code: ServerRefusedCode, message?: unknown, details?: object): ServerRefusedError;
 export declare function errorFromCode(code: TimeoutCode, message?: unknown, details?: object): TimeoutError;
+export declare function errorFromCode(code: VersionMismatchCode, message?: unknown, details?: object): VersionMismatchError;
 export declare function errorFromCode(code: unknown, message?: unknown, details?: object): CardboundError;
 
 /** The card holder, as POST /cardbound/confirm and GET /api/me return it. */
@@ -351,10 +379,15 @@ export interface CurrentSessionOptions {
   presence?: boolean;
 }
 
-/** What a page can do about logging in; `message` says what to install or fix. */
+/**
+ * What a page can do about logging in; `message` says what to install,
+ * update or fix. Parts of different releases say which protocol versions.
+ */
 export type Availability =
   | { available: true }
-  | { available: false; code: ErrorCode; message: string };
+  | { available: false; code: typeof ErrorCode.EXTENSION_VERSION; message: string; extensionProtocol: number | null; protocol: number }
+  | { available: false; code: typeof ErrorCode.HOST_VERSION; message: string; hostProtocol: number | null; protocol: number }
+  | { available: false; code: Exclude<ErrorCode, VersionMismatchCode>; message: string };
 
 export interface WatchSessionOptions {
   identity?: Identity | null;
@@ -367,7 +400,9 @@ export interface CardboundClient {
   isAvailable(): Promise<boolean>;
   /**
    * {available: true}, or what is missing: ERR_EXTENSION_UNAVAILABLE,
-   * ERR_HOST_UNAVAILABLE, ERR_HOST_MISCONFIGURED, ERR_TIMEOUT, with a sentence.
+   * ERR_EXTENSION_VERSION (update the extension), ERR_HOST_UNAVAILABLE,
+   * ERR_HOST_VERSION (the extension and its host program are of different
+   * releases), ERR_HOST_MISCONFIGURED, ERR_TIMEOUT, with a sentence.
    */
   availability(): Promise<Availability>;
   /**

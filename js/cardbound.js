@@ -15,6 +15,10 @@
 // A plain ES module without dependencies: no bundler needed.
 
 export const VERSION = '0.1.0';
+export const PROTOCOL_VERSION = 2;
+// PROTOCOL_VERSION: the version of docs/protocol.md this module speaks. The
+// extension says its own in the answer to 'ping'; another one (or none) is
+// refused with ERR_EXTENSION_VERSION before anything else is asked of it.
 
 // The namespace of every window message between the page and the extension.
 const CHANNEL = 'org.cardbound';
@@ -45,6 +49,11 @@ export const ErrorCode = Object.freeze({
   BUSY: 'ERR_BUSY',
   TIMEOUT: 'ERR_TIMEOUT',
   SERVER_REFUSED: 'ERR_SERVER_REFUSED',
+  // Parts of different releases (docs/protocol.md section 7): the host
+  // program another protocol version than the extension (the extension
+  // says so), the extension another than this module.
+  HOST_VERSION: 'ERR_HOST_VERSION',
+  EXTENSION_VERSION: 'ERR_EXTENSION_VERSION',
 });
 
 /**
@@ -96,6 +105,8 @@ export const messages = Object.freeze({
       ERR_BUSY: 'Another login is waiting in a Cardbound window. Finish or cancel it first.',
       ERR_TIMEOUT: 'Cardbound did not answer in time. Please try again.',
       ERR_SERVER_REFUSED: 'The site refused the login. Please try again later.',
+      ERR_HOST_VERSION: 'Cardbound\'s browser extension and its helper program on this computer are from different releases. Install Cardbound {version} for both, then restart the browser.',
+      ERR_EXTENSION_VERSION: 'This site needs Cardbound {version}. Update the Cardbound browser extension, then reload this page.',
     },
     serverCodes: {
       TOKEN_MALFORMED: 'The site could not read the login from your card. Please try again.',
@@ -156,6 +167,8 @@ export const messages = Object.freeze({
       ERR_BUSY: 'Üks sisselogimine ootab juba Cardboundi aknas. Lõpetage või katkestage see enne.',
       ERR_TIMEOUT: 'Cardbound ei vastanud õigel ajal. Palun proovige uuesti.',
       ERR_SERVER_REFUSED: 'Sait keeldus sisselogimisest. Palun proovige hiljem uuesti.',
+      ERR_HOST_VERSION: 'Cardboundi brauserilaiendus ja selle abiprogramm selles arvutis on pärit eri väljalasetest. Paigaldage mõlemast Cardboundi versioon {version} ja taaskäivitage brauser.',
+      ERR_EXTENSION_VERSION: 'See sait vajab Cardboundi versiooni {version}. Uuendage Cardboundi brauserilaiendust ja laadige see leht uuesti.',
     },
     serverCodes: {
       TOKEN_MALFORMED: 'Sait ei suutnud teie kaardi sisselogimist lugeda. Palun proovige uuesti.',
@@ -255,6 +268,13 @@ export class SessionError extends CardboundError {}
 export class ServerRefusedError extends CardboundError {}
 /** Nobody answered in time. */
 export class TimeoutError extends CardboundError {}
+/**
+ * Parts of Cardbound from different releases: the extension
+ * (ERR_EXTENSION_VERSION, `extensionProtocol`) or its host program
+ * (ERR_HOST_VERSION, `hostProtocol`) speaks another protocol version than
+ * `protocol`, the one of the part that asked. Update, don't retry.
+ */
+export class VersionMismatchError extends CardboundError {}
 
 const errorClasses = {
   ERR_USER_CANCELLED: UserCancelledError,
@@ -272,10 +292,13 @@ const errorClasses = {
   ERR_NOT_LOGGED_IN: SessionError,
   ERR_SERVER_REFUSED: ServerRefusedError,
   ERR_TIMEOUT: TimeoutError,
+  ERR_HOST_VERSION: VersionMismatchError,
+  ERR_EXTENSION_VERSION: VersionMismatchError,
 };
 
 // The details an error may carry from the extension; anything else is dropped.
-const errorDetails = ['reason', 'triesLeft', 'pinState', 'pkcs11Error', 'status', 'serverCode'];
+const errorDetails = ['reason', 'triesLeft', 'pinState', 'pkcs11Error', 'status', 'serverCode',
+  'hostProtocol', 'extensionProtocol', 'protocol'];
 
 /** The error object for a code, of the class that says what the caller can do. */
 export function errorFromCode(code, message, details = {}) {
@@ -302,8 +325,12 @@ const timeouts = {
 
 let nextRequest = 0;
 
-// The page's end of the window-message bridge to the extension's content script.
+// The page's end of the window-message bridge to the extension's content
+// script. Nothing but 'ping' goes to an extension before a ping has shown
+// that it speaks this module's protocol version.
 class ExtensionBridge {
+  #verified = false;
+
   constructor(win) {
     this.win = win;
     this.pending = new Map();
@@ -328,7 +355,31 @@ class ExtensionBridge {
     }
   }
 
-  call(action, args = {}, timeout = timeouts[action]) {
+  // Whether the extension is there (else ExtensionUnavailableError after 1 s)
+  // and speaks this module's protocol version (else VersionMismatchError,
+  // ERR_EXTENSION_VERSION): its content script answers {extension, protocol}.
+  async ping() {
+    const answer = await this.#send('ping', {}, timeouts.ping);
+    if (answer.protocol !== PROTOCOL_VERSION) {
+      this.#verified = false;
+      const said = Number.isInteger(answer.protocol) ? answer.protocol : null;
+      const which = typeof answer.extension === 'string' ? ` ${answer.extension}` : '';
+      throw new VersionMismatchError(ErrorCode.EXTENSION_VERSION,
+        `the Cardbound extension${which} speaks protocol ${said ?? '(none)'}, this page protocol ${PROTOCOL_VERSION}`,
+        { extensionProtocol: said, protocol: PROTOCOL_VERSION });
+    }
+    this.#verified = true;
+    return answer;
+  }
+
+  // An action of the extension; the first of this page pings first.
+  async call(action, args = {}, timeout = timeouts[action]) {
+    if (action === 'ping') return this.ping();
+    if (!this.#verified) await this.ping();
+    return this.#send(action, args, timeout);
+  }
+
+  #send(action, args, timeout) {
     const id = `cb-${Date.now().toString(36)}-${(nextRequest++).toString(36)}`;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -846,18 +897,25 @@ export function createClient({ window: win = globalThis.window, fetch: fetchFn =
   /**
    * What this page can do about logging in: `{available: true}`, or
    * `{available: false, code, message}` with ERR_EXTENSION_UNAVAILABLE (no
-   * extension), ERR_HOST_UNAVAILABLE (the extension cannot start its host
-   * program), ERR_HOST_MISCONFIGURED, ERR_TIMEOUT, and a sentence for people
-   * that says what to install.
+   * extension), ERR_EXTENSION_VERSION (an extension of another release:
+   * update it; also `extensionProtocol` and `protocol`),
+   * ERR_HOST_UNAVAILABLE (the extension cannot start its host program),
+   * ERR_HOST_VERSION (a host program of another release than the
+   * extension; also `hostProtocol` and `protocol`), ERR_HOST_MISCONFIGURED,
+   * ERR_TIMEOUT, and a sentence for people that says what to install.
    */
   const availability = async () => {
-    const no = (code) => ({ available: false, code, message: messageFor(code, { lang }) });
+    const no = (code, details = {}) => ({ available: false, code, message: messageFor(code, { lang }), ...details });
     try {
       await client.bridge.call('ping');
       const status = await client.bridge.call('status');
       if (status.configured === false) return no(ErrorCode.HOST_MISCONFIGURED);
       return { available: true };
     } catch (e) {
+      if (e instanceof VersionMismatchError) {
+        const { hostProtocol, extensionProtocol, protocol } = e;
+        return no(e.code, e.code === ErrorCode.HOST_VERSION ? { hostProtocol, protocol } : { extensionProtocol, protocol });
+      }
       return no(e.code ?? ErrorCode.INTERNAL);
     }
   };

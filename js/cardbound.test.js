@@ -9,7 +9,7 @@ import {
   VERSION, ErrorCode, CardboundError, UserCancelledError, ExtensionUnavailableError, ServerNotTrustedError,
   PinError, CardError, SessionError, ServerRefusedError, TimeoutError, errorFromCode, Session, createClient,
   isAvailable, authenticate, watchSession, currentSession, onSessionStarted, availability, messageFor, messages,
-  EndReason,
+  EndReason, PROTOCOL_VERSION, VersionMismatchError,
 } from './cardbound.js';
 
 const ORIGIN = 'https://site.example';
@@ -221,7 +221,7 @@ function setup(t, { presenceInterval = 30, base, locks = null } = {}) {
   const log = [];
   const win = new FakeWindow(log);
   win.handlers = {
-    ping: () => ({ result: { extension: '0.1.0' } }),
+    ping: () => ({ result: { extension: '0.1.0', protocol: PROTOCOL_VERSION } }),
     status: () => ({ result: { extension: '0.1.0', host: '0.1.0', protocol: 1, configured: true, readerMonitor: true } }),
     'begin-login': () => ({ result: { loginId: LOGIN_ID, hostNonce: HOST_NONCE, expiresAt: '2026-11-27T21:39:45Z' } }),
     authenticate: () => ({ result: { token: TOKEN } }),
@@ -339,6 +339,9 @@ const LOGIN_LOG = [
   ['POST', '/cardbound/confirm', { proof: PROOF }],
 ];
 
+// A page's first request to the extension, unless it has pinged already:
+// the ping that checks the extension's protocol version.
+const PING = ['extension', 'ping', {}];
 // One presence round: a challenge, the card's answer to it, the proof.
 const CHALLENGE_POST = ['POST', '/cardbound/presence/challenge', {}];
 const PRESENCE_ASK = ['extension', 'presence', { challenge: PRESENCE_CHALLENGE }];
@@ -1204,7 +1207,7 @@ test('presence: one Session at a time proves (a Web Lock per site); the next tak
   await elapse(t, 19999);
   assert.deepEqual(noChecks(log), []);
   await elapse(t, 1);
-  assert.deepEqual(noChecks(log), [PRESENCE_ASK, PROOF_POST, CHALLENGE_POST]);
+  assert.deepEqual(noChecks(log), [PING, PRESENCE_ASK, PROOF_POST, CHALLENGE_POST], 'the second page pings first');
   assert.deepEqual(secondFailed, []);
   await second.logout();
   await settle();
@@ -1228,7 +1231,7 @@ test('presence: a Session whose presence failed lets the next one prove', async 
   assert.deepEqual(noChecks(log), [PRESENCE_ASK, CHALLENGE_POST], 'the second takes over at once');
   log.length = 0;
   await elapse(t, 20000);
-  assert.deepEqual(noChecks(log), [PRESENCE_ASK, PROOF_POST, CHALLENGE_POST]);
+  assert.deepEqual(noChecks(log), [PING, PRESENCE_ASK, PROOF_POST, CHALLENGE_POST], 'the second page pings first');
   assert.deepEqual(secondFailed, []);
   assert.equal(first.ended, false);
 });
@@ -1460,7 +1463,7 @@ test('watchSession: proves presence too (with Web Locks), like the page that log
   await elapse(t, 19999);
   assert.deepEqual(noChecks(log), []);
   await elapse(t, 1);
-  assert.deepEqual(noChecks(log), [PRESENCE_ASK, PROOF_POST, CHALLENGE_POST]);
+  assert.deepEqual(noChecks(log), [PING, PRESENCE_ASK, PROOF_POST, CHALLENGE_POST], 'its first request to the extension pings first');
   assert.deepEqual(failed, []);
   // Without a session tag of its own, its logout ends the origin's card
   // session in the host (one session per site and browser).
@@ -1716,6 +1719,136 @@ test('availability: what is missing, with words that say what to install', async
     assert.equal(a.code, ErrorCode.HOST_MISCONFIGURED);
     assert.equal(await client.isAvailable(), false);
   }
+});
+
+// --- the protocol version (issue 12) ---------------------------------------------
+//
+// The extension's content script answers 'ping' with {extension, protocol};
+// an extension of another protocol version (or one that names none: older
+// than the check) is refused before anything else is asked of it.
+
+// The extension's answers to 'ping' that are refused, and the
+// extensionProtocol each is reported as.
+const OTHER_EXTENSIONS = [
+  ['protocol 1 (an older extension)', { extension: '0.1.0', protocol: 1 }, 1],
+  ['no protocol (older than the check)', { extension: '0.1.0' }, null],
+  ['protocol 3 (a newer extension)', { extension: '0.3.0', protocol: 3 }, 3],
+  ['protocol "2", a string', { extension: '0.2.0', protocol: '2' }, null],
+];
+
+test('this module speaks protocol 2, and has the two version codes', () => {
+  assert.equal(PROTOCOL_VERSION, 2);
+  assert.equal(ErrorCode.HOST_VERSION, 'ERR_HOST_VERSION');
+  assert.equal(ErrorCode.EXTENSION_VERSION, 'ERR_EXTENSION_VERSION');
+});
+
+test('errorFromCode: both version codes are a VersionMismatchError with both versions', () => {
+  const host = errorFromCode(ErrorCode.HOST_VERSION, 'm', { hostProtocol: 1, protocol: 2, secret: 'x' });
+  assert.equal(host.constructor, VersionMismatchError);
+  assert.ok(host instanceof CardboundError);
+  assert.ok(!(host instanceof ExtensionUnavailableError), 'not "install it": update it');
+  assert.equal(host.name, 'VersionMismatchError');
+  assert.deepEqual([host.code, host.hostProtocol, host.protocol], [ErrorCode.HOST_VERSION, 1, 2]);
+  assert.ok(!('secret' in host));
+  const extension = errorFromCode(ErrorCode.EXTENSION_VERSION, 'm', { extensionProtocol: null, protocol: 2 });
+  assert.equal(extension.constructor, VersionMismatchError);
+  assert.deepEqual([extension.extensionProtocol, extension.protocol], [null, 2]);
+});
+
+test('an extension that speaks this protocol (ping {protocol: 2}) is used', async (t) => {
+  const { client, win, log } = setup(t);
+  win.handlers.ping = () => ({ result: { extension: '0.2.0', protocol: 2 } });
+  assert.deepEqual(await client.availability(), { available: true });
+  await client.authenticate({ presence: false });
+  assert.deepEqual(log.filter((l) => l[0] === 'extension').map((l) => l[1]),
+    ['ping', 'status', 'ping', 'begin-login', 'authenticate', 'confirm']);
+});
+
+for (const [what, answer, extensionProtocol] of OTHER_EXTENSIONS) {
+  test(`authenticate: an extension with ${what} → VersionMismatchError ERR_EXTENSION_VERSION, nothing else asked`, async (t) => {
+    const { client, win, log } = setup(t);
+    win.handlers.ping = () => ({ result: answer });
+    const e = await client.authenticate().then(() => assert.fail('resolved'), (x) => x);
+    assert.equal(e.constructor, VersionMismatchError);
+    assert.equal(e.code, ErrorCode.EXTENSION_VERSION);
+    assert.equal(e.extensionProtocol, extensionProtocol);
+    assert.equal(e.protocol, PROTOCOL_VERSION);
+    assert.match(e.message, /protocol/);
+    assert.deepEqual(log, [['extension', 'ping', {}]], 'no server request, no other extension request');
+    assert.equal(messageFor(e, { lang: 'en' }),
+      `This site needs Cardbound ${VERSION}. Update the Cardbound browser extension, then reload this page.`);
+  });
+
+  test(`availability: an extension with ${what} is its own state (update it), not "not installed"`, async (t) => {
+    const { client, win, log } = setup(t);
+    win.handlers.ping = () => ({ result: answer });
+    const a = await client.availability();
+    assert.deepEqual(a, {
+      available: false, code: ErrorCode.EXTENSION_VERSION, message: messageFor(ErrorCode.EXTENSION_VERSION),
+      extensionProtocol, protocol: PROTOCOL_VERSION,
+    });
+    assert.notEqual(a.code, ErrorCode.EXTENSION_UNAVAILABLE);
+    assert.match(a.message, /Update the Cardbound browser extension/);
+    assert.equal(await client.isAvailable(), false);
+    assert.deepEqual(log, [['extension', 'ping', {}], ['extension', 'ping', {}]], 'no status asked of it');
+  });
+}
+
+test('every call to an extension of another protocol fails: a watched session sends it no presence request', async (t) => {
+  const { client, win, routes, log } = setup(t, { locks: makeLocks() });
+  win.handlers.ping = () => ({ result: { extension: '0.1.0', protocol: 1 } });
+  routes['/cardbound/session'] = SESSION_LIVE;
+  const session = client.watchSession({ identity: IDENTITY });
+  const failed = record(session, 'presencefailed');
+  await settle();
+  await elapse(t, 20000);
+  assert.deepEqual(failed.map(detailOf), [{ code: ErrorCode.EXTENSION_VERSION }]);
+  assert.equal(win.requests('presence').length, 0);
+  assert.equal(win.requests('ping').length, 1);
+  // Its logout reaches the server, not the extension.
+  log.length = 0;
+  await session.logout();
+  assert.deepEqual(noChecks(log), [['POST', '/cardbound/logout', {}], ['extension', 'ping', {}]]);
+  assert.equal(win.requests('logout').length, 0);
+});
+
+test('an extension that was refused is asked again next time (it may be updated and the page reloaded)', async (t) => {
+  const { client, win } = setup(t);
+  win.handlers.ping = () => ({ result: { extension: '0.1.0' } });
+  assert.equal((await client.availability()).code, ErrorCode.EXTENSION_VERSION);
+  win.handlers.ping = () => ({ result: { extension: '0.2.0', protocol: PROTOCOL_VERSION } });
+  assert.deepEqual(await client.availability(), { available: true });
+});
+
+test('a host program of another protocol (the extension says ERR_HOST_VERSION) is its own state too', async (t) => {
+  const { client, win, log } = setup(t);
+  const refused = { error: { code: 'ERR_HOST_VERSION', message: 'cardbound-host 0.1.0 speaks protocol 1', hostProtocol: 1, protocol: 2 } };
+  win.handlers.status = () => refused;
+  win.handlers['begin-login'] = () => refused;
+  const a = await client.availability();
+  assert.deepEqual(a, {
+    available: false, code: ErrorCode.HOST_VERSION, message: messageFor(ErrorCode.HOST_VERSION), hostProtocol: 1, protocol: 2,
+  });
+  assert.match(a.message, new RegExp(`from different releases\\. Install Cardbound ${VERSION} for both, then restart the browser\\.`));
+  const e = await client.authenticate().then(() => assert.fail('resolved'), (x) => x);
+  assert.equal(e.constructor, VersionMismatchError);
+  assert.deepEqual([e.code, e.hostProtocol, e.protocol], [ErrorCode.HOST_VERSION, 1, 2]);
+  assert.equal(win.requests('authenticate').length, 0);
+  assert.ok(log.some((l) => l[1] === 'begin-login'));
+});
+
+test('the version words say what to update, in English and Estonian', () => {
+  assert.equal(messageFor(ErrorCode.HOST_VERSION, { lang: 'en' }),
+    `Cardbound's browser extension and its helper program on this computer are from different releases. Install Cardbound ${VERSION} for both, then restart the browser.`);
+  assert.equal(messageFor(ErrorCode.EXTENSION_VERSION, { lang: 'en' }),
+    `This site needs Cardbound ${VERSION}. Update the Cardbound browser extension, then reload this page.`);
+  for (const code of [ErrorCode.HOST_VERSION, ErrorCode.EXTENSION_VERSION]) {
+    const et = messageFor(code, { lang: 'et' });
+    assert.notEqual(et, messageFor(code, { lang: 'en' }), `${code} translated`);
+    assert.ok(et.includes(VERSION), `${code}: et names the version`);
+  }
+  assert.match(messageFor(ErrorCode.HOST_VERSION, { lang: 'et' }), /taaskäivitage brauser/);
+  assert.match(messageFor(ErrorCode.EXTENSION_VERSION, { lang: 'et' }), /Uuendage Cardboundi brauserilaiendust/);
 });
 
 // --- words for people ------------------------------------------------------------

@@ -5,10 +5,13 @@ import * as cardbound from './cardbound.js';
 import {
   authenticate, availability, CardboundError, createClient, currentSession, EndReason, ErrorCode, errorFromCode,
   isAvailable, messageFor, messages, onSessionStarted, PinError, ServerNotTrustedError, ServerRefusedError, Session,
-  UserCancelledError, VERSION, watchSession, type Availability, type Identity,
+  UserCancelledError, VERSION, watchSession, type Availability, type Identity, PROTOCOL_VERSION, VersionMismatchError,
 } from './cardbound.js';
 
 const version: string = VERSION;
+const protocol: number = PROTOCOL_VERSION;
+const mismatch: VersionMismatchError = errorFromCode(ErrorCode.EXTENSION_VERSION, 'old', { extensionProtocol: 1, protocol: 2 });
+const hostSaid: number | null | undefined = mismatch.hostProtocol;
 const cancelled: 'ERR_USER_CANCELLED' = ErrorCode.USER_CANCELLED;
 const anyCode: ErrorCode = ErrorCode.PIN_BLOCKED;
 const pinError: PinError = errorFromCode(ErrorCode.PIN_INCORRECT, 'wrong PIN', { triesLeft: 1 });
@@ -67,6 +70,7 @@ async function logIn(): Promise<void> {
     if (e instanceof ServerNotTrustedError) show(`this site cannot be verified (${e.reason ?? e.code})`);
     else if (e instanceof PinError) show(e.triesLeft === 1 ? 'last try' : `PIN: ${e.code} ${e.pinState ?? ''}`);
     else if (e instanceof ServerRefusedError) show(`refused: ${e.status ?? 0} ${e.serverCode ?? ''}`);
+    else if (e instanceof VersionMismatchError) show(`update: ${e.code} ${e.extensionProtocol ?? e.hostProtocol ?? 'none'} ≠ ${e.protocol}`);
     else if (e instanceof CardboundError) show(`${e.code}: ${e.message}`);
     else throw e;
   }
@@ -79,6 +83,8 @@ async function onePerBrowser(): Promise<void> {
   else {
     const a: Availability = await availability();
     if (!a.available) show(`${a.code}: ${a.message}`);
+    if (!a.available && a.code === ErrorCode.EXTENSION_VERSION) show(`extension ${a.extensionProtocol ?? 'none'}, page ${a.protocol}`);
+    if (!a.available && a.code === ErrorCode.HOST_VERSION) show(`host ${a.hostProtocol ?? 'none'}, extension ${a.protocol}`);
   }
   const joined = await authenticate({ onWaiting: () => show(messageFor('waitingForOtherTab', { lang: 'et' })) });
   follow(joined);
@@ -125,7 +131,7 @@ void authenticate(30);
 // @ts-expect-error Session is made by authenticate() and watchSession() only
 new Session();
 
-console.log(version, cancelled, anyCode, pinError, generic, notACode);
+console.log(version, cancelled, anyCode, pinError, generic, notACode, protocol, hostSaid);
 void logIn();
 void otherTab();
 void onePerBrowser();

@@ -5,6 +5,7 @@ import { test, describe, before, after, mock } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { fakeApi, fakeEvent, fakePagePort, fakePort, flush, memoryStorage, settled, until } from '../../test-support/fakes.js';
+import { PROTOCOL_VERSION } from '../shared/registry.js';
 
 const ORIGIN = 'https://a.example';
 const TAB = { id: 7, url: `${ORIGIN}/login` };
@@ -27,6 +28,16 @@ async function startBackground({ storage = memoryStorage(), tabReply = async () 
     assert.equal(name, 'org.cardbound.host');
     const port = fakePort();
     port.answered = new Set();
+    // The host of this extension's protocol version answers the handshake
+    // (its first `status`) by itself.
+    const post = port.postMessage;
+    port.postMessage = (m) => {
+      post(m);
+      if (m.command === 'status' && port.sent.length === 1) {
+        port.answered.add(m.id);
+        Promise.resolve().then(() => port.answer({ id: m.id, result: { version: '0.1.0', protocol: PROTOCOL_VERSION } }));
+      }
+    };
     ports.push(port);
     return port;
   });
@@ -298,7 +309,7 @@ describe('background/index.js', () => {
     await until(() => bg.api.created.length === 2, 'the PIN window');
     const pinReply = bg.dialog(1, 'submit', '1234');
     const authReq = await bg.hostGets('authenticate');
-    assert.deepEqual(authReq.arguments, { loginId: 'L1', challenge, certificate: CERT.fingerprint, pin: '1234' });
+    assert.deepEqual(authReq.arguments, { loginId: 'L1', certificate: CERT.fingerprint, pin: '1234' });
     bg.hostAnswers(authReq, { token: { format: 'web-eid:1.0' } });
     assert.deepEqual(await pinReply, { state: 'done' });
     assert.deepEqual(await auth.answered, { result: { token: { format: 'web-eid:1.0' } } });

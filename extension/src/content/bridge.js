@@ -10,7 +10,15 @@
 //
 // To the background: {type: 'page-request', action, arguments, userActivated},
 // by runtime.sendMessage, or for authenticate on a port of its own.
+//
+// 'ping' is answered here, at once: {extension, protocol}, the protocol
+// version this extension speaks, which the page compares with its own
+// (docs/protocol.md section 7).
 (() => {
+  // shared/registry.js's PROTOCOL_VERSION, written in by build.mjs when it
+  // packages the extension (a classic script cannot import the module).
+  // Unbuilt, this is no number, and pages refuse the bridge.
+  const PROTOCOL_VERSION = '@PROTOCOL_VERSION@';
   const CHANNEL = 'org.cardbound';
   const ACTIONS = ['status', 'begin-login', 'authenticate', 'confirm', 'presence', 'logout'];
   // Requests that wait for the user go on a port that lives as long as this
@@ -71,7 +79,9 @@
     const problem = argumentsProblem(m.arguments);
     if (problem) return refuse(m.id, 'ERR_BAD_REQUEST', problem);
     try {
-      if (m.action === 'ping') return answer(m.id, { result: { extension: api.runtime.getManifest().version } });
+      if (m.action === 'ping') {
+        return answer(m.id, { result: { extension: api.runtime.getManifest().version, protocol: PROTOCOL_VERSION } });
+      }
       // Plain JSON only crosses into the extension.
       const args = JSON.parse(JSON.stringify(m.arguments ?? {}));
       // Whether the user is using the page right now (transient activation:

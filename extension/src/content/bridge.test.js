@@ -4,8 +4,13 @@ import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
 
 import { fakeEvent, flush, until } from '../../test-support/fakes.js';
+import { PROTOCOL_VERSION } from '../shared/registry.js';
 
-const SOURCE = readFileSync(new URL('./bridge.js', import.meta.url), 'utf8');
+// bridge.js as it is in src/, and as build.mjs packages it: with
+// shared/registry.js's protocol version written in for the placeholder.
+const PLACEHOLDER = "'@PROTOCOL_VERSION@'";
+const UNBUILT = readFileSync(new URL('./bridge.js', import.meta.url), 'utf8');
+const SOURCE = UNBUILT.replace(PLACEHOLDER, JSON.stringify(PROTOCOL_VERSION));
 const ORIGIN = 'https://site.example';
 const EXTENSION_ID = 'cardboundtestid';
 const CHANNEL = 'org.cardbound';
@@ -18,7 +23,7 @@ const CHANNEL = 'org.cardbound';
 // port, and a throw closes the port from the background's end.
 function loadBridge({
   origin = ORIGIN, sendMessage = async () => ({ result: {} }), fetch = null, useBrowser = false,
-  userActivation = { isActive: false },
+  userActivation = { isActive: false }, source = SOURCE,
 } = {}) {
   const windowListeners = [];
   const runtimeListeners = [];
@@ -78,7 +83,7 @@ function loadBridge({
   const context = { window: win, navigator, fetch: fakeFetch, console, TextEncoder };
   context[useBrowser ? 'browser' : 'chrome'] = { runtime };
   vm.createContext(context);
-  vm.runInContext(SOURCE, context, { filename: 'bridge.js' });
+  vm.runInContext(source, context, { filename: 'bridge.js' });
 
   // The page (or someone else) posts a window message; resolves when the
   // bridge's handler has finished.
@@ -116,14 +121,29 @@ describe('bridge.js', () => {
     assert.equal(out.length, 1);
   });
 
-  test("'ping' is answered by the bridge itself, with the extension version", async () => {
+  test("'ping' is answered by the bridge itself, with the extension version and its protocol version", async () => {
     const b = loadBridge();
     const out = await b.request('p1', 'ping');
     assert.deepEqual(out, [{
-      data: { channel: CHANNEL, kind: 'answer', id: 'p1', result: { extension: '0.1.0' } },
+      data: { channel: CHANNEL, kind: 'answer', id: 'p1', result: { extension: '0.1.0', protocol: PROTOCOL_VERSION } },
       targetOrigin: ORIGIN,
     }]);
+    assert.equal(out[0].data.result.protocol, 2, 'protocol 2 in this release');
     assert.deepEqual(b.runtimeSent, []);
+  });
+
+  test("the 'ping' protocol is the registry's, written in by build.mjs for the one placeholder", async () => {
+    assert.equal(UNBUILT.split(PLACEHOLDER).length, 2, 'exactly one placeholder for build.mjs');
+    assert.match(SOURCE, new RegExp(`const PROTOCOL_VERSION = ${PROTOCOL_VERSION};`));
+    const other = loadBridge({ source: UNBUILT.replace(PLACEHOLDER, '99') });
+    assert.equal((await other.request('p1', 'ping'))[0].data.result.protocol, 99);
+  });
+
+  test("an unbuilt bridge's 'ping' says no protocol number, so pages refuse it", async () => {
+    const b = loadBridge({ source: UNBUILT });
+    const { result } = (await b.request('p1', 'ping'))[0].data;
+    assert.equal(result.extension, '0.1.0');
+    assert.notEqual(typeof result.protocol, 'number');
   });
 
   test('a valid request goes to the background as a page-request and its answer back to the page', async () => {

@@ -15,10 +15,17 @@ export const ErrorCode = Object.freeze({
   HOST_UNAVAILABLE: 'ERR_HOST_UNAVAILABLE',
   BUSY: 'ERR_BUSY',
   TIMEOUT: 'ERR_TIMEOUT',
+  // The parts speak different protocol versions (docs/protocol.md section 7):
+  // the host another than this extension; this extension another than the
+  // page (the page's own code, named here so that both sides agree on it).
+  HOST_VERSION: 'ERR_HOST_VERSION',
+  EXTENSION_VERSION: 'ERR_EXTENSION_VERSION',
 });
 
-// What of a host error the page may learn besides code and message.
-const pageDetails = ['reason', 'triesLeft', 'pinState', 'pkcs11Error'];
+// What of an error the page may learn besides code and message: the host's
+// details, and for ERR_HOST_VERSION the host's protocol version and this
+// extension's.
+const pageDetails = ['reason', 'triesLeft', 'pinState', 'pkcs11Error', 'hostProtocol', 'protocol'];
 
 export class ExtensionError extends Error {
   constructor(code, message, details = {}) {

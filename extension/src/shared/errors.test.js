@@ -36,6 +36,13 @@ describe('ExtensionError', () => {
     });
     assert.deepEqual(new ExtensionError('ERR_BUSY', 'b').toPage(), { code: 'ERR_BUSY', message: 'b' });
   });
+
+  test('toPage shows both protocol versions of ERR_HOST_VERSION, also a host that named none', () => {
+    const e = new ExtensionError(ErrorCode.HOST_VERSION, 'v', { hostProtocol: 1, protocol: 2, version: '0.1.0' });
+    assert.deepEqual(e.toPage(), { code: 'ERR_HOST_VERSION', message: 'v', hostProtocol: 1, protocol: 2 });
+    assert.deepEqual(new ExtensionError(ErrorCode.HOST_VERSION, 'v', { hostProtocol: null, protocol: 2 }).toPage(),
+      { code: 'ERR_HOST_VERSION', message: 'v', hostProtocol: null, protocol: 2 });
+  });
 });
 
 describe('pageError', () => {
@@ -57,4 +64,9 @@ describe('pageError', () => {
 test('ErrorCode is frozen and its values are their names with ERR_', () => {
   assert.ok(Object.isFrozen(ErrorCode));
   for (const [k, v] of Object.entries(ErrorCode)) assert.equal(v, `ERR_${k}`);
+});
+
+test('ErrorCode has the version codes of docs/protocol.md section 7', () => {
+  assert.equal(ErrorCode.HOST_VERSION, 'ERR_HOST_VERSION');
+  assert.equal(ErrorCode.EXTENSION_VERSION, 'ERR_EXTENSION_VERSION');
 });
