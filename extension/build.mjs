@@ -2,6 +2,8 @@
 // Builds the extension packages from src/: one source, two browsers.
 //   chromium/  Manifest V3 with a service worker and the fixed-id `key`
 //   firefox/   Manifest V3 with background scripts and a gecko id
+// The manifest's version is the registry's (protocol/registry.json), so it
+// moves with every other copy of it; src/manifest.json has none of its own.
 // Unit tests (*.test.js) stay out of the packages. The words for error
 // codes, server codes and ends of sessions come from the JavaScript API
 // (js/cardbound.js `messages`) into each package's _locales, so the page and
@@ -29,7 +31,8 @@ if (opts.help) {
 const out = opts.out ?? join(here, '..', 'build', 'extension');
 const geckoId = opts['gecko-id'] ?? 'cardbound@cardbound.org';
 const src = join(here, 'src');
-const manifest = JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8'));
+const { version } = JSON.parse(readFileSync(join(here, '..', 'protocol', 'registry.json'), 'utf8'));
+const manifest = { ...JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8')), version };
 const { messages: pageWords, messageFor } = await import(new URL('../js/cardbound.js', import.meta.url));
 
 // chrome.i18n names: letters, digits and _ only. code_ERR_PIN_BLOCKED,

@@ -22,6 +22,14 @@ test('the Chromium id comes from the manifest key and is the one the host manife
   assert.equal(id, process.env.CARDBOUND_EXTENSION_ID ?? 'jiikaeniebdgdahgpccaombblnamdlld');
 });
 
+test('both packages carry the registry\'s version, which src/manifest.json does not repeat', () => {
+  const { version } = JSON.parse(readFileSync(join(here, '..', 'protocol', 'registry.json'), 'utf8'));
+  assert.match(version, /^\d+\.\d+\.\d+$/);
+  assert.equal(manifest('chromium').version, version);
+  assert.equal(manifest('firefox').version, version);
+  assert.equal(JSON.parse(readFileSync(join(here, 'src', 'manifest.json'), 'utf8')).version, undefined);
+});
+
 test('Chromium runs a module service worker; Firefox background scripts with a gecko id', () => {
   const c = manifest('chromium');
   const f = manifest('firefox');
