@@ -6,9 +6,9 @@
 // modules: it holds the few it needs in a generated region of its own.
 
 /** The product's version (the manifest's, which extension/build.mjs writes). */
-export const VERSION = '0.1.0';
+export const VERSION = '0.2.0';
 /** The protocol version the extension speaks with the page and the host. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /**
  * the largest request the host accepts, and the largest `arguments` a page may send; a longer

@@ -15,9 +15,9 @@ namespace cardbound::registry
 {
 
 // The product's version: packages, the host's `status` and --version, appVersion.
-inline constexpr std::string_view kVersion = "0.1.0";
+inline constexpr std::string_view kVersion = "0.2.0";
 // The protocol's version: page, extension and host speak it or refuse each other.
-inline constexpr int kProtocolVersion = 1;
+inline constexpr int kProtocolVersion = 2;
 
 // the largest request the host accepts, and the largest `arguments` a page may send; a longer
 // request is answered with ERR_MESSAGE_TOO_LARGE
