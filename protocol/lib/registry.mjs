@@ -92,6 +92,15 @@ function validate(r) {
   for (const a of r.pageActions ?? []) {
     need(['content script', 'background'].includes(a.answeredBy), `pageActions.${a.action}: "answeredBy" must be "content script" or "background"`);
   }
+  // Texts may name only limits and lifetimes: {maxRequestBytes}.
+  const named = new Set([...(r.limits ?? []), ...(r.lifetimes ?? [])].map((q) => q.name));
+  const lists = ['limits', 'lifetimes', 'errors', 'notTrustedReasons', 'validationCodes', 'httpErrorCodes', 'endReasons',
+    'pageActions', 'hostCommands', 'hostEvents'];
+  for (const entry of lists.flatMap((name) => (Array.isArray(r[name]) ? r[name] : []))) {
+    for (const text of Object.values(entry).filter((v) => typeof v === 'string')) {
+      for (const [, name] of text.matchAll(/\{(\w+)\}/g)) need(named.has(name), `"${text}" names {${name}}, which is no limit or lifetime`);
+    }
+  }
   if (problems.length) throw new RegistryError(`${REGISTRY} is not valid:\n  ${problems.join('\n  ')}`);
 
   // The names each language uses.
