@@ -2,12 +2,12 @@
 // Builds the extension packages from src/: one source, two browsers.
 //   chromium/  Manifest V3 with a service worker and the fixed-id `key`
 //   firefox/   Manifest V3 with background scripts and a gecko id
+// The manifest's version is the registry's (protocol/registry.json), so it
+// moves with every other copy of it; src/manifest.json has none of its own.
 // Unit tests (*.test.js) stay out of the packages. The words for error
 // codes, server codes and ends of sessions come from the JavaScript API
 // (js/cardbound.js `messages`) into each package's _locales, so the page and
-// the trusted windows say the same. The content script, a classic script
-// that cannot import modules, gets the protocol version of
-// src/shared/registry.js written in for its placeholder.
+// the trusted windows say the same.
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,21 +31,9 @@ if (opts.help) {
 const out = opts.out ?? join(here, '..', 'build', 'extension');
 const geckoId = opts['gecko-id'] ?? 'cardbound@cardbound.org';
 const src = join(here, 'src');
-const manifest = JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8'));
+const { version } = JSON.parse(readFileSync(join(here, '..', 'protocol', 'registry.json'), 'utf8'));
+const manifest = { ...JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8')), version };
 const { messages: pageWords, messageFor } = await import(new URL('../js/cardbound.js', import.meta.url));
-const { PROTOCOL_VERSION } = await import(new URL('./src/shared/registry.js', import.meta.url));
-
-// The bridge's placeholder for the protocol version, replaced by the number.
-const PROTOCOL_PLACEHOLDER = "'@PROTOCOL_VERSION@'";
-function withProtocol(source) {
-  if (!Number.isInteger(PROTOCOL_VERSION) || PROTOCOL_VERSION < 1) {
-    throw new Error(`src/shared/registry.js: PROTOCOL_VERSION must be a positive integer, not ${PROTOCOL_VERSION}`);
-  }
-  const parts = source.split(PROTOCOL_PLACEHOLDER);
-  if (parts.length !== 2) throw new Error(`content/bridge.js must hold ${PROTOCOL_PLACEHOLDER} exactly once`);
-  return parts.join(String(PROTOCOL_VERSION));
-}
-
 // chrome.i18n names: letters, digits and _ only. code_ERR_PIN_BLOCKED,
 // server_CERT_REVOKED, reason_card_removed, notice_connectionLost.
 const prefixes = { errors: 'code', serverCodes: 'server', reasons: 'reason', notices: 'notice' };
@@ -79,8 +67,6 @@ for (const [browser, m] of [['chromium', manifest], ['firefox', firefoxManifest(
   mkdirSync(dir, { recursive: true });
   cpSync(src, dir, { recursive: true, filter: (path) => !path.endsWith('.test.js') && !path.endsWith('manifest.json') });
   writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(m, null, 2)}\n`);
-  const bridge = join(dir, 'content', 'bridge.js');
-  writeFileSync(bridge, withProtocol(readFileSync(bridge, 'utf8')));
   for (const lang of readdirSync(join(src, '_locales'))) {
     writeFileSync(join(dir, '_locales', lang, 'messages.json'), `${JSON.stringify(localeWith(lang), null, 2)}\n`);
   }

@@ -22,6 +22,14 @@ test('the Chromium id comes from the manifest key and is the one the host manife
   assert.equal(id, process.env.CARDBOUND_EXTENSION_ID ?? 'jiikaeniebdgdahgpccaombblnamdlld');
 });
 
+test('both packages carry the registry\'s version, which src/manifest.json does not repeat', () => {
+  const { version } = JSON.parse(readFileSync(join(here, '..', 'protocol', 'registry.json'), 'utf8'));
+  assert.match(version, /^\d+\.\d+\.\d+$/);
+  assert.equal(manifest('chromium').version, version);
+  assert.equal(manifest('firefox').version, version);
+  assert.equal(JSON.parse(readFileSync(join(here, 'src', 'manifest.json'), 'utf8')).version, undefined);
+});
+
 test('Chromium runs a module service worker; Firefox background scripts with a gecko id', () => {
   const c = manifest('chromium');
   const f = manifest('firefox');
@@ -90,7 +98,6 @@ test("the content script's ping says the protocol version of src/shared/registry
   for (const browser of ['chromium', 'firefox']) {
     const bridge = readFileSync(join(out, browser, 'content', 'bridge.js'), 'utf8');
     assert.match(bridge, new RegExp(`\\bconst PROTOCOL_VERSION = ${PROTOCOL_VERSION};`), browser);
-    assert.doesNotMatch(bridge, /@PROTOCOL_VERSION@/, `${browser}: no placeholder left`);
     assert.equal(readFileSync(join(out, browser, 'shared', 'registry.js'), 'utf8'),
       readFileSync(join(here, 'src', 'shared', 'registry.js'), 'utf8'), `${browser}: the background's registry`);
   }

@@ -1853,9 +1853,10 @@ test('the version words say what to update, in English and Estonian', () => {
 
 // --- words for people ------------------------------------------------------------
 
-// The server's validation codes, as the C++ relying party names them.
-const serverCodes = [...readFileSync(new URL('../server/src/validation/validation_error.cpp', import.meta.url), 'utf8')
-  .matchAll(/return "([A-Z_]+)";/g)].map((m) => m[1]);
+// The server's validation codes, as the protocol registry names them (the
+// C++ relying party's come from it too).
+const serverCodes = JSON.parse(readFileSync(new URL('../protocol/registry.json', import.meta.url), 'utf8'))
+  .validationCodes.map((c) => c.code);
 
 test('messages: every error code, server code and end reason has a sentence in English and Estonian', () => {
   assert.ok(serverCodes.length >= 17, `read ${serverCodes.length} server codes`);

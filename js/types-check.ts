@@ -5,13 +5,15 @@ import * as cardbound from './cardbound.js';
 import {
   authenticate, availability, CardboundError, createClient, currentSession, EndReason, ErrorCode, errorFromCode,
   isAvailable, messageFor, messages, onSessionStarted, PinError, ServerNotTrustedError, ServerRefusedError, Session,
-  UserCancelledError, VERSION, watchSession, type Availability, type Identity, PROTOCOL_VERSION, VersionMismatchError,
+  PROTOCOL_VERSION, UserCancelledError, VERSION, VersionMismatchError, watchSession, type Availability, type Identity,
+  type ServerCode,
 } from './cardbound.js';
 
 const version: string = VERSION;
 const protocol: number = PROTOCOL_VERSION;
 const mismatch: VersionMismatchError = errorFromCode(ErrorCode.EXTENSION_VERSION, 'old', { extensionProtocol: 1, protocol: 2 });
 const hostSaid: number | null | undefined = mismatch.hostProtocol;
+const revoked: ServerCode = 'CERT_REVOKED';
 const cancelled: 'ERR_USER_CANCELLED' = ErrorCode.USER_CANCELLED;
 const anyCode: ErrorCode = ErrorCode.PIN_BLOCKED;
 const pinError: PinError = errorFromCode(ErrorCode.PIN_INCORRECT, 'wrong PIN', { triesLeft: 1 });
@@ -131,7 +133,7 @@ void authenticate(30);
 // @ts-expect-error Session is made by authenticate() and watchSession() only
 new Session();
 
-console.log(version, cancelled, anyCode, pinError, generic, notACode, protocol, hostSaid);
+console.log(version, protocol, revoked, cancelled, anyCode, pinError, generic, notACode, hostSaid);
 void logIn();
 void otherTab();
 void onePerBrowser();

@@ -2,25 +2,10 @@
 // docs/protocol.md (the host's codes and the extension's own, section 7), a
 // message for people, and the few details the page may see.
 
-export const ErrorCode = Object.freeze({
-  BAD_REQUEST: 'ERR_BAD_REQUEST',
-  UNKNOWN_COMMAND: 'ERR_UNKNOWN_COMMAND',
-  USER_CANCELLED: 'ERR_USER_CANCELLED',
-  NO_CARD: 'ERR_NO_CARD',
-  NOT_LOGGED_IN: 'ERR_NOT_LOGGED_IN',
-  PIN_INCORRECT: 'ERR_PIN_INCORRECT',
-  PIN_INVALID: 'ERR_PIN_INVALID',
-  PIN_BLOCKED: 'ERR_PIN_BLOCKED',
-  INTERNAL: 'ERR_INTERNAL',
-  HOST_UNAVAILABLE: 'ERR_HOST_UNAVAILABLE',
-  BUSY: 'ERR_BUSY',
-  TIMEOUT: 'ERR_TIMEOUT',
-  // The parts speak different protocol versions (docs/protocol.md section 7):
-  // the host another than this extension; this extension another than the
-  // page (the page's own code, named here so that both sides agree on it).
-  HOST_VERSION: 'ERR_HOST_VERSION',
-  EXTENSION_VERSION: 'ERR_EXTENSION_VERSION',
-});
+import { ErrorCode } from './registry.js';
+
+// Every code of the registry (protocol/registry.json), by name: ErrorCode.BUSY.
+export { ErrorCode };
 
 // What of an error the page may learn besides code and message: the host's
 // details, and for ERR_HOST_VERSION the host's protocol version and this

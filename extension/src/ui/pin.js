@@ -4,6 +4,7 @@
 // It follows the card: when the background pushes that the card was pulled,
 // the window says so and takes no PIN; when the card is back (perhaps in
 // another reader), it asks again.
+import { ErrorCode } from '../shared/registry.js';
 import { hello, issuerName, onView, send, t, tOptional } from './dialog.js';
 
 const $ = (id) => document.getElementById(id);
@@ -33,7 +34,7 @@ function showBlocked() {
 }
 
 function explain(reply) {
-  if (reply.code === 'ERR_PIN_INVALID') return t('pinInvalid');
+  if (reply.code === ErrorCode.PIN_INVALID) return t('pinInvalid');
   if (reply.triesLeft === 1 || reply.pinState === 'final-try') return `${t('pinIncorrect')} ${t('pinFinalTry')}`;
   return t('pinIncorrect');
 }

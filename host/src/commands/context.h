@@ -5,6 +5,7 @@
 
 #include "card/card_events.h"
 #include "card/card_service.h"
+#include "cardbound/protocol/registry.h"
 #include "commands/login_store.h"
 #include "core/config.h"
 #include "messaging/channel.h"
@@ -57,7 +58,8 @@ Reply handle_logout(Request &, HostContext &);
 // Runs the request's command; throws HostError.
 Reply dispatch(Request &request, HostContext &context);
 
-inline constexpr std::string_view kHostVersion = "0.1.0";
-inline constexpr int kProtocolVersion = 2;
+// From protocol/registry.json (cardbound/protocol/registry.h).
+inline constexpr std::string_view kHostVersion = registry::kVersion;
+inline constexpr int kProtocolVersion = registry::kProtocolVersion;
 
 } // namespace cardbound::host

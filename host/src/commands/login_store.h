@@ -15,6 +15,7 @@
 // verify-server; authenticate re-checks only that it is still fresh.
 #pragma once
 
+#include "cardbound/protocol/registry.h"
 #include "trust/server_verifier.h"
 
 #include <algorithm>
@@ -66,7 +67,7 @@ class LoginStore
   public:
     static constexpr std::size_t kMaxLogins = 32;
     static constexpr std::size_t kMaxSessions = 64;
-    static constexpr int kLoginLifetimeSeconds = 300;
+    static constexpr int kLoginLifetimeSeconds = registry::kLoginLifetimeSeconds;
 
     PendingLogin begin(const std::string &origin, std::time_t now);
     // The login with that id for that origin, or ERR_LOGIN_UNKNOWN.

@@ -3,6 +3,8 @@
 // answers and events from our stdout.
 #pragma once
 
+#include "cardbound/protocol/registry.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -14,9 +16,9 @@ namespace cardbound::host
 
 // The largest request the host accepts. The biggest real one is a challenge
 // with a certificate chain, a few KiB; anything near this is not ours.
-inline constexpr std::size_t kMaxRequestSize = 256 * 1024;
+inline constexpr std::size_t kMaxRequestSize = registry::kMaxRequestBytes;
 // Chromium refuses messages from a host over 1 MiB.
-inline constexpr std::size_t kMaxAnswerSize = 1024 * 1024;
+inline constexpr std::size_t kMaxAnswerSize = registry::kMaxAnswerBytes;
 
 struct Frame {
     enum class Kind {

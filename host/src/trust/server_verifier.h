@@ -4,6 +4,7 @@
 #pragma once
 
 #include "cardbound/protocol/messages.h"
+#include "cardbound/protocol/registry.h"
 #include "core/error.h"
 #include "trust/trust_store.h"
 
@@ -41,7 +42,7 @@ class ServerVerifier
     void verify_presence_challenge(const PresenceChallenge &p, const VerifiedServer &server,
                                    const Origin &origin, std::time_t now) const;
 
-    static constexpr int kMaxLifetimeSeconds = 300;
+    static constexpr int kMaxLifetimeSeconds = registry::kMaxChallengeLifetimeSeconds;
 
   private:
     void check_freshness(const std::string &issued, const std::string &expires,

@@ -8,6 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { Host, benchEnv, buildDir, fingerprintOf, opensslVerifies, loginPreimage, presencePreimage } from './host_client.mjs';
 import { ORIGIN, authenticate, confirm, presenceChallenge } from './login_flow.mjs';
 
+// The version the host must say: the protocol registry's.
+const { version } = JSON.parse(readFileSync(new URL('../../../protocol/registry.json', import.meta.url), 'utf8'));
+
 const env = benchEnv();
 const pki = env.CARDBOUND_PKI_DIR;
 let host;
@@ -96,7 +99,7 @@ test('a wrong PIN gives ERR_PIN_INCORRECT and the host keeps working', async () 
   const { answer } = await authenticate(host, { pki, fingerprint, pin: '000000' });
   assert.equal(answer.error?.code, 'ERR_PIN_INCORRECT');
   const status = await host.call('status');
-  assert.equal(status.version, '0.1.0');
+  assert.equal(status.version, version);
   const again = await authenticate(host, { pki, fingerprint, pin: env.CARDBOUND_USER_PIN });
   assert.equal(again.answer.error, undefined);
 });

@@ -3,7 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { hostPath } from './host_client.mjs';
+
+// The version the host must say: the protocol registry's.
+const { version, protocolVersion } = JSON.parse(readFileSync(new URL('../../../protocol/registry.json', import.meta.url), 'utf8'));
 
 const frame = (obj) => {
   const body = Buffer.from(typeof obj === 'string' ? obj : JSON.stringify(obj));
@@ -34,7 +38,7 @@ test('--help and --version tell the truth', () => {
   assert.match(help.stdout, /native messaging host/);
   assert.match(help.stdout, /CARDBOUND_HOST_CONFIG/);
   const v = spawnSync(hostPath, ['--version'], { encoding: 'utf8' });
-  assert.match(v.stdout, /^cardbound-host 0\.1\.0/);
+  assert.ok(v.stdout.startsWith(`cardbound-host ${version} (protocol ${protocolVersion}`), v.stdout);
 });
 
 test('answers carry the request id; unknown commands and bad JSON get error codes', () => {
@@ -52,7 +56,8 @@ test('answers carry the request id; unknown commands and bad JSON get error code
   assert.deepEqual(messages.map((m) => [m.id, m.error?.code ?? 'ok']), [
     ['a', 'ok'], ['b', 'ERR_UNKNOWN_COMMAND'], [null, 'ERR_BAD_REQUEST'], ['c', 'ERR_ORIGIN_NOT_ALLOWED'],
     ['d', 'ERR_BAD_REQUEST'], ['e', 'ERR_BAD_REQUEST']]);
-  assert.equal(messages[0].result.protocol, 2);
+  assert.equal(messages[0].result.protocol, protocolVersion);
+  assert.equal(messages[0].result.version, version);
 });
 
 test('an oversized message is refused with an error and the next one is answered', () => {

@@ -4,9 +4,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Host, benchEnv, benchPath, fingerprintOf, opensslVerifies, loginPreimage } from './host_client.mjs';
 import { ORIGIN, authenticate, confirm, presenceChallenge } from './login_flow.mjs';
+
+// The version the host must say: the protocol registry's.
+const { version } = JSON.parse(readFileSync(new URL('../../../protocol/registry.json', import.meta.url), 'utf8'));
 
 const env = benchEnv();
 const pki = env.CARDBOUND_PKI_DIR;
@@ -48,7 +52,7 @@ test('the card certificate is listed with its reader and PIN state', async () =>
 test('wrong PIN, right PIN, presence, pull: the whole life of a card login', async () => {
   const wrong = await authenticate(host, { pki, fingerprint: card0, pin: '99999999' });
   assert.equal(wrong.answer.error?.code, 'ERR_PIN_INCORRECT');
-  assert.equal((await host.call('status')).version, '0.1.0', 'the host keeps working after a wrong PIN');
+  assert.equal((await host.call('status')).version, version, 'the host keeps working after a wrong PIN');
 
   const { begin, challenge, answer } = await authenticate(host, { pki, fingerprint: card0, pin: env.CARDBOUND_CARD_PIN });
   assert.equal(answer.error, undefined, JSON.stringify(answer.error));

@@ -3,6 +3,7 @@
 // card proves its presence, and tells every tab when a session ends.
 #include "app/demo_files.h"
 #include "cardbound/crypto/certificate.h"
+#include "cardbound/protocol/registry.h"
 #include "http/listener.h"
 #include "http/site_files.h"
 #include "validation/checks/origin_check.h"
@@ -270,7 +271,7 @@ int main(int argc, char **argv)
             for (;;) {
                 for (const auto &id : rp.expire(std::time(nullptr))) {
                     metrics.sessions_ended_late++;
-                    hub.session_ended(id, "presence-late");
+                    hub.session_ended(id, std::string(registry::end_reason::kPresenceLate));
                 }
                 std::this_thread::sleep_for(std::chrono::milliseconds(250));
             }

@@ -1,4 +1,5 @@
 #include "http/listener.h"
+#include "cardbound/protocol/registry.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -48,13 +49,13 @@ void serve_events(asio::ssl::stream<tcp::socket> &stream, const HttpRequest &req
         send("event: session-ended\ndata: {\"reason\":\"" + reason + "\"}\n\n");
     };
     if (!id || !router.session_exists(*id))
-        return ended("no-session");
+        return ended(std::string(registry::end_reason::kNoSession));
     send(": connected\n\n");
     for (;;) {
         if (auto reason = hub.wait_for_end(*id, std::chrono::seconds(10)))
             return ended(*reason);
         if (!router.session_exists(*id))
-            return ended("no-session");
+            return ended(std::string(registry::end_reason::kNoSession));
         send(": keep-alive\n\n"); // also finds out when the tab went away
     }
 }

@@ -1,4 +1,5 @@
 #include "http/router.h"
+#include "cardbound/protocol/registry.h"
 #include "http/site_files.h"
 
 #include <spdlog/spdlog.h>
@@ -30,9 +31,16 @@ HttpResponse json_reply(const HttpRequest &req, http::status status, const json 
     return reply(req, status, j.dump());
 }
 
-HttpResponse error_reply(const HttpRequest &req, http::status status, const std::string &code)
+HttpResponse error_reply(const HttpRequest &req, http::status status, std::string_view code)
 {
     return json_reply(req, status, {{"error", code}});
+}
+
+// A request the relying party does not serve at all (not a refusal of a
+// token or a session: those carry a ValidationCode).
+HttpResponse http_error(const HttpRequest &req, http::status status, registry::HttpErrorCode code)
+{
+    return error_reply(req, status, registry::http_error_name(code));
 }
 
 void set_cookie(HttpResponse &res, const std::string &value, bool clear = false)
@@ -114,7 +122,7 @@ std::variant<Session, ValidationCode> Router::live_session(const std::optional<s
     } catch (const ValidationError &e) {
         // Whoever finds a session late first tells its tabs.
         if (e.code == ValidationCode::PresenceLate)
-            hub_.session_ended(*id, "presence-late");
+            hub_.session_ended(*id, std::string(registry::end_reason::kPresenceLate));
         return e.code;
     }
 }
@@ -143,7 +151,8 @@ HttpResponse Router::handle(const HttpRequest &req)
     } catch (const std::exception &e) {
         spdlog::error("{} {}: {}", std::string(req.method_string()), std::string(req.target()),
                       e.what());
-        return error_reply(req, http::status::internal_server_error, "INTERNAL");
+        return http_error(req, http::status::internal_server_error,
+                          registry::HttpErrorCode::Internal);
     }
 }
 
@@ -169,7 +178,7 @@ HttpResponse Router::route(const HttpRequest &req)
             // server is out of reach).
             auto found = live_session(session_cookie(req), now);
             if (auto *code = std::get_if<ValidationCode>(&found))
-                return error_reply(req, http::status::unauthorized, std::string(code_name(*code)));
+                return error_reply(req, http::status::unauthorized, code_name(*code));
             const Session &s = std::get<Session>(found);
             return json_reply(req, http::status::ok,
                               {{"identity", s.identity.to_json()},
@@ -180,7 +189,7 @@ HttpResponse Router::route(const HttpRequest &req)
         if (target == "/api/me") {
             auto who = identity(session_cookie(req), now);
             if (auto *code = std::get_if<ValidationCode>(&who))
-                return error_reply(req, http::status::unauthorized, std::string(code_name(*code)));
+                return error_reply(req, http::status::unauthorized, code_name(*code));
             return json_reply(req, http::status::ok, std::get<Identity>(who).to_json());
         }
         if (site_) {
@@ -201,17 +210,17 @@ HttpResponse Router::route(const HttpRequest &req)
             if (auto file = found ? site_->read(*found) : std::nullopt)
                 return reply(req, http::status::ok, file->body, file->content_type.c_str());
         }
-        return error_reply(req, http::status::not_found, "NOT_FOUND");
+        return http_error(req, http::status::not_found, registry::HttpErrorCode::NotFound);
     }
 
     if (req.method() != http::verb::post || !target.starts_with("/cardbound/"))
-        return error_reply(req, http::status::not_found, "NOT_FOUND");
+        return http_error(req, http::status::not_found, registry::HttpErrorCode::NotFound);
     // State changes only from the site itself.
     if (std::string(req[http::field::origin]) != rp_.config().origin)
-        return error_reply(req, http::status::forbidden, "ORIGIN_MISMATCH");
+        return error_reply(req, http::status::forbidden, code_name(ValidationCode::OriginMismatch));
     json body = json::parse(req.body(), nullptr, false);
     if (body.is_discarded() || !body.is_object())
-        return error_reply(req, http::status::bad_request, "BAD_REQUEST");
+        return http_error(req, http::status::bad_request, registry::HttpErrorCode::BadRequest);
     auto str = [&](const char *k) -> std::string {
         auto it = body.find(k);
         return it != body.end() && it->is_string() ? it->get<std::string>() : "";
@@ -236,7 +245,7 @@ HttpResponse Router::route(const HttpRequest &req)
                 auto found = live_session(cookie, now);
                 if (std::holds_alternative<Session>(found))
                     return error_reply(req, http::status::conflict,
-                                       std::string(code_name(ValidationCode::SessionExists)));
+                                       code_name(ValidationCode::SessionExists));
                 if (std::get<ValidationCode>(found) == ValidationCode::NotConfirmed)
                     rp_.logout(*cookie);
             }
@@ -253,7 +262,8 @@ HttpResponse Router::route(const HttpRequest &req)
             }
         }
         if (!cookie)
-            return error_reply(req, http::status::unauthorized, "SESSION_UNKNOWN");
+            return error_reply(req, http::status::unauthorized,
+                               code_name(ValidationCode::SessionUnknown));
         if (target == "/cardbound/confirm") {
             rp_.confirm(*cookie, obj("proof"), now);
             metrics_.confirms++;
@@ -274,7 +284,8 @@ HttpResponse Router::route(const HttpRequest &req)
                 rp_.logout(*cookie);
                 // A late session is announced below, like on every endpoint.
                 if (e.code != ValidationCode::PresenceLate)
-                    hub_.session_ended(*cookie, "presence-refused");
+                    hub_.session_ended(*cookie,
+                                       std::string(registry::end_reason::kPresenceRefused));
                 throw;
             }
             metrics_.presence_ok++;
@@ -283,9 +294,13 @@ HttpResponse Router::route(const HttpRequest &req)
         if (target == "/cardbound/logout") {
             // Why, for the other tabs: the user's own logout, or the extension
             // logging the site out because the card left its reader.
-            std::string reason = body.contains("reason") ? str("reason") : "logout";
-            if (reason != "logout" && reason != "card-removed")
-                return error_reply(req, http::status::bad_request, "BAD_REQUEST");
+            std::string reason = body.contains("reason")
+                                     ? str("reason")
+                                     : std::string(registry::end_reason::kLogout);
+            if (reason != registry::end_reason::kLogout &&
+                reason != registry::end_reason::kCardRemoved)
+                return http_error(req, http::status::bad_request,
+                                  registry::HttpErrorCode::BadRequest);
             rp_.logout(*cookie);
             metrics_.logouts++;
             hub_.session_ended(*cookie, reason);
@@ -295,10 +310,10 @@ HttpResponse Router::route(const HttpRequest &req)
         }
     } catch (const ValidationError &e) {
         if (e.code == ValidationCode::PresenceLate && cookie)
-            hub_.session_ended(*cookie, "presence-late");
-        return error_reply(req, http::status::unauthorized, std::string(code_name(e.code)));
+            hub_.session_ended(*cookie, std::string(registry::end_reason::kPresenceLate));
+        return error_reply(req, http::status::unauthorized, code_name(e.code));
     }
-    return error_reply(req, http::status::not_found, "NOT_FOUND");
+    return http_error(req, http::status::not_found, registry::HttpErrorCode::NotFound);
 }
 
 } // namespace cardbound::server

@@ -1,4 +1,5 @@
 #include "session/relying_party.h"
+#include "cardbound/protocol/registry.h"
 
 #include "cardbound/crypto/certificate.h"
 #include "validation/checks/origin_check.h"
@@ -28,8 +29,11 @@ RelyingParty::RelyingParty(RelyingPartyConfig config, ServerIdentity identity,
     : config_(std::move(config)), identity_(std::move(identity)), validator_(std::move(validator)),
       nonces_(std::move(nonces)), sessions_(std::move(sessions))
 {
-    if (config_.challenge_lifetime < 1 || config_.challenge_lifetime > 300)
-        throw std::invalid_argument("the challenge lifetime must be 1 to 300 seconds");
+    if (config_.challenge_lifetime < 1 ||
+        config_.challenge_lifetime > registry::kMaxChallengeLifetimeSeconds)
+        throw std::invalid_argument("the challenge lifetime must be 1 to " +
+                                    std::to_string(registry::kMaxChallengeLifetimeSeconds) +
+                                    " seconds");
     if (auto why = origin_problem(config_.origin); !why.empty())
         throw std::invalid_argument("the origin " + config_.origin + " " + why);
 }
@@ -153,9 +157,10 @@ PresenceChallenge RelyingParty::presence_challenge(const std::string &session_id
     p.nonce = s.pending_nonce;
     p.issued_at = format_time(now);
     // The answer is due by the deadline; the challenge is good until then,
-    // but never longer than the 5 minutes a host accepts (a long interval
-    // means a later challenge, not a longer-lived one).
-    p.expires_at = format_time(std::min(std::max(s.deadline, now + 1), now + 300));
+    // but never longer than a host accepts (a long interval means a later
+    // challenge, not a longer-lived one).
+    p.expires_at = format_time(
+        std::min(std::max(s.deadline, now + 1), now + registry::kMaxChallengeLifetimeSeconds));
     p.algorithm = identity_.algorithm;
     p.signature = identity_.sign(p.signing_input());
     return p;

@@ -19,7 +19,7 @@ namespace cardbound::server
 
 struct RelyingPartyConfig {
     std::string origin;           // the site's exact origin
-    int challenge_lifetime = 120; // seconds (at most 300)
+    int challenge_lifetime = 120; // seconds (at most registry::kMaxChallengeLifetimeSeconds)
     int presence_interval = 30;   // seconds between presence proofs
     int presence_grace = 10;      // slack after the interval
 };

@@ -2,6 +2,8 @@
 // message is for logs and people.
 #pragma once
 
+#include "cardbound/protocol/registry.h"
+
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -9,25 +11,9 @@
 namespace cardbound::server
 {
 
-enum class ValidationCode {
-    TokenMalformed,       // not a web-eid:1 token, bad encodings, bad certificate DER
-    AlgorithmUnsupported, // unknown algorithm, or not the one the key signs with
-    CertUntrusted,        // no chain to a trust anchor
-    CertExpired,          // outside its validity at the validation time
-    CertNotYetValid,
-    CertWrongPurpose, // no digitalSignature, or an EKU without clientAuth
-    CertRevoked,
-    RevocationUnknown, // revocation status could not be established
-    SignatureInvalid,  // the signature does not cover this origin and nonce
-    OriginMismatch,    // the origin is not the expected one (or not canonical)
-    NonceUnknown,
-    NonceExpired,
-    NonceReused,
-    PresenceLate,   // the session missed its presence deadline
-    SessionUnknown, // no such session (ended, expired or never made)
-    NotConfirmed,   // the session has not been confirmed yet
-    SessionExists,  // this browser has a live session already: join it, or log out first
-};
+// The codes and their names come from the protocol registry
+// (protocol/registry.json): ValidationCode::CertRevoked, ...
+using ValidationCode = registry::ValidationCode;
 
 std::string_view code_name(ValidationCode code); // "CERT_EXPIRED", ...
 

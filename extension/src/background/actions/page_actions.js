@@ -1,11 +1,13 @@
 // What a page may ask of the extension, one handler per action. The origin
 // always comes from the browser (the sender frame), never from the page.
+import { ErrorCode } from '../../shared/errors.js';
+import { HostCommand, PageAction } from '../../shared/registry.js';
 import { onlyKeys, identifier, plainObject } from '../../shared/validate.js';
 import { authenticate } from './authenticate.js';
 
 // Only what a page needs to know: no module paths, no configuration files.
 async function status({ api, host }) {
-  const s = await host.request('status');
+  const s = await host.request(HostCommand.STATUS);
   return {
     extension: api.runtime.getManifest().version,
     host: s.version,
@@ -17,7 +19,7 @@ async function status({ api, host }) {
 
 async function beginLogin({ host }, { origin, args }) {
   onlyKeys(args, []);
-  const { loginId, hostNonce, expiresAt } = await host.request('begin-login', { origin });
+  const { loginId, hostNonce, expiresAt } = await host.request(HostCommand.BEGIN_LOGIN, { origin });
   return { loginId, hostNonce, expiresAt };
 }
 
@@ -25,7 +27,7 @@ async function confirm({ host, sessions }, { origin, tabId, args }) {
   onlyKeys(args, ['loginId', 'receipt']);
   const loginId = identifier(args.loginId, 'loginId');
   const receipt = plainObject(args.receipt, 'receipt');
-  const { sessionTag, proof } = await host.request('confirm', { origin, args: { loginId, receipt } });
+  const { sessionTag, proof } = await host.request(HostCommand.CONFIRM, { origin, args: { loginId, receipt } });
   await sessions.confirm(loginId, origin, sessionTag, tabId);
   return { sessionTag, proof };
 }
@@ -34,10 +36,10 @@ async function presence({ host, sessions }, { origin, args }) {
   onlyKeys(args, ['challenge']);
   const challenge = plainObject(args.challenge, 'challenge');
   try {
-    const { proof } = await host.request('presence', { origin, args: { challenge } });
+    const { proof } = await host.request(HostCommand.PRESENCE, { origin, args: { challenge } });
     return { proof };
   } catch (e) {
-    if (e.code === 'ERR_NO_CARD' || e.code === 'ERR_NOT_LOGGED_IN') {
+    if (e.code === ErrorCode.NO_CARD || e.code === ErrorCode.NOT_LOGGED_IN) {
       await sessions.remove(origin, typeof challenge.sessionTag === 'string' ? challenge.sessionTag : undefined);
     }
     throw e;
@@ -48,15 +50,15 @@ async function logout({ host, sessions }, { origin, args }) {
   onlyKeys(args, ['sessionTag']);
   const sessionTag = args.sessionTag === undefined ? undefined : identifier(args.sessionTag, 'sessionTag');
   await sessions.remove(origin, sessionTag);
-  const result = await host.request('logout', { origin, args: sessionTag ? { sessionTag } : {} });
+  const result = await host.request(HostCommand.LOGOUT, { origin, args: sessionTag ? { sessionTag } : {} });
   return { endedSessions: result.endedSessions };
 }
 
 export const pageActions = {
-  status,
-  'begin-login': beginLogin,
-  authenticate,
-  confirm,
-  presence,
-  logout,
+  [PageAction.STATUS]: status,
+  [PageAction.BEGIN_LOGIN]: beginLogin,
+  [PageAction.AUTHENTICATE]: authenticate,
+  [PageAction.CONFIRM]: confirm,
+  [PageAction.PRESENCE]: presence,
+  [PageAction.LOGOUT]: logout,
 };

@@ -10,7 +10,7 @@
 // the port is closed: the next request starts the host again, so a host
 // updated meanwhile is picked up without restarting the browser.
 import { ErrorCode, ExtensionError } from '../../shared/errors.js';
-import { PROTOCOL_VERSION } from '../../shared/registry.js';
+import { MAX_REQUEST_BYTES, PROTOCOL_VERSION } from '../../shared/registry.js';
 
 export const HOST_NAME = 'org.cardbound.host';
 
@@ -18,8 +18,6 @@ export const HOST_NAME = 'org.cardbound.host';
 // PIN check, or for a person typing on a PIN-pad reader.
 const deadlines = { authenticate: 120_000, confirm: 30_000, presence: 30_000 };
 const defaultDeadline = 15_000;
-// The host refuses longer requests, answering without an id (docs/protocol.md §1).
-const MAX_REQUEST_BYTES = 256 * 1024;
 
 export class NativeHost {
   #connect;
