@@ -75,14 +75,14 @@ std::optional<CardService::TokenKey> CardService::holder_of(const std::string &f
     return it->second;
 }
 
-void CardService::on_token_of(const std::string &fingerprint, TokenJob job)
+void CardService::on_token_of(const std::string &fingerprint, TokenJob job, bool rescan)
 {
-    if (auto key = holder_of(fingerprint)) {
+    if (auto key = rescan ? std::nullopt : holder_of(fingerprint)) {
         CardToken &t = token(*key);
         t.post([&t, job = std::move(job)] { job(&t); });
         return;
     }
-    // Not seen yet (or no longer): read the cards first.
+    // Not seen yet (or no longer, or a login): read the cards first.
     scanner_.post([this, fingerprint, job = std::move(job)] {
         list_certificates();
         if (auto key = holder_of(fingerprint)) {

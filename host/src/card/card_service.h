@@ -45,8 +45,11 @@ class CardService
 
     // Runs job(token) on the card thread of the token that holds the
     // certificate; job(nullptr), on the scanner thread, when no card does.
+    // Which token that is comes from the last scan, or from a new one when
+    // the last did not see the certificate or `rescan` asks (a login: the
+    // card may have moved to another reader since the list).
     using TokenJob = std::function<void(CardToken *)>;
-    void on_token_of(const std::string &fingerprint, TokenJob job);
+    void on_token_of(const std::string &fingerprint, TokenJob job, bool rescan = false);
 
     // Asks every card thread to finish; false when one is still inside a job
     // after `patience` (then the process must exit without joining it).

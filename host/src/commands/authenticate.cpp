@@ -10,6 +10,39 @@
 namespace cardbound::host
 {
 
+namespace
+{
+
+// On the card's thread: log in, sign the login digest, remember the token for
+// confirm. The login goes back to ServerVerified (for another try) on any
+// failure.
+Reply sign_login(HostContext &context, CardToken *token, const PendingLogin &login,
+                 const std::string &fingerprint, const SecurePin *pin)
+{
+    try {
+        if (!token)
+            throw HostError(ErrorCode::CertificateNotFound, "no card holds that certificate");
+        auto signature = token->login_and_sign(fingerprint, pin, [&](Algorithm alg) {
+            return login_digest(alg, login.origin, login.server_nonce);
+        });
+        AuthToken answer;
+        answer.certificate = certificate_der(signature.certificate.certificate.get());
+        answer.algorithm = signature.certificate.algorithm;
+        answer.signature = signature.value;
+        answer.app_version = "cardbound-host/" + std::string(kHostVersion);
+        context.logins.signed_in(login.login_id, fingerprint,
+                                 base64_encode(digest(EVP_sha256(), signature.value)),
+                                 signature.certificate.reader, signature.removal_count);
+        spdlog::info("login signed for {} with {}", login.origin, fingerprint.substr(0, 16));
+        return nlohmann::json{{"token", answer.to_json()}};
+    } catch (...) {
+        context.logins.signing_failed(login.login_id);
+        throw;
+    }
+}
+
+} // namespace
+
 Reply handle_authenticate(Request &request, HostContext &context)
 {
     allow_only_arguments(request, {"loginId", "certificate", "pin"});
@@ -31,34 +64,12 @@ Reply handle_authenticate(Request &request, HostContext &context)
         throw HostError(ErrorCode::PinInvalid, "a PIN has 4 to 64 characters");
     }
 
-    context.cards->on_token_of(fingerprint, [&context, id = request.id, login, fingerprint,
-                                             pin](CardToken *token) {
-        context.answer(id, "authenticate", [&]() -> Reply {
-            try {
-                if (!token)
-                    throw HostError(ErrorCode::CertificateNotFound,
-                                    "no card holds that certificate");
-                auto signature = token->login_and_sign(fingerprint, pin.get(), [&](Algorithm alg) {
-                    return login_digest(alg, login.origin, login.server_nonce);
-                });
-                AuthToken token_message;
-                token_message.certificate =
-                    certificate_der(signature.certificate.certificate.get());
-                token_message.algorithm = signature.certificate.algorithm;
-                token_message.signature = signature.value;
-                token_message.app_version = "cardbound-host/" + std::string(kHostVersion);
-                context.logins.signed_in(login.login_id, fingerprint,
-                                         base64_encode(digest(EVP_sha256(), signature.value)),
-                                         signature.certificate.reader, signature.removal_count);
-                spdlog::info("login signed for {} with {}", login.origin,
-                             fingerprint.substr(0, 16));
-                return nlohmann::json{{"token", token_message.to_json()}};
-            } catch (...) {
-                context.logins.signing_failed(login.login_id);
-                throw;
-            }
-        });
-    });
+    // A login reads the cards again: the card may be in another reader now.
+    auto job = [&context, id = request.id, login, fingerprint, pin](CardToken *token) {
+        context.answer(id, "authenticate",
+                       [&] { return sign_login(context, token, login, fingerprint, pin.get()); });
+    };
+    context.cards->on_token_of(fingerprint, std::move(job), /*rescan=*/true);
     return std::nullopt;
 }
 

@@ -9,6 +9,27 @@
 namespace cardbound::host
 {
 
+namespace
+{
+
+// On the card's thread: the first presence proof; then the login is used up
+// and the session begins. On failure the login stays signed, for another try.
+Reply sign_first_proof(HostContext &context, CardToken *token, const std::string &login_id,
+                       const PresenceSession &session)
+{
+    try {
+        PresenceProof proof = sign_presence(context, token, session, session.last_nonce);
+        context.logins.confirmed(login_id, session);
+        spdlog::info("presence session started for {}", session.origin);
+        return nlohmann::json{{"proof", proof.to_json()}, {"sessionTag", session.session_tag}};
+    } catch (...) {
+        context.logins.confirming_failed(login_id);
+        throw;
+    }
+}
+
+} // namespace
+
 Reply handle_confirm(Request &request, HostContext &context)
 {
     allow_only_arguments(request, {"loginId", "receipt"});
@@ -39,22 +60,11 @@ Reply handle_confirm(Request &request, HostContext &context)
     session.presence_interval = receipt.presence_interval;
     session.expires = now + session.idle_limit();
 
-    context.cards->on_token_of(session.certificate_fingerprint, [&context, id = request.id,
-                                                                 login_id,
-                                                                 session](CardToken *token) {
-        context.answer(id, "confirm", [&]() -> Reply {
-            try {
-                PresenceProof proof = sign_presence(context, token, session, session.last_nonce);
-                context.logins.confirmed(login_id, session);
-                spdlog::info("presence session started for {}", session.origin);
-                return nlohmann::json{{"proof", proof.to_json()},
-                                      {"sessionTag", session.session_tag}};
-            } catch (...) {
-                context.logins.confirming_failed(login_id);
-                throw;
-            }
-        });
-    });
+    auto job = [&context, id = request.id, login_id, session](CardToken *token) {
+        context.answer(id, "confirm",
+                       [&] { return sign_first_proof(context, token, login_id, session); });
+    };
+    context.cards->on_token_of(session.certificate_fingerprint, std::move(job));
     return std::nullopt;
 }
 
