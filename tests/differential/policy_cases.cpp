@@ -464,7 +464,8 @@ void rule8(CaseWriter &w, const Pki &pki)
     root_only.trust = {{"root.pem", {pki.root.get()}}};
     w.add(with(root_only, "CERT_UNTRUSTED"));
     Pki other;
-    Case foreign = base(pki, 8, "other-pki", "--trust the issuing CA of another PKI");
+    Case foreign = base(pki, 8, "other-pki",
+                        "--trust another PKI's issuing CA, of the same name, another key");
     foreign.trust = {{"ca.pem", {keep(ossl::X509Ptr(X509_dup(other.issuer.get())))}}};
     w.add(with(foreign, "CERT_UNTRUSTED"));
     // The same issuer name, but signed by another key: a forged certificate.
@@ -705,13 +706,14 @@ void rule15(CaseWriter &w, const Pki &pki)
              kAt - 60, "REVOCATION_UNKNOWN");
     with_crl("not-yet-current", "the only CRL's thisUpdate is later than the validation time", card,
              {}, kAt + 60, kAt + 7200, "REVOCATION_UNKNOWN");
-    Pki other;
-    with_crl("other-issuer", "a CRL of another CA only", card, {}, kAt - 3600, kAt + 3600,
-             "REVOCATION_UNKNOWN", other.issuer.get(), other.issuer_key.get());
+    EVP_PKEY *other_key = keep(test::make_ec_key("P-384"));
+    X509 *other_ca = keep(test::make_certificate(ca_spec("Other Issuing CA"), other_key,
+                                                 pki.root.get(), pki.root_key.get()));
+    with_crl("other-issuer", "a current CRL of another CA (another name) only", card, {},
+             kAt - 3600, kAt + 3600, "REVOCATION_UNKNOWN", other_ca, other_key);
     // The issuing CA's name, another key: not a CRL of the card's issuer.
     with_crl("bad-signature", "a CRL in the issuing CA's name signed by another key", card, {},
-             kAt - 3600, kAt + 3600, "REVOCATION_UNKNOWN", pki.issuer.get(),
-             other.issuer_key.get());
+             kAt - 3600, kAt + 3600, "REVOCATION_UNKNOWN", pki.issuer.get(), other_key);
 }
 
 // Rule 17: the signature over H(H(origin) || H(nonce)) with the card's key.
