@@ -10,6 +10,11 @@ namespace cardbound::host
 
 Pkcs11Module::Pkcs11Module(std::string path) : path_(std::move(path)), ctx_(PKCS11_CTX_new())
 {
+    // libp11 0.4.12 makes its RSA and EC key methods on first use without a
+    // lock (p11_rsa.c, p11_ec.c): make them here, before any card thread
+    // signs, so two first signatures cannot race in there.
+    PKCS11_get_rsa_method();
+    PKCS11_get_ec_key_method();
     if (!ctx_)
         throw std::runtime_error("out of memory");
     if (PKCS11_CTX_load(ctx_, path_.c_str()) != 0) {

@@ -95,8 +95,13 @@ std::vector<TokenCertificate> read_token_certificates(Pkcs11Module &module, PKCS
             continue; // a key type we cannot sign with
         TokenCertificate c{&certs[i], {}};
         c.info.fingerprint = std::move(fingerprint);
-        X509_up_ref(x);
-        c.info.certificate = std::shared_ptr<X509>(x, X509_free);
+        // A copy of its own: the description crosses threads (the scanner's
+        // list is released by whichever card thread comes last), libp11's
+        // object must not.
+        X509 *copy = X509_dup(x);
+        if (!copy)
+            continue;
+        c.info.certificate = std::shared_ptr<X509>(copy, X509_free);
         c.info.algorithm = *alg;
         c.info.module = module.path();
         c.info.reader = reader;

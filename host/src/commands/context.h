@@ -32,9 +32,9 @@ struct HostContext {
     std::function<std::time_t()> now = [] { return std::time(nullptr); };
     CardEvents *events = nullptr;
     Channel *channel = nullptr;
-    std::unique_ptr<CardService> cards;
+    LoginStore logins; // shared with the card threads: it locks; outlives them
     std::unique_ptr<ServerVerifier> verifier;
-    LoginStore logins; // shared with the card threads: it locks
+    std::unique_ptr<CardService> cards; // last: its threads go first
 
     // Runs `work` and answers the request with its result or its error:
     // HostError as itself, anything else as ERR_INTERNAL. Called on the
