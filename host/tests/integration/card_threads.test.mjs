@@ -168,3 +168,51 @@ test('the browser going away while a card is held ends the host at once', async 
     tokens.clearFaults();
   }
 });
+
+test('concurrent commands on two cards, with faults on cue: each request answered once, never ERR_INTERNAL', async () => {
+  const own = new Host({ modules: [tokens.modulePath], caFiles: [join(pki, 'root-ca.pem')], env: tokens.env });
+  const third = 'https://localhost:7443';
+  const faults = [[], ['C_Sign fault-a rv=CKR_DEVICE_REMOVED once'], ['C_FindObjectsInit * delay=300'],
+    ['C_Login fault-b rv=CKR_TOKEN_NOT_PRESENT once'], ['C_OpenSession fault-a delay=200'], ['C_Sign * rv=CKR_DEVICE_ERROR once']];
+  const sessionOn = async (origin, fingerprint) => {
+    const a = await authenticate(own, { pki, fingerprint, pin: PIN, origin });
+    if (a.answer.error) return null;
+    const c = await confirm(own, { pki, loginId: a.begin.loginId, challenge: a.challenge, token: a.answer.result.token, origin });
+    return c.answer.error ? null : c.sessionTag;
+  };
+  const prove = (origin, tag) => own.request('presence', { origin, args: { challenge: presenceChallenge(pki, tag, undefined, origin) }, timeoutMs: 60_000 });
+  try {
+    for (let round = 0; round < faults.length * 2; round++) {
+      tokens.setFaults(faults[round % faults.length]);
+      const tagA = await sessionOn(ORIGIN, slowCard);
+      const tagB = await sessionOn(OTHER, otherCard);
+      const { serverMessage } = await import('./host_client.mjs');
+      const begin = await own.call('begin-login', { origin: third });
+      const challenge = serverMessage('challenge', {
+        key: join(pki, 'server-localhost.key'), chain: join(pki, 'server-localhost-chain.pem'), origin: third, 'host-nonce': begin.hostNonce,
+      });
+      await own.call('verify-server', { origin: third, args: { loginId: begin.loginId, challenge } });
+      const requests = [
+        own.request('list-certificates', { timeoutMs: 60_000 }),
+        own.request('list-certificates', { timeoutMs: 60_000 }),
+        ...(tagA ? [prove(ORIGIN, tagA)] : []),
+        ...(tagB ? [prove(OTHER, tagB), prove(OTHER, tagB)] : []),
+        own.request('status', { timeoutMs: 60_000 }),
+        own.request('authenticate', { origin: third, args: { loginId: begin.loginId, certificate: round % 2 ? slowCard : otherCard, pin: round % 3 ? PIN : '000000' }, timeoutMs: 60_000 }),
+        own.request('logout', { origin: ORIGIN, timeoutMs: 60_000 }),
+        own.request('logout', { origin: OTHER, args: { sessionTag: tagB ?? 'none' }, timeoutMs: 60_000 }),
+        own.request('list-certificates', { timeoutMs: 60_000 }),
+      ];
+      const answers = await Promise.all(requests);
+      for (const a of answers) assert.ok(a.result || a.error?.code, JSON.stringify(a));
+      assert.deepEqual(answers.filter((a) => a.error?.code === 'ERR_INTERNAL'), []);
+      await own.request('logout', { origin: third, timeoutMs: 60_000 });
+    }
+    assert.deepEqual(own.unmatched ?? [], [], 'no request answered twice');
+  } finally {
+    tokens.clearFaults();
+    const { code, signal } = await own.close();
+    assert.equal(signal, null);
+    assert.equal(code, 0);
+  }
+});
