@@ -1,7 +1,6 @@
 package org.cardbound.core.validation.checks;
 
 import java.security.GeneralSecurityException;
-import java.security.InvalidAlgorithmParameterException;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
@@ -19,8 +18,12 @@ import org.cardbound.core.validation.ValidationException;
 // CA of the path hold: a CA restricted by its issuer stays restricted. The
 // JDK's PKIX validator (RFC 5280 §6) judges the path below the top anchor at
 // the validation time (it also verifies every signature and refuses unknown
-// critical extensions); it ignores the anchor's own extensions, so the top
-// anchor's name constraints are handed to it and its pathLen counted here.
+// critical extensions). The JDK ignores a trust anchor's own extensions and
+// refuses name constraints given with one, so a self-signed top anchor goes
+// into the path too, as its own anchor, where PKIX applies its pathLen and
+// name constraints. A top that is not self-signed (an intermediate CA as the
+// anchor) cannot: its pathLen is counted here, and name constraints on it
+// are refused (fail closed) — the C++ validator, through OpenSSL, applies them.
 public final class CaConstraintsCheck implements TokenCheck {
     private static final String NAME_CONSTRAINTS = "2.5.29.30";
 
@@ -34,15 +37,17 @@ public final class CaConstraintsCheck implements TokenCheck {
             if (!TrustPathCheck.selfIssued(path.get(i))) cas++;
         if (pathLen >= 0 && pathLen != Integer.MAX_VALUE && cas > pathLen)
             throw untrusted("the CA " + top.getSubjectX500Principal() + " allows " + pathLen + " CAs below it");
+        boolean selfSigned = StrictX509Check.isSelfSigned(top);
+        if (!selfSigned && top.getExtensionValue(NAME_CONSTRAINTS) != null)
+            throw untrusted("the anchor " + top.getSubjectX500Principal()
+                    + " has name constraints, which the JDK cannot apply to an anchor that is not self-signed");
         try {
-            TrustAnchor anchor = new TrustAnchor(top, nameConstraintsOf(top));
-            PKIXParameters params = new PKIXParameters(Set.of(anchor));
+            PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(top, null)));
             params.setDate(Date.from(c.at));
             params.setRevocationEnabled(false); // CRLs are rule 15's
-            var certPath = CertificateFactory.getInstance("X.509").generateCertPath(path.subList(0, path.size() - 1));
+            var certPath = CertificateFactory.getInstance("X.509")
+                    .generateCertPath(selfSigned ? path : path.subList(0, path.size() - 1));
             CertPathValidator.getInstance("PKIX").validate(certPath, params);
-        } catch (InvalidAlgorithmParameterException | IllegalArgumentException e) {
-            throw untrusted("the anchor's constraints cannot be used: " + e.getMessage());
         } catch (GeneralSecurityException e) {
             throw untrusted("certificate path: " + e.getMessage());
         }
@@ -50,26 +55,5 @@ public final class CaConstraintsCheck implements TokenCheck {
 
     private static ValidationException untrusted(String why) {
         return new ValidationException(ValidationCode.CERT_UNTRUSTED, why);
-    }
-
-    // The DER NameConstraints of `cert` (getExtensionValue wraps it in an
-    // OCTET STRING), or null when it has none.
-    static byte[] nameConstraintsOf(X509Certificate cert) {
-        byte[] wrapped = cert.getExtensionValue(NAME_CONSTRAINTS);
-        if (wrapped == null) return null;
-        if (wrapped.length < 2 || wrapped[0] != 0x04) throw new IllegalArgumentException("bad nameConstraints encoding");
-        int len = wrapped[1] & 0xFF;
-        int at = 2;
-        if (len >= 0x80) {
-            int n = len & 0x7F;
-            if (n < 1 || n > 3 || wrapped.length < 2 + n) throw new IllegalArgumentException("bad nameConstraints length");
-            len = 0;
-            for (int i = 0; i < n; i++) len = (len << 8) | (wrapped[2 + i] & 0xFF);
-            at = 2 + n;
-        }
-        if (at + len != wrapped.length) throw new IllegalArgumentException("bad nameConstraints length");
-        byte[] out = new byte[len];
-        System.arraycopy(wrapped, at, out, 0, len);
-        return out;
     }
 }

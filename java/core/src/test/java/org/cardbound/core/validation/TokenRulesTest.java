@@ -1,0 +1,314 @@
+package org.cardbound.core.validation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509CRL;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import org.cardbound.core.Algorithm;
+import org.cardbound.core.Base64Text;
+import org.cardbound.core.Digests;
+import org.cardbound.core.Json;
+import org.cardbound.core.TestPki;
+import org.cardbound.core.TestPki.Issued;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+// Every rule of docs/protocol.md §8 both ways: a token that just passes and
+// one that just fails, named by the rule's number (as the C++
+// server/tests/token_checks_test.cpp). The PKI is made with openssl at test
+// time; certificates start now, and the clock moves instead.
+class TokenRulesTest {
+    static final String ORIGIN = "https://rp.example";
+    static final String NONCE = "EzcpTQUUWaUEfv2lmz0YI5Ai1nE5HVCfcN9fJXhErKI=";
+    // A while after the PKI is made: its certificates start when openssl makes them.
+    static final Instant NOW = Instant.now().plus(Duration.ofMinutes(10));
+
+    static TestPki pki;
+    static Issued root;
+    static Issued ca;
+    static Issued card;
+    static Path caKey;
+    static Path cardKey;
+
+    @BeforeAll
+    static void makePki() throws Exception {
+        pki = new TestPki();
+        Path rootKey = pki.key("root", "ec:P-384");
+        root = pki.root("root", "/O=Cards/CN=Test Root", rootKey, 3650,
+                "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash");
+        caKey = pki.key("ca", "ec:P-256");
+        ca = pki.issue("ca", "/O=Cards/CN=Test Issuing CA", caKey, root, 1825, TestPki.CA_EXTENSIONS, "sha256");
+        cardKey = pki.key("card", "ec:P-256");
+        card = pki.issue("card", "/C=EE/O=Cards/CN=Card Holder", cardKey, ca, TestPki.CARD_EXTENSIONS);
+    }
+
+    // A web-eid:1.0 token as a card makes it: the signature over H(H(origin) || H(nonce)).
+    static ObjectNode token(Issued cert, Path key, Algorithm alg, String origin, String nonce) throws CertificateEncodingException {
+        PrivateKey k = TestPki.privateKey(key);
+        byte[] signature;
+        try {
+            var s = alg.newSignature();
+            s.initSign(k);
+            s.update(Digests.loginSigningInput(alg, origin, nonce));
+            signature = s.sign();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        ObjectNode t = Json.mapper().createObjectNode();
+        t.put("unverifiedCertificate", Base64Text.encode(cert.certificate().getEncoded())).put("algorithm", alg.name())
+                .put("signature", Base64Text.encode(signature)).put("format", "web-eid:1.0").put("appVersion", "https://web-eid.eu/");
+        return t;
+    }
+
+    static ObjectNode good() throws CertificateEncodingException {
+        return token(card, cardKey, Algorithm.ES256, ORIGIN, NONCE);
+    }
+
+    // "ok" or the code, as the C++ tests write it.
+    static String check(List<Path> trust, List<X509CRL> crls, Instant at, JsonNode token, String origin) {
+        TokenValidator v = new TokenValidator(TrustAnchors.fromFiles(trust), crls, Clock.fixed(at, ZoneOffset.UTC));
+        try {
+            v.validate(token, origin, NONCE);
+            return "ok";
+        } catch (ValidationException e) {
+            return e.code().name();
+        }
+    }
+
+    static String check(JsonNode token) {
+        return check(List.of(ca.cert()), List.of(), NOW, token, ORIGIN);
+    }
+
+    static String underCa(Issued cert, Path key, Algorithm alg) throws CertificateEncodingException {
+        return check(token(cert, key, alg, ORIGIN, NONCE));
+    }
+
+    @AfterAll
+    static void removePki() {
+        pki.close();
+    }
+
+    @Test
+    void rule01_form() throws Exception {
+        assertEquals("ok", check(good()));
+        ObjectNode lean = good();
+        lean.remove("appVersion");
+        lean.putObject("futureMember").put("anything", 1);
+        assertEquals("ok", check(lean), "unknown members ignored, appVersion optional");
+        ObjectNode noSignature = good();
+        noSignature.remove("signature");
+        assertEquals("TOKEN_MALFORMED", check(noSignature));
+        assertEquals("TOKEN_MALFORMED", check(good().put("format", "web-eid:2")));
+        assertEquals("TOKEN_MALFORMED", check(good().put("signature", "not base64!")));
+        assertEquals("TOKEN_MALFORMED", check(good().put("appVersion", "x".repeat(257))));
+        assertEquals("TOKEN_MALFORMED", check(Json.parse("[1, 2]")));
+        assertEquals("TOKEN_MALFORMED", check(null), "no JSON at all");
+    }
+
+    @Test
+    void rule02_algorithmName() throws Exception {
+        assertEquals("ok", check(good()));
+        assertEquals("ALGORITHM_UNSUPPORTED", check(good().put("algorithm", "ES256K")));
+        assertEquals("ALGORITHM_UNSUPPORTED", check(good().put("algorithm", "es256")));
+    }
+
+    @Test
+    void rule03_origin() throws Exception {
+        String port = "https://rp.example:8443";
+        assertEquals("ok", check(List.of(ca.cert()), List.of(), NOW, token(card, cardKey, Algorithm.ES256, port, NONCE), port));
+        for (String bad : List.of("http://rp.example", "https://RP.example", "https://rp.example/", "https://rp.example:443"))
+            assertEquals("ORIGIN_MISMATCH", check(List.of(ca.cert()), List.of(), NOW, good(), bad), bad);
+    }
+
+    @Test
+    void rule04_oneDerCertificate() throws Exception {
+        assertEquals("ok", check(good()));
+        byte[] der = card.certificate().getEncoded();
+        assertEquals("TOKEN_MALFORMED", check(good().put("unverifiedCertificate", Base64Text.encode(Arrays.copyOf(der, der.length + 1)))));
+        assertEquals("TOKEN_MALFORMED", check(good().put("unverifiedCertificate", Base64Text.encode(Arrays.copyOf(der, der.length - 1)))));
+        assertEquals("TOKEN_MALFORMED", check(good().put("unverifiedCertificate", Base64Text.encode(new byte[] {1, 2, 3}))));
+    }
+
+    @Test
+    void rule05_cardKey() throws Exception {
+        Path rsa2048 = pki.key("rsa2048", "rsa:2048");
+        assertEquals("ok", underCa(pki.issue("rsa2048", "/CN=RSA 2048", rsa2048, ca, TestPki.CARD_EXTENSIONS), rsa2048, Algorithm.RS256));
+        Path rsa1024 = pki.key("rsa1024", "rsa:1024");
+        assertEquals("ALGORITHM_UNSUPPORTED",
+                underCa(pki.issue("rsa1024", "/CN=RSA 1024", rsa1024, ca, TestPki.CARD_EXTENSIONS), rsa1024, Algorithm.RS256));
+        Path k1 = pki.key("k1", "ec:secp256k1");
+        Issued k1Card = pki.issue("k1", "/CN=secp256k1", k1, ca, TestPki.CARD_EXTENSIONS);
+        // Signed as ES256 would be; the curve is refused before the signature is looked at.
+        ObjectNode t = good().put("unverifiedCertificate", Base64Text.encode(k1Card.certificate().getEncoded()));
+        assertEquals("ALGORITHM_UNSUPPORTED", check(t));
+    }
+
+    @Test
+    void rule06_algorithmFitsKey() throws Exception {
+        assertEquals("ALGORITHM_UNSUPPORTED", check(good().put("algorithm", "ES384")));
+        assertEquals("ALGORITHM_UNSUPPORTED", check(good().put("algorithm", "RS256")));
+        Path p384 = pki.key("p384", "ec:P-384");
+        assertEquals("ok", underCa(pki.issue("p384", "/CN=P-384", p384, ca, TestPki.CARD_EXTENSIONS), p384, Algorithm.ES384));
+        Path rsa = pki.key("pss", "rsa:2048");
+        Issued rsaCard = pki.issue("pss", "/CN=PSS", rsa, ca, TestPki.CARD_EXTENSIONS);
+        assertEquals("ok", underCa(rsaCard, rsa, Algorithm.PS256));
+        assertEquals("ALGORITHM_UNSUPPORTED", check(token(rsaCard, rsa, Algorithm.PS256, ORIGIN, NONCE).put("algorithm", "ES256")));
+    }
+
+    @Test
+    void rule07_cardValidity() throws Exception {
+        List<Path> trust = List.of(ca.cert());
+        assertEquals("ok", check(trust, List.of(), NOW.plus(Duration.ofDays(364)), good(), ORIGIN));
+        assertEquals("CERT_EXPIRED", check(trust, List.of(), NOW.plus(Duration.ofDays(366)), good(), ORIGIN));
+        assertEquals("CERT_NOT_YET_VALID", check(trust, List.of(), NOW.minus(Duration.ofDays(1)), good(), ORIGIN));
+        assertEquals("CERT_EXPIRED", check(trust, List.of(), card.certificate().getNotAfter().toInstant(), good(), ORIGIN),
+                "at notAfter exactly it has expired, as OpenSSL says");
+    }
+
+    @Test
+    void rule08_pathToAnAnchor() throws Exception {
+        assertEquals("ok", check(List.of(ca.cert()), List.of(), NOW, good(), ORIGIN), "the issuing CA as the anchor");
+        assertEquals("ok", check(List.of(pki.bundle("both", root, ca)), List.of(), NOW, good(), ORIGIN), "root and issuing CA");
+        Path otherKey = pki.key("other", "ec:P-256");
+        Issued other = pki.root("other", "/O=Cards/CN=Test Issuing CA", otherKey, 3650, TestPki.CA_EXTENSIONS);
+        assertEquals("CERT_UNTRUSTED", check(List.of(other.cert()), List.of(), NOW, good(), ORIGIN), "same name, another key");
+        assertEquals("CERT_UNTRUSTED", check(List.of(root.cert()), List.of(), NOW, good(), ORIGIN), "the issuing CA is not configured");
+    }
+
+    @Test
+    void rule09_caValidity() throws Exception {
+        Path shortKey = pki.key("short", "ec:P-256");
+        Issued shortCa = pki.issue("short", "/O=Cards/CN=Short CA", shortKey, root, 10, TestPki.CA_EXTENSIONS, "sha256");
+        Issued shortCard = pki.issue("shortcard", "/CN=Card of a short CA", cardKey, shortCa, TestPki.CARD_EXTENSIONS);
+        List<Path> trust = List.of(pki.bundle("short-trust", root, shortCa));
+        ObjectNode t = token(shortCard, cardKey, Algorithm.ES256, ORIGIN, NONCE);
+        assertEquals("ok", check(trust, List.of(), NOW.plus(Duration.ofDays(9)), t, ORIGIN));
+        assertEquals("CERT_EXPIRED", check(trust, List.of(), NOW.plus(Duration.ofDays(11)), t, ORIGIN));
+    }
+
+    @Test
+    void rule10_caConstraints() throws Exception {
+        // pathLen of the root: 0 allows no CA below it, 1 allows the issuing CA.
+        Path pk = pki.key("plroot", "ec:P-256");
+        String rootExt = "keyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nbasicConstraints=critical,CA:TRUE,pathlen:";
+        for (int pathLen : new int[] {0, 1}) {
+            Issued r = pki.root("pl" + pathLen, "/CN=PathLen Root " + pathLen, pk, 3650, rootExt + pathLen);
+            Issued i = pki.issue("pli" + pathLen, "/CN=PathLen CA " + pathLen, caKey, r, 1825, TestPki.CA_EXTENSIONS, "sha256");
+            Issued c = pki.issue("plc" + pathLen, "/CN=PathLen card", cardKey, i, TestPki.CARD_EXTENSIONS);
+            String got = check(List.of(pki.bundle("pl-trust" + pathLen, r, i)), List.of(), NOW,
+                    token(c, cardKey, Algorithm.ES256, ORIGIN, NONCE), ORIGIN);
+            assertEquals(pathLen == 0 ? "CERT_UNTRUSTED" : "ok", got, "pathLen " + pathLen);
+        }
+        // Name constraints of the issuing CA: its cards under O=Cards only.
+        Issued nc = pki.issue("nc", "/O=Cards/CN=Constrained CA", caKey, root, 1825,
+                TestPki.CA_EXTENSIONS + "\nnameConstraints=critical,permitted;dirName:nc_dir\n[nc_dir]\nO=Cards", "sha256");
+        for (String o : List.of("Cards", "Elsewhere")) {
+            Issued c = pki.issue("nc-" + o, "/O=" + o + "/CN=Holder", cardKey, nc, TestPki.CARD_EXTENSIONS);
+            ObjectNode t = token(c, cardKey, Algorithm.ES256, ORIGIN, NONCE);
+            String expected = o.equals("Cards") ? "ok" : "CERT_UNTRUSTED";
+            assertEquals(expected, check(List.of(pki.bundle("nc-trust", root, nc)), List.of(), NOW, t, ORIGIN), "under the root: " + o);
+            // Not yet as the C++ side: the JDK cannot apply an intermediate
+            // anchor's name constraints, so the Java validator refuses them.
+            assertEquals("CERT_UNTRUSTED", check(List.of(nc.cert()), List.of(), NOW, t, ORIGIN), "the constrained CA as the anchor: " + o);
+        }
+    }
+
+    @Test
+    void rule11_strictX509() throws Exception {
+        String[] variants = {
+            TestPki.CA_EXTENSIONS,
+            "basicConstraints=CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid",
+            "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=none\nauthorityKeyIdentifier=none",
+        };
+        String[] expected = {"ok", "CERT_UNTRUSTED", "CERT_UNTRUSTED"};
+        for (int v = 0; v < variants.length; v++) {
+            Issued loose = pki.issue("loose" + v, "/CN=Loose CA " + v, caKey, root, 1825, variants[v], "sha256");
+            String cardExt = v == 2 ? "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n"
+                    + "subjectKeyIdentifier=none\nauthorityKeyIdentifier=none"
+                    : TestPki.CARD_EXTENSIONS; // no authorityKeyIdentifier without the CA's SKI
+            Issued c = pki.issue("loosecard" + v, "/CN=Card of a loose CA", cardKey, loose, cardExt);
+            assertEquals(expected[v], check(List.of(pki.bundle("loose-trust" + v, root, loose)), List.of(), NOW,
+                    token(c, cardKey, Algorithm.ES256, ORIGIN, NONCE), ORIGIN), "variant " + v);
+        }
+    }
+
+    @Test
+    void rule12_pathAlgorithms() throws Exception {
+        assertEquals("ok", underCa(pki.issue("sha384", "/CN=SHA-384", cardKey, ca, 365, TestPki.CARD_EXTENSIONS, "sha384"), cardKey,
+                Algorithm.ES256));
+        assertEquals("CERT_UNTRUSTED", underCa(pki.issue("sha1", "/CN=SHA-1", cardKey, ca, 365, TestPki.CARD_EXTENSIONS, "sha1"),
+                cardKey, Algorithm.ES256));
+        assertEquals("CERT_UNTRUSTED", underCa(pki.issue("sha224", "/CN=SHA-224", cardKey, ca, 365, TestPki.CARD_EXTENSIONS, "sha224"),
+                cardKey, Algorithm.ES256));
+    }
+
+    @Test
+    void rule13_keyUsage() throws Exception {
+        String base = "basicConstraints=CA:FALSE\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\nextendedKeyUsage=clientAuth\n";
+        assertEquals("ok", underCa(pki.issue("ku-ds", "/CN=KU", cardKey, ca, base + "keyUsage=critical,digitalSignature,nonRepudiation"),
+                cardKey, Algorithm.ES256));
+        assertEquals("CERT_WRONG_PURPOSE", underCa(pki.issue("ku-ke", "/CN=KU", cardKey, ca, base + "keyUsage=critical,keyAgreement"),
+                cardKey, Algorithm.ES256));
+        assertEquals("CERT_WRONG_PURPOSE", underCa(pki.issue("ku-none", "/CN=KU", cardKey, ca, base), cardKey, Algorithm.ES256));
+    }
+
+    @Test
+    void rule14_extendedKeyUsage() throws Exception {
+        String base = "basicConstraints=CA:FALSE\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\nkeyUsage=critical,digitalSignature\n";
+        assertEquals("ok", underCa(pki.issue("eku-none", "/CN=EKU", cardKey, ca, base), cardKey, Algorithm.ES256));
+        assertEquals("ok", underCa(pki.issue("eku-both", "/CN=EKU", cardKey, ca, base + "extendedKeyUsage=emailProtection,clientAuth"),
+                cardKey, Algorithm.ES256));
+        assertEquals("CERT_WRONG_PURPOSE", underCa(pki.issue("eku-mail", "/CN=EKU", cardKey, ca,
+                base + "extendedKeyUsage=emailProtection"), cardKey, Algorithm.ES256));
+    }
+
+    @Test
+    void rule15_crls() throws Exception {
+        Issued revoked = pki.issue("revoked", "/CN=Revoked Holder", cardKey, ca, TestPki.CARD_EXTENSIONS);
+        List<X509CRL> crl = RevocationLists.fromFiles(List.of(pki.crl("ca-crl", ca, 7, revoked)));
+        List<Path> trust = List.of(ca.cert());
+        assertEquals("ok", check(trust, crl, NOW, good(), ORIGIN), "not on the CRL");
+        assertEquals("CERT_REVOKED", check(trust, crl, NOW, token(revoked, cardKey, Algorithm.ES256, ORIGIN, NONCE), ORIGIN));
+        assertEquals("REVOCATION_UNKNOWN", check(trust, crl, NOW.plus(Duration.ofDays(8)), good(), ORIGIN), "past nextUpdate");
+        List<X509CRL> rootsOnly = RevocationLists.fromFiles(List.of(pki.crl("root-crl", root, 7)));
+        assertEquals("REVOCATION_UNKNOWN", check(trust, rootsOnly, NOW, good(), ORIGIN), "no CRL of the card's issuer");
+    }
+
+    @Test
+    void rule17_signature() throws Exception {
+        assertEquals("ok", check(good()));
+        assertEquals("SIGNATURE_INVALID", check(token(card, cardKey, Algorithm.ES256, ORIGIN, NONCE.replace('E', 'F'))));
+        assertEquals("SIGNATURE_INVALID", check(token(card, cardKey, Algorithm.ES256, "https://evil.example", NONCE)));
+        Path otherKey = pki.key("wrongkey", "ec:P-256");
+        ObjectNode t = token(card, otherKey, Algorithm.ES256, ORIGIN, NONCE);
+        assertEquals("SIGNATURE_INVALID", check(t), "signed by another key");
+    }
+
+    @Test
+    void rule18_anchorsAreCas() throws Exception {
+        assertTrue(TrustAnchors.fromFiles(List.of(ca.cert())).certificates().size() == 1);
+        var e = assertThrows(IllegalArgumentException.class, () -> TrustAnchors.fromFiles(List.of(card.cert())));
+        assertTrue(e.getMessage().contains(card.cert().toString()) && e.getMessage().contains("Card Holder"), e.getMessage());
+        Path withKey = pki.dir.resolve("with-key.pem");
+        Files.writeString(withKey, Files.readString(ca.cert()) + Files.readString(caKey));
+        assertThrows(IllegalArgumentException.class, () -> TrustAnchors.fromFiles(List.of(withKey)));
+        Path noKeyCertSign = pki.key("nokcs", "ec:P-256");
+        Issued notSigning = pki.root("nokcs", "/CN=No keyCertSign", noKeyCertSign, 3650,
+                "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,cRLSign\nsubjectKeyIdentifier=hash");
+        assertThrows(IllegalArgumentException.class, () -> TrustAnchors.fromFiles(List.of(notSigning.cert())));
+    }
+}
