@@ -22,25 +22,26 @@ import org.cardbound.core.validation.ValidationException;
 // refuses name constraints given with one, so a self-signed top anchor goes
 // into the path too, as its own anchor, where PKIX applies its pathLen and
 // name constraints. A top that is not self-signed (an intermediate CA as the
-// anchor) cannot: its pathLen is counted here, and name constraints on it
-// are refused (fail closed) — the C++ validator, through OpenSSL, applies them.
+// anchor) cannot: its name constraints are applied by AnchorNameConstraints
+// (directoryName only; other forms fail closed). Its pathLen cannot bind:
+// the path ends at the first anchor (TrustPathCheck), no CA lies below it.
 public final class CaConstraintsCheck implements TokenCheck {
-    private static final String NAME_CONSTRAINTS = "2.5.29.30";
-
     @Override
     public void run(Candidate c) throws ValidationException {
         List<X509Certificate> path = c.path;
         X509Certificate top = path.get(path.size() - 1);
-        int pathLen = top.getBasicConstraints();
-        int cas = 0; // the CAs between the top anchor and the card that count against its pathLen
-        for (int i = 1; i < path.size() - 1; i++)
-            if (!TrustPathCheck.selfIssued(path.get(i))) cas++;
-        if (pathLen >= 0 && pathLen != Integer.MAX_VALUE && cas > pathLen)
-            throw untrusted("the CA " + top.getSubjectX500Principal() + " allows " + pathLen + " CAs below it");
         boolean selfSigned = StrictX509Check.isSelfSigned(top);
-        if (!selfSigned && top.getExtensionValue(NAME_CONSTRAINTS) != null)
-            throw untrusted("the anchor " + top.getSubjectX500Principal()
-                    + " has name constraints, which the JDK cannot apply to an anchor that is not self-signed");
+        if (!selfSigned) {
+            AnchorNameConstraints nc;
+            try {
+                nc = AnchorNameConstraints.of(top);
+            } catch (IllegalArgumentException e) {
+                throw untrusted("the anchor " + top.getSubjectX500Principal() + " has name constraints we cannot apply: " + e.getMessage());
+            }
+            X509Certificate below = path.get(path.size() - 2);
+            if (nc != null && !nc.allows(below.getSubjectX500Principal()))
+                throw untrusted(below.getSubjectX500Principal() + " is outside the name constraints of " + top.getSubjectX500Principal());
+        }
         try {
             PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(top, null)));
             params.setDate(Date.from(c.at));

@@ -2,7 +2,6 @@ package org.cardbound.core.validation.checks;
 
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.List;
 import org.cardbound.core.Registry.ValidationCode;
 import org.cardbound.core.validation.Candidate;
@@ -12,15 +11,15 @@ import org.cardbound.core.validation.ValidationException;
 
 // Rule 8: a path from the card's certificate to a configured trust anchor;
 // an intermediate CA may itself be the anchor. The token carries only the
-// card's certificate, so the path is the card, its issuing anchor, and that
-// anchor's issuers among the anchors up to a self-issued one — the chain
-// OpenSSL builds on the C++ side. We chain by name and signature here rather
+// card's certificate, and every configured certificate is an anchor, so the
+// path is the card and the anchor that issued it: the chain OpenSSL builds
+// on the C++ side (X509_V_FLAG_PARTIAL_CHAIN ends it at the first trusted
+// certificate, so a root's pathLen does not bind an anchor below it). We chain by name and signature here rather
 // than with the JDK's CertPathBuilder, which folds an expired CA into "no
 // path" and so could not tell rule 9's CERT_EXPIRED from this rule's
 // CERT_UNTRUSTED; the chain is then judged by PKIX (CertPathValidator) in
 // rule 10.
 public final class TrustPathCheck implements TokenCheck {
-    private static final int MAX_DEPTH = 8;
     private final TrustAnchors anchors;
 
     public TrustPathCheck(TrustAnchors anchors) {
@@ -29,29 +28,20 @@ public final class TrustPathCheck implements TokenCheck {
 
     @Override
     public void run(Candidate c) throws ValidationException {
-        List<X509Certificate> path = new ArrayList<>();
-        path.add(c.certificate);
-        X509Certificate at = c.certificate;
-        while (path.size() <= MAX_DEPTH) {
-            X509Certificate issuer = issuerOf(at, path);
-            if (issuer == null) break;
-            path.add(issuer);
-            if (selfIssued(issuer)) break;
-            at = issuer;
-        }
-        if (path.size() < 2)
+        X509Certificate issuer = issuerOf(c.certificate);
+        if (issuer == null)
             throw new ValidationException(ValidationCode.CERT_UNTRUSTED, "certificate path: no trust anchor issued the card's certificate");
-        c.path = List.copyOf(path);
+        c.path = List.of(c.certificate, issuer);
     }
 
     static boolean selfIssued(X509Certificate cert) {
         return cert.getSubjectX500Principal().equals(cert.getIssuerX500Principal());
     }
 
-    // The anchor whose name and key issued `cert`, not one already on the path.
-    private X509Certificate issuerOf(X509Certificate cert, List<X509Certificate> path) {
+    // The anchor whose name and key issued `cert`.
+    private X509Certificate issuerOf(X509Certificate cert) {
         for (X509Certificate a : anchors.certificates()) {
-            if (path.contains(a) || !a.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) continue;
+            if (a.equals(cert) || !a.getSubjectX500Principal().equals(cert.getIssuerX500Principal())) continue;
             try {
                 cert.verify(a.getPublicKey());
                 return a;
