@@ -1,7 +1,9 @@
 package org.cardbound.core.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -121,7 +123,13 @@ public final class Verify {
         JsonNode token = json != null && json.isObject() && json.has("token") ? json.get("token") : json;
         try {
             Identity id = validator.validate(token, origin, nonce);
-            out.println(Json.mapper().writer().with(SerializationFeature.INDENT_OUTPUT).writeValueAsString(id.toJson()));
+            // As cardbound-verify prints it (nlohmann's dump(2)): members by name, "key": value.
+            ObjectNode identity = id.toJson();
+            ObjectNode sorted = Json.mapper().createObjectNode();
+            List<String> names = new ArrayList<>();
+            identity.fieldNames().forEachRemaining(names::add);
+            names.stream().sorted().forEach(name -> sorted.set(name, identity.get(name)));
+            out.println(Json.mapper().writer(new CppStylePrinter()).writeValueAsString(sorted));
             return 0;
         } catch (ValidationException e) {
             out.println(e.code().name());
@@ -129,6 +137,27 @@ public final class Verify {
             return 1;
         } catch (IOException e) {
             return fail(err, "cannot write the identity: " + e.getMessage());
+        }
+    }
+
+    // Two-space indents and "key": value, as nlohmann's dump(2) writes.
+    private static final class CppStylePrinter extends DefaultPrettyPrinter {
+        private static final long serialVersionUID = 1L;
+
+        CppStylePrinter() {}
+
+        CppStylePrinter(CppStylePrinter base) {
+            super(base);
+        }
+
+        @Override
+        public DefaultPrettyPrinter createInstance() {
+            return new CppStylePrinter(this);
+        }
+
+        @Override
+        public void writeObjectFieldValueSeparator(JsonGenerator g) throws IOException {
+            g.writeRaw(": ");
         }
     }
 

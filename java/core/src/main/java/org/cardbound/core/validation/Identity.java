@@ -79,7 +79,10 @@ public record Identity(
 
     private static String text(List<Rdn> rdns) {
         List<String> parts = new ArrayList<>();
-        for (Rdn r : rdns) parts.add(r.getType() + "=" + (r.getValue() instanceof String ? r.getValue() : r.toString().substring(r.getType().length() + 1)));
+        // Values escaped as RFC 2253 (and OpenSSL's printout) does: "\," in a CN.
+        for (Rdn r : rdns)
+            parts.add(r.getType() + "=" + (r.getValue() instanceof String ? Rdn.escapeValue(r.getValue())
+                    : r.toString().substring(r.getType().length() + 1)));
         return String.join(", ", parts);
     }
 }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cardbound.core.TestFiles;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,7 +57,22 @@ class VerifyCliTest {
     void validPrintsTheIdentity() {
         Result r = verify(vector(), origin, nonce, "--at", "2023-07-22T00:00:00Z");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("\"personalCode\" : \"PNOEE-38001085718\""), r.out());
+        assertTrue(r.out().contains("\"personalCode\": \"PNOEE-38001085718\""), r.out());
+    }
+
+    @Test
+    void printsWhatCardboundVerifyPrints() throws Exception {
+        String verify = System.getProperty("cardbound.verify");
+        Assumptions.assumeTrue(verify != null && Files.isExecutable(Path.of(verify)), "cardbound-verify is not built");
+        String[] args = {"--trust", vectors.resolve("trusted-ca.pem").toString(), "--ocsp", "off", "--token", vector(),
+            "--origin", origin, "--nonce", nonce, "--at", "2023-07-22T00:00:00Z"};
+        String[] command = new String[args.length + 1];
+        command[0] = verify;
+        System.arraycopy(args, 0, command, 1, args.length);
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String cpp = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor());
+        assertEquals(cpp, run(args).out(), "the identity JSON byte for byte");
     }
 
     @Test
