@@ -7,9 +7,10 @@ import java.security.spec.ECParameterSpec;
 import java.util.Optional;
 
 // The keys we vouch for (docs/protocol.md §8, rules 5 and 12): RSA of 2048
-// bits or more, EC on P-256, P-384 or P-521. Curves are told by their field
-// size and order, so a key with explicit parameters of a named curve is the
-// curve it is, and anything else (secp256k1, brainpool) is no curve of ours.
+// bits or more, EC on P-256, P-384 or P-521 named by their OID. Curves are
+// told by their order; a key that spells out its curve's parameters instead
+// of naming it is refused, as OpenSSL's strict mode and curve names refuse
+// it on the C++ side; anything else (secp256k1, brainpool) is no curve of ours.
 public final class Keys {
     private Keys() {}
 
@@ -17,7 +18,7 @@ public final class Keys {
 
     // "P-256", "P-384", "P-521", or empty for another curve or a non-EC key.
     public static Optional<String> curveOf(PublicKey key) {
-        if (!(key instanceof ECPublicKey)) return Optional.empty();
+        if (!(key instanceof ECPublicKey) || !namesItsCurve(key)) return Optional.empty();
         ECParameterSpec p = ((ECPublicKey) key).getParams();
         String order = p.getOrder().toString(16);
         if (order.equals("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551")) return Optional.of("P-256");
@@ -26,6 +27,21 @@ public final class Keys {
         if (order.equals("1fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409"))
             return Optional.of("P-521");
         return Optional.empty();
+    }
+
+    // The id-ecPublicKey OID in a SubjectPublicKeyInfo, then the parameters:
+    // a named curve is an OID (0x06), explicit parameters a SEQUENCE (0x30).
+    private static final byte[] EC_PUBLIC_KEY = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
+
+    private static boolean namesItsCurve(PublicKey key) {
+        byte[] spki = key.getEncoded();
+        if (spki == null) return false;
+        for (int i = 0; i + EC_PUBLIC_KEY.length < spki.length && i < 16; i++) {
+            boolean match = true;
+            for (int j = 0; j < EC_PUBLIC_KEY.length && match; j++) match = spki[i + j] == EC_PUBLIC_KEY[j];
+            if (match) return spki[i + EC_PUBLIC_KEY.length] == 0x06;
+        }
+        return false;
     }
 
     // Why the key is not one we accept, or empty when it is.

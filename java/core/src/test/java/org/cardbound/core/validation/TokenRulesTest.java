@@ -195,6 +195,26 @@ class TokenRulesTest {
         // Signed as ES256 would be; the curve is refused before the signature is looked at.
         ObjectNode t = good().put("unverifiedCertificate", Base64Text.encode(k1Card.certificate().getEncoded()));
         assertEquals("ALGORITHM_UNSUPPORTED", check(t));
+        // P-256 spelled out instead of named.
+        Path explicit = pki.dir.resolve("explicit.key");
+        TestPki.run("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-pkeyopt",
+                "ec_param_enc:explicit", "-out", explicit.toString());
+        Path csr = pki.dir.resolve("explicit.csr");
+        Path der = pki.dir.resolve("explicit.der");
+        Path cfg = pki.dir.resolve("explicit.cnf");
+        Files.writeString(cfg, "[req]\ndistinguished_name = dn\n[dn]\n[v3]\n" + TestPki.CARD_EXTENSIONS + "\n");
+        TestPki.run("openssl", "req", "-new", "-key", explicit.toString(), "-subj", "/CN=Explicit P-256", "-config", cfg.toString(),
+                "-out", csr.toString());
+        TestPki.run("openssl", "x509", "-req", "-in", csr.toString(), "-CA", ca.cert().toString(), "-CAkey", caKey.toString(),
+                "-set_serial", "9999", "-days", "365", "-extfile", cfg.toString(), "-extensions", "v3", "-outform", "DER",
+                "-out", der.toString());
+        // Refused both sides, with another code: the JDK cannot read such a
+        // certificate at all (rule 4, TOKEN_MALFORMED); OpenSSL reads it and
+        // its strict mode refuses it (rule 11, CERT_UNTRUSTED). A known difference.
+        ObjectNode t2 = good().put("unverifiedCertificate", Base64Text.encode(Files.readAllBytes(der)));
+        assertEquals("TOKEN_MALFORMED", javaOnly(List.of(ca.cert()), List.of(), NOW, t2, ORIGIN));
+        String cpp = cpp(List.of(ca.cert()), List.of(), NOW, t2, ORIGIN);
+        if (cpp != null) assertEquals("CERT_UNTRUSTED", cpp);
     }
 
     @Test
