@@ -164,6 +164,9 @@ class TokenRulesTest {
         assertEquals("ok", check(good()));
         assertEquals("ALGORITHM_UNSUPPORTED", check(good().put("algorithm", "ES256K")));
         assertEquals("ALGORITHM_UNSUPPORTED", check(good().put("algorithm", "es256")));
+        assertEquals("ALGORITHM_UNSUPPORTED", check(good().put("algorithm", "ES256K").put("signature", "not base64!")),
+                "an unknown algorithm is named before a later member's fault, as the C++ reader does");
+        assertEquals("TOKEN_MALFORMED", check(good().put("algorithm", "ES256K").put("unverifiedCertificate", "not base64!")));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.cardbound.core.validation.checks;
 
+import org.cardbound.core.Algorithm;
 import org.cardbound.core.JsonFields;
 import org.cardbound.core.ProtocolException;
 import org.cardbound.core.Registry.ValidationCode;
@@ -23,6 +24,13 @@ public final class TokenFormCheck implements TokenCheck {
             JsonFields f = new JsonFields(c.json, "token");
             byte[] certificate = f.base64("unverifiedCertificate", MAX_CERTIFICATE_BYTES);
             String algorithm = f.string("algorithm", 16);
+            // An unknown algorithm is rule 2's to refuse, before the members
+            // after it are judged: the C++ reader (AuthToken::from_json) reads
+            // in this order and stops there, and both must answer alike.
+            if (Algorithm.of(algorithm).isEmpty()) {
+                c.token = new AuthToken(certificate, algorithm, null, null, null);
+                return;
+            }
             byte[] signature = f.base64("signature", MAX_SIGNATURE_BYTES);
             String format = f.string("format", 32);
             if (!format.equals("web-eid:1") && !format.startsWith("web-eid:1.")) f.fail("format", "must be web-eid:1.x");
