@@ -338,6 +338,16 @@ class TokenRulesTest {
                 cardKey, Algorithm.ES256));
         assertEquals("CERT_WRONG_PURPOSE", underCa(pki.issue("eku-mail", "/CN=EKU", cardKey, ca,
                 base + "extendedKeyUsage=emailProtection"), cardKey, Algorithm.ES256));
+        // A CA whose extendedKeyUsage leaves out clientAuth vouches for no
+        // login: the path is built for a TLS client (rule 8), on both sides.
+        Issued serverCa = pki.issue("eku-ca", "/O=Cards/CN=Server-only CA", caKey, root, 1825,
+                TestPki.CA_EXTENSIONS + "\nextendedKeyUsage=serverAuth", "sha256");
+        Issued c = pki.issue("eku-ca-card", "/CN=Card of a server-only CA", cardKey, serverCa, TestPki.CARD_EXTENSIONS);
+        assertEquals("CERT_WRONG_PURPOSE", check(List.of(serverCa.cert()), List.of(), NOW, token(c, cardKey, Algorithm.ES256, ORIGIN, NONCE), ORIGIN));
+        Issued bothCa = pki.issue("eku-ca2", "/O=Cards/CN=Client CA", caKey, root, 1825,
+                TestPki.CA_EXTENSIONS + "\nextendedKeyUsage=serverAuth,clientAuth", "sha256");
+        Issued c2 = pki.issue("eku-ca2-card", "/CN=Card of a client CA", cardKey, bothCa, TestPki.CARD_EXTENSIONS);
+        assertEquals("ok", check(List.of(bothCa.cert()), List.of(), NOW, token(c2, cardKey, Algorithm.ES256, ORIGIN, NONCE), ORIGIN));
     }
 
     @Test

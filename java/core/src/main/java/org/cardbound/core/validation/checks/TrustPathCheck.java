@@ -20,6 +20,7 @@ import org.cardbound.core.validation.ValidationException;
 // CERT_UNTRUSTED; the chain is then judged by PKIX (CertPathValidator) in
 // rule 10.
 public final class TrustPathCheck implements TokenCheck {
+    private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
     private final TrustAnchors anchors;
 
     public TrustPathCheck(TrustAnchors anchors) {
@@ -31,7 +32,22 @@ public final class TrustPathCheck implements TokenCheck {
         X509Certificate issuer = issuerOf(c.certificate);
         if (issuer == null)
             throw new ValidationException(ValidationCode.CERT_UNTRUSTED, "certificate path: no trust anchor issued the card's certificate");
+        // Built for a TLS client, as OpenSSL builds it (X509_PURPOSE_SSL_CLIENT):
+        // a CA whose extendedKeyUsage leaves out clientAuth does not vouch for
+        // client logins (OpenSSL's "unsupported certificate purpose").
+        if (!allowsClientAuth(issuer))
+            throw new ValidationException(ValidationCode.CERT_WRONG_PURPOSE,
+                    "certificate path: the CA " + issuer.getSubjectX500Principal() + " is not for client authentication");
         c.path = List.of(c.certificate, issuer);
+    }
+
+    private static boolean allowsClientAuth(X509Certificate ca) {
+        try {
+            List<String> eku = ca.getExtendedKeyUsage();
+            return eku == null || eku.contains(CLIENT_AUTH);
+        } catch (java.security.cert.CertificateParsingException e) {
+            return false;
+        }
     }
 
     static boolean selfIssued(X509Certificate cert) {
