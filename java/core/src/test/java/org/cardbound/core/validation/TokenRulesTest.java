@@ -311,6 +311,17 @@ class TokenRulesTest {
     }
 
     @Test
+    void rule11_strictX509OfTheCard() throws Exception {
+        String noAkid = "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n"
+                + "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=none";
+        assertEquals("CERT_UNTRUSTED", underCa(pki.issue("noakid", "/CN=No AKID", cardKey, ca, noAkid), cardKey, Algorithm.ES256));
+        String certSign = "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyCertSign\nextendedKeyUsage=clientAuth\n"
+                + "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid";
+        assertEquals("CERT_UNTRUSTED", underCa(pki.issue("certsign", "/CN=Signs certificates", cardKey, ca, certSign), cardKey,
+                Algorithm.ES256));
+    }
+
+    @Test
     void rule12_pathAlgorithms() throws Exception {
         assertEquals("ok", underCa(pki.issue("sha384", "/CN=SHA-384", cardKey, ca, 365, TestPki.CARD_EXTENSIONS, "sha384"), cardKey,
                 Algorithm.ES256));
@@ -360,6 +371,10 @@ class TokenRulesTest {
         assertEquals("REVOCATION_UNKNOWN", check(trust, crl, NOW.plus(Duration.ofDays(8)), good(), ORIGIN), "past nextUpdate");
         List<Path> rootsOnly = List.of(pki.crl("root-crl", root, 7));
         assertEquals("REVOCATION_UNKNOWN", check(trust, rootsOnly, NOW, good(), ORIGIN), "no CRL of the card's issuer");
+        Path forgerKey = pki.key("forger", "ec:P-256");
+        Issued forger = pki.root("forger", "/O=Cards/CN=Test Issuing CA", forgerKey, 3650, TestPki.CA_EXTENSIONS);
+        List<Path> forged = List.of(pki.crl("forged-crl", forger, 7));
+        assertEquals("REVOCATION_UNKNOWN", check(trust, forged, NOW, good(), ORIGIN), "a CRL in the issuer's name, not by its key");
     }
 
     @Test
