@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 // Across languages, C++ to Java: the signed messages and tokens the C++
 // side makes (build/host/tests/cardbound-test-server, the code of common/
 // the server signs with) read and verify in Java, for EC and RSA keys.
-// (The other direction, Java's messages in cardbound-host, is not covered
-// yet: the C++ side has no command-line verifier for messages.)
+// Java to C++: HostVerifiesJavaTest (challenges) and TokenRulesTest (tokens
+// made in Java, through cardbound-verify).
 class CrossSignedTest {
     static final String ORIGIN = "https://localhost:8443";
     static TestPki pki;
