@@ -184,6 +184,22 @@ class TokenRulesTest {
         assertEquals("TOKEN_MALFORMED", check(good().put("unverifiedCertificate", Base64Text.encode(Arrays.copyOf(der, der.length + 1)))));
         assertEquals("TOKEN_MALFORMED", check(good().put("unverifiedCertificate", Base64Text.encode(Arrays.copyOf(der, der.length - 1)))));
         assertEquals("TOKEN_MALFORMED", check(good().put("unverifiedCertificate", Base64Text.encode(new byte[] {1, 2, 3}))));
+        // A key that cannot be read: its point off the curve (the last byte of y
+        // changed), or an algorithm no one knows (id-ecPublicKey's 1.2 made 1.3).
+        byte[] point = card.certificate().getPublicKey().getEncoded();
+        int at = indexOf(der, Arrays.copyOfRange(point, point.length - 65, point.length)) + 64;
+        byte[] offCurve = der.clone();
+        offCurve[at] ^= 1;
+        assertEquals("TOKEN_MALFORMED", check(good().put("unverifiedCertificate", Base64Text.encode(offCurve))));
+        byte[] unknownKey = der.clone();
+        unknownKey[indexOf(der, new byte[] {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01}) + 2] = 0x2b;
+        assertEquals("TOKEN_MALFORMED", check(good().put("unverifiedCertificate", Base64Text.encode(unknownKey))));
+    }
+
+    static int indexOf(byte[] in, byte[] what) {
+        for (int i = 0; i + what.length <= in.length; i++)
+            if (Arrays.equals(Arrays.copyOfRange(in, i, i + what.length), what)) return i;
+        throw new AssertionError("not found");
     }
 
     @Test
@@ -250,6 +266,13 @@ class TokenRulesTest {
         Issued other = pki.root("other", "/O=Cards/CN=Test Issuing CA", otherKey, 3650, TestPki.CA_EXTENSIONS);
         assertEquals("CERT_UNTRUSTED", check(List.of(other.cert()), List.of(), NOW, good(), ORIGIN), "same name, another key");
         assertEquals("CERT_UNTRUSTED", check(List.of(root.cert()), List.of(), NOW, good(), ORIGIN), "the issuing CA is not configured");
+        // A card for e-mail from an issuer that is not configured: no path is
+        // found first (OpenSSL's order too), so CERT_UNTRUSTED, not its purpose.
+        String mail = "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n"
+                + "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid";
+        Issued mailCard = pki.issue("mail-card", "/CN=Mail", cardKey, ca, mail);
+        assertEquals("CERT_UNTRUSTED", check(List.of(root.cert()), List.of(), NOW,
+                token(mailCard, cardKey, Algorithm.ES256, ORIGIN, NONCE), ORIGIN));
     }
 
     @Test
