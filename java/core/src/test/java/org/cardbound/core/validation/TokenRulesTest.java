@@ -372,6 +372,11 @@ class TokenRulesTest {
                 cardKey, Algorithm.ES256));
         assertEquals("CERT_WRONG_PURPOSE", underCa(pki.issue("eku-mail", "/CN=EKU", cardKey, ca,
                 base + "extendedKeyUsage=emailProtection"), cardKey, Algorithm.ES256));
+        // The purpose is judged before the CA's signature on the card (OpenSSL's
+        // order): a card for e-mail with a damaged signature is still the wrong purpose.
+        byte[] mail = pki.issue("eku-mail2", "/CN=EKU", cardKey, ca, base + "extendedKeyUsage=emailProtection").certificate().getEncoded();
+        mail[mail.length - 1] ^= 1;
+        assertEquals("CERT_WRONG_PURPOSE", check(good().put("unverifiedCertificate", Base64Text.encode(mail))));
         // A CA whose extendedKeyUsage leaves out clientAuth vouches for no
         // login: the path is built for a TLS client (rule 8), on both sides.
         Issued serverCa = pki.issue("eku-ca", "/O=Cards/CN=Server-only CA", caKey, root, 1825,
