@@ -1,6 +1,7 @@
 // What the generator writes: whole files, and regions of hand-written files.
 import { registryHeader } from './render_cpp.mjs';
 import { operationsTables, protocolTables } from './render_docs.mjs';
+import { javaRegistry } from './render_java.mjs';
 import {
   bridgeRegion, extensionModule, pageEndReasonRegion, pageErrorCodeRegion, pageVersionRegion,
   typesEndReasonRegion, typesErrorCodeRegion, typesReasonsRegion,
@@ -9,6 +10,7 @@ import {
 export const outputs = [
   { file: 'common/src/cardbound/protocol/registry.h', whole: registryHeader },
   { file: 'extension/src/shared/registry.js', whole: extensionModule },
+  { file: 'java/core/src/main/java/org/cardbound/core/Registry.java', whole: javaRegistry },
   { file: 'extension/src/content/bridge.js', regions: { registry: bridgeRegion } },
   {
     file: 'js/cardbound.js',
