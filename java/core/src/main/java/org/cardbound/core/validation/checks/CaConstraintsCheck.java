@@ -23,7 +23,7 @@ import org.cardbound.core.validation.ValidationException;
 // into the path too, as its own anchor, where PKIX applies its pathLen and
 // name constraints. A top that is not self-signed (an intermediate CA as the
 // anchor) cannot: its name constraints are applied by AnchorNameConstraints
-// (directoryName only; other forms fail closed). Its pathLen cannot bind:
+// (directoryName and dNSName; other forms fail closed). Its pathLen cannot bind:
 // the path ends at the first anchor (TrustPathCheck), no CA lies below it.
 public final class CaConstraintsCheck implements TokenCheck {
     @Override
@@ -39,7 +39,13 @@ public final class CaConstraintsCheck implements TokenCheck {
                 throw untrusted("the anchor " + top.getSubjectX500Principal() + " has name constraints we cannot apply: " + e.getMessage());
             }
             X509Certificate below = path.get(path.size() - 2);
-            if (nc != null && !nc.allows(below.getSubjectX500Principal()))
+            boolean allowed;
+            try {
+                allowed = nc == null || nc.allows(below);
+            } catch (IllegalArgumentException e) {
+                throw untrusted(below.getSubjectX500Principal() + " cannot be held to the name constraints of " + top.getSubjectX500Principal() + ": " + e.getMessage());
+            }
+            if (!allowed)
                 throw untrusted(below.getSubjectX500Principal() + " is outside the name constraints of " + top.getSubjectX500Principal());
         }
         try {
