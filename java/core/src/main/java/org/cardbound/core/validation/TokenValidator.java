@@ -3,6 +3,7 @@ package org.cardbound.core.validation;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.security.cert.X509CRL;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.cardbound.core.validation.checks.AlgorithmFitsKeyCheck;
@@ -53,7 +54,13 @@ public final class TokenValidator {
 
     // The card holder's identity, or ValidationException with the rule's code.
     public Identity validate(JsonNode token, String origin, String nonce) throws ValidationException {
-        Candidate c = new Candidate(token, origin, nonce, clock.instant());
+        return validate(token, origin, nonce, clock.instant());
+    }
+
+    // The same at a given time: a relying party reads its clock once a
+    // request, so the token, the nonce and the session all see one instant.
+    public Identity validate(JsonNode token, String origin, String nonce, Instant at) throws ValidationException {
+        Candidate c = new Candidate(token, origin, nonce, at);
         for (TokenCheck check : checks) check.run(c);
         return Identity.of(c.certificate, c.algorithm);
     }
