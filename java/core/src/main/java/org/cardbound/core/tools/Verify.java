@@ -20,6 +20,7 @@ import org.cardbound.core.Origins;
 import org.cardbound.core.ProtocolException;
 import org.cardbound.core.Times;
 import org.cardbound.core.validation.Identity;
+import org.cardbound.core.validation.OcspSettings;
 import org.cardbound.core.validation.RevocationLists;
 import org.cardbound.core.validation.TokenValidator;
 import org.cardbound.core.validation.TrustAnchors;
@@ -30,8 +31,9 @@ import org.cardbound.core.validation.ValidationException;
 // compared code by code. Prints the identity as JSON and exits 0 when the
 // token is valid; prints the code and exits 1 when it is not (a file that is
 // not JSON included); exits 2 on bad usage, an unreadable file, or a trust
-// anchor that is not a CA. OCSP is not in the Java validator yet: only
-// `--ocsp off` is taken, anything else is refused (exit 2), never skipped.
+// anchor that is not a CA. `--ocsp aia` (the default) asks the responder the
+// card's certificate names, `--ocsp URL` a given one, `--ocsp off` none;
+// `--soft-fail` accepts a status that cannot be known (never a revoked).
 public final class Verify {
     private static final long MAX_TOKEN_FILE = 1024 * 1024;
 
@@ -39,7 +41,8 @@ public final class Verify {
 
     private static final String USAGE = String.join("\n",
             "Usage: cardbound-verify-java --token FILE --origin URL --nonce NONCE --trust CA.pem",
-            "                             [--trust CA.pem ...] [--at TIME] [--crl FILE ...] --ocsp off",
+            "                             [--trust CA.pem ...] [--at TIME] [--crl FILE ...]",
+            "                             [--ocsp aia|URL|off] [--soft-fail]",
             "",
             "Validates a web-eid:1.0 authentication token for ORIGIN and NONCE by the policy",
             "of docs/protocol.md section 8, as cardbound-verify does. Prints the identity as",
@@ -53,8 +56,10 @@ public final class Verify {
             "  --trust FILE    PEM trust anchors, CA certificates only (repeatable)",
             "  --at TIME       validation time, e.g. 2023-07-22T00:00:00Z (default: now)",
             "  --crl FILE      a CRL file, PEM or DER (repeatable; no URLs in Java yet)",
-            "  --ocsp off      required: the Java validator does not ask OCSP responders yet",
-            "  --soft-fail     accepted for compatibility; without OCSP it changes nothing",
+            "  --ocsp WHERE    aia (default): the responder the certificate names; a URL:",
+            "                  that responder (http://); off: no OCSP",
+            "  --soft-fail     accept a certificate whose OCSP status cannot be known",
+            "                  (never a revoked one)",
             "  --help          this text",
             "");
 
@@ -70,13 +75,17 @@ public final class Verify {
         String ocsp = "aia";
         List<Path> trust = new ArrayList<>();
         List<Path> crls = new ArrayList<>();
+        boolean softFail = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
                 out.print(USAGE);
                 return 0;
             }
-            if (a.equals("--soft-fail")) continue;
+            if (a.equals("--soft-fail")) {
+                softFail = true;
+                continue;
+            }
             if (i + 1 >= args.length) return usage(err, a + " needs a value (or is unknown)");
             String v = args[++i];
             switch (a) {
@@ -94,8 +103,12 @@ public final class Verify {
             return usage(err, "--token, --origin, --nonce and --trust are required");
         Optional<String> originProblem = Origins.relyingPartyProblem(origin);
         if (originProblem.isPresent()) return fail(err, "--origin " + originProblem.get());
-        if (!ocsp.equals("off"))
-            return fail(err, "--ocsp " + ocsp + ": the Java validator has no OCSP yet; pass --ocsp off");
+        OcspSettings ocspSettings = null;
+        if (!ocsp.equals("off")) {
+            if (!ocsp.equals("aia") && !ocsp.startsWith("http://"))
+                return fail(err, "--ocsp takes aia, off or an http:// URL");
+            ocspSettings = OcspSettings.of(ocsp.equals("aia") ? null : ocsp, softFail);
+        }
         Instant at = Instant.now();
         if (atText != null) {
             Optional<Instant> t = Times.parse(atText);
@@ -107,7 +120,7 @@ public final class Verify {
         try {
             for (Path crl : crls)
                 if (crl.toString().startsWith("http://")) return fail(err, "--crl takes files only in the Java validator");
-            validator = new TokenValidator(TrustAnchors.fromFiles(trust), RevocationLists.fromFiles(crls), Clock.fixed(at, ZoneOffset.UTC));
+            validator = new TokenValidator(TrustAnchors.fromFiles(trust), RevocationLists.fromFiles(crls), ocspSettings, Clock.fixed(at, ZoneOffset.UTC));
             Path file = Path.of(tokenFile);
             if (Files.size(file) > MAX_TOKEN_FILE) return fail(err, tokenFile + " is larger than 1 MiB");
             text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);

@@ -16,6 +16,7 @@ import org.cardbound.core.validation.checks.CertificateCheck;
 import org.cardbound.core.validation.checks.CrlCheck;
 import org.cardbound.core.validation.checks.ExtendedKeyUsageCheck;
 import org.cardbound.core.validation.checks.KeyUsageCheck;
+import org.cardbound.core.validation.checks.OcspCheck;
 import org.cardbound.core.validation.checks.OriginCheck;
 import org.cardbound.core.validation.checks.PathAlgorithmsCheck;
 import org.cardbound.core.validation.checks.SignatureCheck;
@@ -25,14 +26,19 @@ import org.cardbound.core.validation.checks.TrustPathCheck;
 
 // Validates web-eid:1 tokens by the policy of docs/protocol.md §8: one check
 // a rule, run in the table's order, the first failure answers. The clock is
-// injected: it is the validation time for certificates and CRLs alike.
-// Rule 16 (OCSP) is not in this Java part yet: OCSP is "off" here.
+// injected: it is the validation time for certificates, CRLs and OCSP
+// answers alike. Rule 16 (OCSP) runs when OcspSettings are given (null: OCSP
+// off, as the three-argument constructor has it).
 // Rule 18 is TrustAnchors', at start.
 public final class TokenValidator {
     private final List<TokenCheck> checks = new ArrayList<>();
     private final Clock clock;
 
     public TokenValidator(TrustAnchors anchors, List<X509CRL> crls, Clock clock) {
+        this(anchors, crls, null, clock);
+    }
+
+    public TokenValidator(TrustAnchors anchors, List<X509CRL> crls, OcspSettings ocsp, Clock clock) {
         this.clock = clock;
         checks.add(new TokenFormCheck()); // 1
         checks.add(new AlgorithmNameCheck()); // 2
@@ -49,6 +55,7 @@ public final class TokenValidator {
         checks.add(new KeyUsageCheck()); // 13
         checks.add(new ExtendedKeyUsageCheck()); // 14
         if (!crls.isEmpty()) checks.add(new CrlCheck(crls)); // 15
+        if (ocsp != null) checks.add(new OcspCheck(ocsp)); // 16
         checks.add(new SignatureCheck()); // 17
     }
 

@@ -92,7 +92,8 @@ class VerifyCliTest {
         assertEquals(2, verify(vector(), "https://ria.ee/", nonce).exit(), "a non-canonical --origin");
         assertEquals(2, verify(vector(), "http://ria.ee", nonce).exit(), "an http --origin");
         assertEquals(2, verify(vector(), origin, nonce, "--at", "yesterday").exit());
-        assertEquals(2, verify(vector(), origin, nonce, "--ocsp", "aia").exit(), "no OCSP in Java yet: refused, not skipped");
+        assertEquals(2, verify(vector(), origin, nonce, "--ocsp", "https://ocsp.example/").exit(), "http:// responders only, as cardbound-verify");
+        assertEquals(2, verify(vector(), origin, nonce, "--ocsp", "sometimes").exit());
         assertEquals(2, verify(work.resolve("missing.json").toString(), origin, nonce).exit());
         Path notCa = Files.writeString(work.resolve("empty.pem"), "nothing here");
         assertEquals(2, run("--trust", notCa.toString(), "--ocsp", "off", "--token", vector(), "--origin", origin, "--nonce", nonce).exit());
