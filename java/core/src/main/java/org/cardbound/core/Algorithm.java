@@ -54,6 +54,17 @@ public enum Algorithm {
         return curve;
     }
 
+    // What a site key signs its messages with, as the C++ default_algorithm:
+    // RS256 for RSA, the ES algorithm of an EC key's curve; empty for others.
+    public static Optional<Algorithm> defaultFor(java.security.PublicKey key) {
+        if (key instanceof java.security.interfaces.RSAPublicKey) return Optional.of(RS256);
+        return Keys.curveOf(key).flatMap(curve -> {
+            for (Algorithm a : values())
+                if (curve.equals(a.curve)) return Optional.of(a);
+            return Optional.empty();
+        });
+    }
+
     // A fresh JCA Signature for this algorithm, parameters set.
     public Signature newSignature() throws GeneralSecurityException {
         String bits = hash.substring(4);

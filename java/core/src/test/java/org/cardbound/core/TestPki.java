@@ -1,16 +1,11 @@
 package org.cardbound.core;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyFactory;
 import java.security.PrivateKey;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 
 // A test PKI made at test time with the openssl command (the JDK has no
@@ -130,29 +125,15 @@ public final class TestPki implements AutoCloseable {
 
     public static PrivateKey privateKey(Path pem) {
         try {
-            String text = Files.readString(pem);
-            String b64 = text.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-            byte[] der = Base64.getDecoder().decode(b64);
-            String alg = text.contains("BEGIN PRIVATE KEY") ? detect(der) : "RSA";
-            return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
+            return Pem.privateKey(pem);
         } catch (Exception e) {
             throw new IllegalStateException("cannot read the key " + pem, e);
         }
     }
 
-    private static String detect(byte[] pkcs8) {
-        try {
-            KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-            return "EC";
-        } catch (Exception notEc) {
-            return "RSA";
-        }
-    }
-
     public static X509Certificate read(Path pem) {
         try {
-            return (X509Certificate) CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(pem)));
+            return Pem.certificate(pem);
         } catch (Exception e) {
             throw new IllegalStateException("cannot read the certificate " + pem, e);
         }

@@ -193,6 +193,25 @@ public final class RelyingParty {
         return new SessionInfo(s.identity(), s.tag(), config.presenceInterval(), s.deadline().getEpochSecond() - now.getEpochSecond());
     }
 
+    // The live, confirmed session itself (with the card's certificate, for a
+    // container's Realm); the same refusals as session().
+    public CardSession confirmedSession(String sessionId) throws ValidationException {
+        CardSession s = live(sessionId, now());
+        if (!s.confirmed()) throw refuse(ValidationCode.NOT_CONFIRMED, "the session is not confirmed");
+        return s;
+    }
+
+    // Whether the session lives, confirmed or not (an event stream may wait
+    // on an unconfirmed one); a late one ends as late.
+    public boolean exists(String sessionId) {
+        try {
+            live(sessionId, now());
+            return true;
+        } catch (ValidationException e) {
+            return false;
+        }
+    }
+
     // Ends the sessions that missed their deadline (presence-late); for a periodic sweep.
     public int expire() {
         return sessions.expire(now()).size();
