@@ -8,8 +8,11 @@
 //
 // Usage: cardbound-policy-cases OUTPUT_DIR
 //
-// Every case is run with --ocsp off: rule 16 (OCSP) needs a responder and is
-// covered by server/tests/ocsp_rules_test.cpp only (see uncovered.json).
+// Every case is run with --ocsp off: rule 16 (OCSP) needs a live responder
+// (the answer must carry the validator's nonce). It is covered both ways in
+// server/tests/ocsp_rules_test.cpp and the Java OcspRulesTest, and the two
+// command lines are compared against one openssl responder by the Java
+// VerifyOcspCliTest (see uncovered.json).
 #include "cardbound/crypto/certificate.h"
 #include "cardbound/protocol/messages.h"
 #include "test_pki.h"
@@ -793,8 +796,9 @@ int main(int argc, char **argv)
             rule(w, pki);
         // Rules without cases, and why: run-cases accepts no other gap.
         nlohmann::json uncovered = {
-            {"16", "OCSP needs a responder; every case runs --ocsp off. Covered by "
-                   "server/tests/ocsp_rules_test.cpp"}};
+            {"16", "OCSP needs a live responder; every case runs --ocsp off. Covered by "
+                   "server/tests/ocsp_rules_test.cpp and OcspRulesTest (Java), and compared "
+                   "between cardbound-verify and cardbound-verify-java by VerifyOcspCliTest"}};
         std::ofstream(out / "uncovered.json") << uncovered.dump(2) << "\n";
         std::cout << w.count() << " cases in " << out.string() << "\n";
         return 0;
