@@ -44,19 +44,37 @@ export class RpClient {
   }
 
   // Opens the event stream; resolves the first "session-ended" reason.
-  events(cookie, timeoutMs = 8000) {
-    return new Promise((resolve, reject) => {
+  async events(cookie, timeoutMs = 8000) {
+    return (await this.eventStream(cookie, timeoutMs)).ended;
+  }
+
+  // Opens the event stream and resolves once the server holds it (its
+  // ": connected" comment, or an end at once) with {ended}: a promise of the
+  // first "session-ended" reason. Whatever ends the session after this
+  // resolved is heard on the stream.
+  eventStream(cookie, timeoutMs = 8000) {
+    return new Promise((connected, failed) => {
+      let resolveEnd;
+      let rejectEnd;
+      const ended = new Promise((res, rej) => { resolveEnd = res; rejectEnd = rej; });
+      ended.catch(() => {}); // a caller that only awaits the connection
       const req = request({ host: '127.0.0.1', port: this.port, path: '/cardbound/events', ca: this.ca, servername: 'localhost',
         headers: cookie ? { cookie } : {} }, (res) => {
         let buf = '';
         res.on('data', (c) => {
           buf += c;
+          if (buf.includes(': connected\n\n') || buf.includes('event: session-ended')) connected({ ended });
           const m = buf.match(/event: session-ended\ndata: (.*)\n\n/);
-          if (m) { clearTimeout(timer); resolve(JSON.parse(m[1]).reason); req.destroy(); }
+          if (m) { clearTimeout(timer); resolveEnd(JSON.parse(m[1]).reason); req.destroy(); }
         });
       });
-      const timer = setTimeout(() => { req.destroy(); reject(new Error('no session-ended event')); }, timeoutMs);
-      req.on('error', () => {});
+      const timer = setTimeout(() => {
+        req.destroy();
+        const e = new Error('no session-ended event');
+        failed(e);
+        rejectEnd(e);
+      }, timeoutMs);
+      req.on('error', (e) => { failed(e); rejectEnd(e); });
       req.end();
     });
   }

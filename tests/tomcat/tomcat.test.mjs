@@ -128,7 +128,7 @@ test('a login by the protocol: the signed challenge, one use of its nonce, the c
   assert.equal(me.json.cardholder, true);
   assert.equal(me.json.user, realmName(join(pki, 'client-p256.pem')));
   // A replayed proof ends the session, for its event stream too.
-  const ended = client.events(cookie);
+  const { ended } = await client.eventStream(cookie);
   const { proof } = await client.prove(cookie, receipt.sessionTag);
   const replay = await client.http('POST', '/cardbound/presence', { cookie, body: { proof } });
   assert.deepEqual([replay.status, replay.json], [401, { error: 'NONCE_REUSED' }]);
@@ -144,7 +144,7 @@ test('the HttpSession lives only with its card session: lateness, logout, a JSES
   assert.ok(js, 'Tomcat made an HttpSession for the login');
   assert.equal((await client.http('GET', '/private/whoami', { cookie: `${cookie}; ${js}` })).status, 200);
   // No proofs: the timer ends the session at its deadline (interval + grace), and with it the HttpSession.
-  const ended = client.events(cookie, 10_000);
+  const { ended } = await client.eventStream(cookie, 10_000);
   const t0 = performance.now();
   assert.equal(await ended, 'presence-late');
   const lateMs = performance.now() - t0;
@@ -155,7 +155,7 @@ test('the HttpSession lives only with its card session: lateness, logout, a JSES
   // A logout ends the HttpSession at once.
   const second = await client.login();
   const js2 = jsession(await client.http('GET', '/private/whoami', { cookie: second.cookie }));
-  const out = client.events(second.cookie);
+  const { ended: out } = await client.eventStream(second.cookie);
   const wrong = await client.http('POST', '/cardbound/logout', { cookie: second.cookie, body: { reason: 'timeout' } });
   assert.deepEqual([wrong.status, wrong.json], [400, { error: 'BAD_REQUEST' }], 'an unknown reason ends nothing');
   assert.equal((await client.http('GET', '/private/whoami', { cookie: `${second.cookie}; ${js2}` })).status, 200);
@@ -167,7 +167,7 @@ test('the HttpSession lives only with its card session: lateness, logout, a JSES
   // left over) is refused, and fails closed: both sessions end.
   const third = await client.login();
   const js3 = jsession(await client.http('GET', '/private/whoami', { cookie: third.cookie }));
-  const gone = client.events(third.cookie);
+  const { ended: gone } = await client.eventStream(third.cookie);
   assert.equal((await client.http('GET', '/private/whoami', { cookie: js3 })).status, 303, 'a JSESSIONID alone logs nobody in');
   assert.equal(await gone, 'logout');
   assert.equal((await client.http('GET', '/private/whoami', { cookie: `${third.cookie}; ${js3}` })).status, 303);
