@@ -44,7 +44,8 @@ async function login() {
   const token = { unverifiedCertificate: cert, algorithm: 'ES256', format: 'web-eid:1.0', appVersion: 'bench',
     signature: cardSign(Buffer.concat([sha(origin), sha(ch.serverNonce)])) };
   const res = await http('POST', '/cardbound/login', { serverNonce: ch.serverNonce, token });
-  const cookie = res.headers['set-cookie'][0].split(';')[0];
+  if (res.status !== 200) throw new Error(`login: ${res.status} ${res.body}`);
+  const cookie = res.headers["set-cookie"][0].split(";")[0];
   const { receipt } = JSON.parse(res.body);
   const proof = (nonce) => ({ format: 'cardbound-presence:1', sessionTag: receipt.sessionTag, nonce, algorithm: 'ES256',
     signature: cardSign(Buffer.concat([Buffer.from('cardbound-presence:1\0'), sha(origin), sha(receipt.sessionTag), sha(nonce)])) });

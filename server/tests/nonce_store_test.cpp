@@ -46,3 +46,41 @@ TEST_CASE("concurrent consumers: exactly one wins")
     CHECK(wins == 1);
     CHECK(reused == 7);
 }
+
+TEST_CASE("an unused nonce is forgotten when it expires, a used one is kept for its replay")
+{
+    MemoryNonceStore store(60);
+    std::time_t now = std::time(nullptr);
+    store.issue("old-unused", now - 10); // expired already: forgotten at the next issue
+    store.issue("used", now + 60);
+    store.consume("used", now);
+    store.issue("fresh", now + 60);
+    CHECK(store.size() == 2);
+    CHECK(outcome([&] { store.consume("old-unused", now); }) == "NONCE_UNKNOWN");
+    CHECK(outcome([&] { store.consume("used", now + 100); }) == "NONCE_REUSED");
+}
+
+TEST_CASE("the store is bounded: when full, the nonce due first goes")
+{
+    MemoryNonceStore store(3600, 1000);
+    std::time_t now = std::time(nullptr);
+    for (int i = 0; i < 5000; i++)
+        store.issue("n" + std::to_string(i), now + 120 + i);
+    CHECK(store.size() == 1000);
+    CHECK(store.dropped() == 4000);
+    CHECK(outcome([&] { store.consume("n0", now); }) == "NONCE_UNKNOWN");
+    CHECK(outcome([&] { store.consume("n4999", now); }) == "ok");
+}
+
+TEST_CASE("100k challenges: the store stays bounded and every operation stays fast")
+{
+    MemoryNonceStore store(3600, 20'000);
+    std::time_t now = std::time(nullptr);
+    for (int i = 0; i < 100'000; i++) {
+        store.issue("c" + std::to_string(i), now + 120);
+        if (i % 10 == 0)
+            store.consume("c" + std::to_string(i), now);
+    }
+    CHECK(store.size() == 20'000);
+    CHECK(outcome([&] { store.consume("c99999", now); }) == "ok");
+}

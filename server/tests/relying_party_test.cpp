@@ -4,8 +4,11 @@
 
 #include "outcome.h"
 
+#include <atomic>
 #include <doctest/doctest.h>
 #include <functional>
+#include <thread>
+#include <vector>
 
 using namespace cardbound;
 using namespace cardbound::server;
@@ -200,23 +203,68 @@ TEST_CASE("replays, foreign origins and foreign keys are refused")
     CHECK(outcome([&] { f.rp->session(l.session.id, f.now); }) == "SESSION_UNKNOWN");
 }
 
-TEST_CASE("a session written back after a logout stays ended")
+TEST_CASE("a change after a logout does not bring the session back; a refused change leaves it")
 {
-    // The request that read the session before the logout must not bring it back.
     MemorySessionStore store;
     Session s;
     s.id = "id-1";
+    s.deadline = 100;
     store.put(s);
-    Session read = *store.get("id-1");
     CHECK(store.erase("id-1"));
-    read.pending_nonce = "n";
-    CHECK_FALSE(store.replace(read));
+    CHECK_FALSE(store.update("id-1", [](Session &x) { x.pending_nonce = "n"; }).has_value());
     CHECK_FALSE(store.get("id-1").has_value());
     CHECK(store.size() == 0);
     store.put(s);
-    read.pending_nonce = "m";
-    CHECK(store.replace(read));
+    CHECK(store.update("id-1", [](Session &x) { x.pending_nonce = "m"; })->pending_nonce == "m");
+    CHECK(outcome([&] {
+              store.update("id-1", [](Session &x) {
+                  x.pending_nonce = "half-done";
+                  throw ValidationError(ValidationCode::NotConfirmed, "refused");
+              });
+          }) == "NOT_CONFIRMED");
     CHECK(store.get("id-1")->pending_nonce == "m");
+}
+
+TEST_CASE("expiry follows the deadlines as they move, without a scan of every session")
+{
+    MemorySessionStore store;
+    for (int i = 0; i < 3; i++) {
+        Session s;
+        s.id = "s" + std::to_string(i);
+        s.deadline = 100 + i;
+        store.put(s);
+    }
+    store.update("s0", [](Session &x) { x.deadline = 200; }); // a proof moved it on
+    auto ended = store.expire(102);
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].id == "s1");
+    CHECK(store.expire(150).size() == 1); // s2 at 102; s0's old entry is skipped
+    CHECK(store.get("s0").has_value());
+    CHECK(store.expire(201).size() == 1);
+    CHECK(store.size() == 0);
+}
+
+TEST_CASE("one presence proof sent on 16 threads at once is accepted once")
+{
+    Fixture f;
+    auto l = f.login();
+    f.rp->confirm(l.session.id, f.proof_for(l.session.tag, l.receipt.presence_nonce), f.now);
+    for (int round = 0; round < 20; round++) {
+        PresenceChallenge pc = f.rp->presence_challenge(l.session.id, f.now);
+        auto proof = f.proof_for(l.session.tag, pc.nonce);
+        std::atomic<int> accepted{0}, replayed{0}, other{0};
+        std::vector<std::thread> threads;
+        for (int i = 0; i < 16; i++)
+            threads.emplace_back([&] {
+                std::string r = outcome([&] { f.rp->presence(l.session.id, proof, f.now); });
+                (r == "ok" ? accepted : r == "NONCE_REUSED" ? replayed : other)++;
+            });
+        for (auto &t : threads)
+            t.join();
+        CHECK(accepted == 1);
+        CHECK(replayed == 15);
+        CHECK(other == 0);
+    }
 }
 
 TEST_CASE("a relying party is made for a canonical https origin only (policy rule 3)")

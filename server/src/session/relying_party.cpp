@@ -70,14 +70,13 @@ RelyingParty::Login RelyingParty::login(const nlohmann::json &token_json,
     s.tag = base64url_encode(random_bytes(16));
     s.origin = config_.origin;
     s.identity = id;
-    // Only the public key is kept: a parsed certificate costs kilobytes a session.
+    // Only the public key is kept, parsed once (a parsed certificate costs
+    // kilobytes a session; re-parsing the key cost more than a proof's verify).
     auto cert = parse_der_certificate(token.certificate);
-    unsigned char *spki = nullptr;
-    int len = i2d_PUBKEY(X509_get0_pubkey(cert.get()), &spki);
-    if (len <= 0)
-        fail(ValidationCode::TokenMalformed, "the certificate's key cannot be encoded");
-    s.public_key.assign(spki, spki + len);
-    OPENSSL_free(spki);
+    EVP_PKEY *key = X509_get0_pubkey(cert.get());
+    if (!key || EVP_PKEY_up_ref(key) != 1)
+        fail(ValidationCode::TokenMalformed, "the certificate's key cannot be read");
+    s.public_key.reset(key, EVP_PKEY_free);
     s.algorithm = token.algorithm;
     s.pending_nonce = fresh_nonce();
     // Unconfirmed: it must be confirmed within a challenge lifetime.
@@ -103,54 +102,97 @@ Session RelyingParty::live(const std::string &session_id, std::time_t now)
     auto s = sessions_->get(session_id);
     if (!s)
         fail(ValidationCode::SessionUnknown, "no such session");
-    if (now > s->deadline) {
-        sessions_->erase(session_id);
-        fail(ValidationCode::PresenceLate, "the session missed its presence deadline");
-    }
+    if (now > s->deadline)
+        late(session_id);
     return *s;
 }
 
-void RelyingParty::check_proof(Session &s, const nlohmann::json &proof_json)
+void RelyingParty::late(const std::string &session_id)
 {
-    PresenceProof proof;
+    sessions_->erase(session_id);
+    fail(ValidationCode::PresenceLate, "the session missed its presence deadline");
+}
+
+Session RelyingParty::change(const std::string &session_id, std::time_t now,
+                             const SessionStore::Change &change)
+{
+    std::optional<Session> changed;
     try {
-        proof = PresenceProof::from_json(proof_json);
-    } catch (const ProtocolError &e) {
-        fail(ValidationCode::TokenMalformed, e.what());
+        changed = sessions_->update(session_id, [&](Session &s) {
+            if (now > s.deadline)
+                fail(ValidationCode::PresenceLate, "the session missed its presence deadline");
+            change(s);
+        });
+    } catch (const ValidationError &e) {
+        if (e.code == ValidationCode::PresenceLate)
+            late(session_id);
+        throw;
     }
+    if (!changed)
+        fail(ValidationCode::SessionUnknown, "the session ended meanwhile");
+    return *changed;
+}
+
+// The order of the checks is the Java RelyingParty's and the protocol's:
+// another session's tag, a replay, an unknown nonce.
+void RelyingParty::check_nonce(const Session &s, const PresenceProof &proof)
+{
     if (proof.session_tag != s.tag)
         fail(ValidationCode::SessionUnknown, "the proof is for another session");
     if (proof.nonce == s.answered_nonce)
         fail(ValidationCode::NonceReused, "that presence challenge was answered already");
     if (proof.nonce != s.pending_nonce)
         fail(ValidationCode::NonceUnknown, "no such presence challenge");
-    if (proof.algorithm != s.algorithm)
+}
+
+// The signature is checked on a snapshot, outside the store's lock (it is
+// the slow part); the nonce is then answered in one atomic step, only if it
+// is still the pending, unanswered one, so of two equal proofs exactly one
+// counts however many connections carry them.
+void RelyingParty::answer(const std::string &session_id, const nlohmann::json &proof_json,
+                          std::time_t now, bool must_be_confirmed)
+{
+    Session snapshot = live(session_id, now);
+    if (must_be_confirmed && !snapshot.confirmed)
+        fail(ValidationCode::NotConfirmed, "the session is not confirmed");
+    PresenceProof proof;
+    try {
+        proof = PresenceProof::from_json(proof_json);
+    } catch (const ProtocolError &e) {
+        fail(ValidationCode::TokenMalformed, e.what());
+    }
+    check_nonce(snapshot, proof);
+    if (proof.algorithm != snapshot.algorithm)
         fail(ValidationCode::AlgorithmUnsupported, "the card signs with another algorithm");
-    Bytes d = presence_digest(proof.algorithm, s.origin, s.tag, proof.nonce);
-    const unsigned char *p = s.public_key.data();
-    ossl::Pkey key(d2i_PUBKEY(nullptr, &p, static_cast<long>(s.public_key.size())));
-    if (!key || !verify_digest(key.get(), proof.algorithm, d, proof.signature))
+    Bytes d = presence_digest(proof.algorithm, snapshot.origin, snapshot.tag, proof.nonce);
+    if (!snapshot.public_key ||
+        !verify_digest(snapshot.public_key.get(), proof.algorithm, d, proof.signature))
         fail(ValidationCode::SignatureInvalid, "the presence proof does not verify");
-    s.answered_nonce = s.pending_nonce;
+    std::time_t deadline = now + config_.presence_interval + config_.presence_grace;
+    change(session_id, now, [&](Session &s) {
+        if (must_be_confirmed && !s.confirmed)
+            fail(ValidationCode::NotConfirmed, "the session is not confirmed");
+        check_nonce(s, proof);
+        s.answered_nonce = s.pending_nonce;
+        s.confirmed = true;
+        s.deadline = deadline;
+    });
 }
 
 void RelyingParty::confirm(const std::string &session_id, const nlohmann::json &proof,
                            std::time_t now)
 {
-    Session s = live(session_id, now);
-    check_proof(s, proof);
-    s.confirmed = true;
-    s.deadline = now + config_.presence_interval + config_.presence_grace;
-    store_back(s);
+    answer(session_id, proof, now, false);
 }
 
 PresenceChallenge RelyingParty::presence_challenge(const std::string &session_id, std::time_t now)
 {
-    Session s = live(session_id, now);
-    if (!s.confirmed)
-        fail(ValidationCode::NotConfirmed, "the session is not confirmed");
-    s.pending_nonce = fresh_nonce();
-    store_back(s);
+    std::string nonce = fresh_nonce();
+    Session s = change(session_id, now, [&](Session &current) {
+        if (!current.confirmed)
+            fail(ValidationCode::NotConfirmed, "the session is not confirmed");
+        current.pending_nonce = nonce;
+    });
     PresenceChallenge p;
     p.origin = s.origin;
     p.session_tag = s.tag;
@@ -169,18 +211,7 @@ PresenceChallenge RelyingParty::presence_challenge(const std::string &session_id
 void RelyingParty::presence(const std::string &session_id, const nlohmann::json &proof,
                             std::time_t now)
 {
-    Session s = live(session_id, now);
-    if (!s.confirmed)
-        fail(ValidationCode::NotConfirmed, "the session is not confirmed");
-    check_proof(s, proof);
-    s.deadline = now + config_.presence_interval + config_.presence_grace;
-    store_back(s);
-}
-
-void RelyingParty::store_back(const Session &s)
-{
-    if (!sessions_->replace(s))
-        fail(ValidationCode::SessionUnknown, "the session ended meanwhile");
+    answer(session_id, proof, now, true);
 }
 
 Session RelyingParty::session(const std::string &session_id, std::time_t now)

@@ -55,9 +55,15 @@ class RelyingParty
 
   private:
     Session live(const std::string &session_id, std::time_t now);
-    // Writes a changed session back unless it ended meanwhile (SESSION_UNKNOWN).
-    void store_back(const Session &s);
-    void check_proof(Session &s, const nlohmann::json &proof);
+    // Ends a late session and throws PRESENCE_LATE.
+    [[noreturn]] void late(const std::string &session_id);
+    // An atomic change of a live session (SESSION_UNKNOWN when it ended
+    // meanwhile); a late one ends as late.
+    Session change(const std::string &session_id, std::time_t now,
+                   const SessionStore::Change &change);
+    static void check_nonce(const Session &s, const PresenceProof &proof);
+    void answer(const std::string &session_id, const nlohmann::json &proof, std::time_t now,
+                bool must_be_confirmed);
 
     RelyingPartyConfig config_;
     ServerIdentity identity_;

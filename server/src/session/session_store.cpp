@@ -3,20 +3,30 @@
 namespace cardbound::server
 {
 
+void MemorySessionStore::index(const Session &s)
+{
+    deadlines_.emplace(s.deadline, s.id);
+}
+
 void MemorySessionStore::put(const Session &s)
 {
     std::lock_guard lock(mutex_);
     sessions_[s.id] = s;
+    index(s);
 }
 
-bool MemorySessionStore::replace(const Session &s)
+std::optional<Session> MemorySessionStore::update(const std::string &id, const Change &change)
 {
     std::lock_guard lock(mutex_);
-    auto it = sessions_.find(s.id);
+    auto it = sessions_.find(id);
     if (it == sessions_.end())
-        return false;
-    it->second = s;
-    return true;
+        return std::nullopt;
+    Session changed = it->second; // a refusal leaves the stored one untouched
+    change(changed);
+    if (changed.deadline != it->second.deadline)
+        index(changed);
+    it->second = std::move(changed);
+    return it->second;
 }
 
 std::optional<Session> MemorySessionStore::get(const std::string &id) const
@@ -38,13 +48,15 @@ std::vector<Session> MemorySessionStore::expire(std::time_t now)
 {
     std::lock_guard lock(mutex_);
     std::vector<Session> ended;
-    for (auto it = sessions_.begin(); it != sessions_.end();) {
-        if (it->second.deadline < now) {
-            ended.push_back(std::move(it->second));
-            it = sessions_.erase(it);
-        } else {
-            ++it;
-        }
+    while (!deadlines_.empty() && deadlines_.top().first < now) {
+        auto [deadline, id] = deadlines_.top();
+        deadlines_.pop();
+        auto it = sessions_.find(id);
+        // Gone already, or its deadline moved on (a newer entry stands for it).
+        if (it == sessions_.end() || it->second.deadline != deadline)
+            continue;
+        ended.push_back(std::move(it->second));
+        sessions_.erase(it);
     }
     return ended;
 }
