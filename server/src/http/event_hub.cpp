@@ -36,15 +36,17 @@ std::variant<EventHub::Ticket, std::string> EventHub::wait_for_end(const std::st
     return ticket;
 }
 
-void EventHub::cancel(const std::string &session_id, Ticket ticket)
+bool EventHub::cancel(const std::string &session_id, Ticket ticket)
 {
     std::lock_guard lock(mutex_);
     auto it = waiting_.find(session_id);
     if (it == waiting_.end())
-        return;
-    waiter_count_ -= it->second.erase(ticket);
+        return false;
+    bool found = it->second.erase(ticket) > 0;
+    waiter_count_ -= found;
     if (it->second.empty())
         waiting_.erase(it);
+    return found;
 }
 
 std::size_t EventHub::waiters() const

@@ -29,7 +29,8 @@ class EventHub
     // the reason when the session ended already (then `wake` is not kept).
     std::variant<Ticket, std::string> wait_for_end(const std::string &session_id, Wake wake);
     // Forgets a waiter that no longer listens (its stream closed first).
-    void cancel(const std::string &session_id, Ticket ticket);
+    // False if it was woken already (or never registered).
+    bool cancel(const std::string &session_id, Ticket ticket);
     // Waiters registered and not yet woken or cancelled.
     std::size_t waiters() const;
 
