@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect as tcpConnect } from 'node:net';
+import { connect as tcpConnect, createServer as tcpServer } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -236,4 +236,27 @@ test('out of file descriptors: the accept loop waits instead of spinning, and re
   assert.ok(ms < 1000, `/healthz after recovery took ${ms} ms`);
   const lines = s.stderr().split('\n').filter((l) => l.includes('accepting connections fails'));
   assert.ok(lines.length >= 1 && lines.length <= 2, `logged ${lines.length} times`);
+});
+
+test('logins waiting on a silent OCSP responder do not stall the I/O thread', async () => {
+  // A responder that accepts and never answers: each login waits out the
+  // OCSP timeout (5 s) on the login pool while /healthz answers at once.
+  const held = [];
+  const silent = tcpServer((c) => held.push(c));
+  await new Promise((r) => silent.listen(0, '127.0.0.1', r));
+  try {
+    const s = await startServer(env, ['--ocsp', `http://127.0.0.1:${silent.address().port}`, '--threads', '1']);
+    servers.push(s);
+    const slow = apiClient({ pki, port: s.port });
+    const logins = Array.from({ length: 3 }, () => slow.login().then(() => 'ok', (e) => e.message));
+    await sleep(300);
+    assert.equal(held.length >= 1, true, 'the logins are waiting on the responder');
+    const { status, ms } = await timedHealthz(s.port);
+    assert.equal(status, 200);
+    assert.ok(ms < 1000, `/healthz took ${ms} ms while logins waited`);
+    for (const result of await Promise.all(logins)) assert.match(result, /REVOCATION_UNKNOWN/);
+  } finally {
+    for (const c of held) c.destroy();
+    silent.close();
+  }
 });
