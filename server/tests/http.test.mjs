@@ -4,22 +4,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes, sign, createPrivateKey } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { benchEnv } from '../../tests/integration/bench_env.mjs';
-import { request } from 'node:https';
 import { join } from 'node:path';
+import { apiClient, serverPath, startServer as start } from './https_client.mjs';
 
-const root = new URL('../..', import.meta.url).pathname;
-const buildDir = process.env.CARDBOUND_BUILD_DIR ?? join(root, 'build');
 const env = benchEnv();
 const pki = env.CARDBOUND_PKI_DIR;
-const ca = readFileSync(join(pki, 'root-ca.pem'));
-const cardKey = createPrivateKey(readFileSync(join(pki, 'client-p256.key')));
-const cardCert = readFileSync(join(pki, 'client-p256.der'));
-const sha = (d) => createHash('sha256').update(d).digest();
-let server, port, origin;
+let server, port, api;
 
 // The site's own files (--site), one directory of them protected.
 const site = mkdtempSync(join(tmpdir(), 'cardbound-site-'));
@@ -30,87 +24,26 @@ writeFileSync(join(site, '.secret'), 'hidden');
 symlinkSync('/etc/hostname', join(site, 'escape.txt'));
 symlinkSync(join(site, 'private'), join(site, 'alias')); // a public path into the protected part
 
-async function startServer(args) {
-  const proc = spawn(join(buildDir, 'server/cardbound-server'), ['--demo', '--listen', '127.0.0.1:0', ...args],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise((resolve, reject) => {
-    proc.stdout.on('data', (d) => resolve(d.toString()));
-    proc.on('exit', (c) => reject(new Error(`server exited ${c}`)));
-  });
-  return { proc, port: Number(line.match(/127\.0\.0\.1:(\d+)/)[1]) };
-}
+const startServer = (args) => start(env, args);
 
 before(async () => {
   ({ proc: server, port } = await startServer(['--presence-interval', '2', '--presence-grace', '1',
     '--site', site, '--protect', '/private/']));
-  origin = `https://localhost:${port}`;
+  api = apiClient({ pki, port });
 });
 after(() => server.kill());
 
-function http(method, path, { body, cookie, originHeader = origin, to = port } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: to, path, method, ca, servername: 'localhost',
-      headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie } : {}),
-        ...(method === 'POST' ? { origin: originHeader } : {}) } }, (res) => {
-      let data = '';
-      res.on('data', (c) => { data += c; });
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers,
-        json: data && res.headers['content-type']?.startsWith('application/json') ? JSON.parse(data) : data }));
-    });
-    req.on('error', reject);
-    if (body) req.write(JSON.stringify(body));
-    req.end();
-  });
-}
+const http = (...args) => api.http(...args);
+// Each "session-ended" reason the event stream receives.
+const events = (cookie) => api.eventStream(cookie).ended;
+const tokenFor = (nonce) => api.tokenFor(nonce);
 
-// Opens the event stream; resolves each "session-ended" reason it receives.
-function events(cookie) {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/cardbound/events', ca, servername: 'localhost', headers: { cookie } }, (res) => {
-      let buf = '';
-      res.on('data', (c) => {
-        buf += c;
-        const m = buf.match(/event: session-ended\ndata: (.*)\n\n/);
-        if (m) { resolve(JSON.parse(m[1]).reason); req.destroy(); }
-      });
-    });
-    req.on('error', () => {});
-    req.end();
-    setTimeout(() => reject(new Error('no session-ended event')), 8000);
-  });
+async function login(options) {
+  const l = await api.login(options);
+  assert.match(l.setCookie, /^__Host-cardbound=[A-Za-z0-9_-]{43}; Path=\/; Secure; HttpOnly; SameSite=Strict$/);
+  return l;
 }
-
-const cardSign = (preimage) => sign('sha256', preimage, { key: cardKey, dsaEncoding: 'ieee-p1363' }).toString('base64');
-
-function tokenFor(nonce) {
-  return { unverifiedCertificate: cardCert.toString('base64'), algorithm: 'ES256', format: 'web-eid:1.0',
-    appVersion: 'test', signature: cardSign(Buffer.concat([sha(origin), sha(nonce)])) };
-}
-function proofFor(tag, nonce) {
-  return { format: 'cardbound-presence:1', sessionTag: tag, nonce, algorithm: 'ES256',
-    signature: cardSign(Buffer.concat([Buffer.from('cardbound-presence:1\0'), sha(origin), sha(tag), sha(nonce)])) };
-}
-
-async function login({ confirm = true } = {}) {
-  const challenge = (await http('POST', '/cardbound/challenge', { body: { hostNonce: randomBytes(32).toString('base64') } })).json;
-  const res = await http('POST', '/cardbound/login', { body: { serverNonce: challenge.serverNonce, token: tokenFor(challenge.serverNonce) } });
-  assert.equal(res.status, 200, JSON.stringify(res.json));
-  const setCookie = res.headers['set-cookie'][0];
-  assert.match(setCookie, /^__Host-cardbound=[A-Za-z0-9_-]{43}; Path=\/; Secure; HttpOnly; SameSite=Strict$/);
-  const cookie = setCookie.split(';')[0];
-  const { receipt } = res.json;
-  if (confirm) {
-    const c = await http('POST', '/cardbound/confirm', { cookie, body: { proof: proofFor(receipt.sessionTag, receipt.presenceNonce) } });
-    assert.equal(c.status, 200, JSON.stringify(c.json));
-  }
-  return { cookie, receipt, challenge };
-}
-
-async function prove(cookie, tag) {
-  const pc = (await http('POST', '/cardbound/presence/challenge', { cookie, body: {} })).json;
-  const proof = proofFor(tag, pc.nonce);
-  return { res: await http('POST', '/cardbound/presence', { cookie, body: { proof } }), proof };
-}
+const prove = (cookie, tag) => api.prove(cookie, tag);
 
 test('the full three-step login gives access; presence keeps it', async () => {
   const { cookie, receipt } = await login();
@@ -184,6 +117,9 @@ test('bad options are refused at start: origin, port, numbers, a --config withou
     [['--listen', '127.0.0.1:70000'], /must be 0 to 65535/, 1],
     [['--listen', '127.0.0.1:-65000'], /must be 0 to 65535/, 1],
     [['--presence-interval', '5s'], /bad value for --presence-interval/, 2],
+    [['--threads', '0'], /--threads is 1-256/, 2],
+    [['--max-connections', '0'], /--max-connections 1-10000000/, 2],
+    [['--idle-timeout', '5s'], /bad value for --idle-timeout/, 2],
     [['--config'], /--config needs a file/, 2],
     [['--site', '/nonexistent/cardbound-site'], /is not a directory/, 1],
     [['--site', site, '--protect', 'private/'], /must start with '\/'/, 1],
@@ -191,7 +127,7 @@ test('bad options are refused at start: origin, port, numbers, a --config withou
     [['--trust', join(pki, 'client-p256.pem')], /client-p256\.pem: .* is not a CA certificate .*cannot be a trust anchor/, 1],
   ];
   for (const [args, message, status] of cases) {
-    const proc = spawn(join(buildDir, 'server/cardbound-server'), ['--demo', ...args], { env: { ...process.env, ...env } });
+    const proc = spawn(serverPath, ['--demo', ...args], { env: { ...process.env, ...env } });
     let err = '';
     proc.stderr.on('data', (d) => { err += d; });
     assert.equal(await new Promise((r) => proc.on('exit', r)), status, args.join(' '));
@@ -202,7 +138,7 @@ test('bad options are refused at start: origin, port, numbers, a --config withou
 test('--protect without --site, or of the front page, is refused', async () => {
   for (const [args, message, status] of [[['--protect', '/x/'], /--protect needs --site/, 2],
     [['--site', site, '--protect', '/'], /would protect the front page/, 1]]) {
-    const proc = spawn(join(buildDir, 'server/cardbound-server'), ['--demo', '--listen', '127.0.0.1:0', ...args], { env: { ...process.env, ...env } });
+    const proc = spawn(serverPath, ['--demo', '--listen', '127.0.0.1:0', ...args], { env: { ...process.env, ...env } });
     let err = '';
     proc.stderr.on('data', (d) => { err += d; });
     const code = await new Promise((r) => proc.on('exit', r));
@@ -323,12 +259,12 @@ test('a configuration file sets what flags do not, and refuses unknown keys', as
   const { spawnSync } = await import('node:child_process');
   const dir = mkdtempSync('/tmp/cardbound-server-config-');
   writeFileSync(`${dir}/bad.json`, JSON.stringify({ listen: '127.0.0.1:0', presenceIntervall: 5 }));
-  const bad = spawnSync(join(buildDir, 'server/cardbound-server'), ['--config', `${dir}/bad.json`, '--demo'],
+  const bad = spawnSync(serverPath, ['--config', `${dir}/bad.json`, '--demo'],
     { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 10000 });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown key 'presenceIntervall'/);
   writeFileSync(`${dir}/good.json`, JSON.stringify({ listen: '127.0.0.1:0', origin: 'https://cards.example', ocsp: 'off' }));
-  const good = spawn(join(buildDir, 'server/cardbound-server'), ['--config', `${dir}/good.json`, '--demo'],
+  const good = spawn(serverPath, ['--config', `${dir}/good.json`, '--demo'],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise((resolve) => good.stdout.once('data', (d) => resolve(d.toString())));
   good.kill();

@@ -16,6 +16,7 @@
 #include <iostream>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <thread>
 
 using namespace cardbound;
@@ -57,15 +58,66 @@ void usage(std::ostream &out)
            "  --protect PREFIX       paths under PREFIX (e.g. /private/) only for a live card\n"
            "                         session, else a redirect to / (repeatable; needs --site)\n"
            "  --demo                 use the test bench's PKI ($CARDBOUND_PKI_DIR) for all of it\n"
+           "  --threads N            I/O threads serving all connections (default: one per core;\n"
+           "                         logins, which may wait on OCSP or CRL fetches, run on 8\n"
+           "                         threads of their own)\n"
+           "  --max-connections N    open connections at most, event streams included (default\n"
+           "                         10000, fewer if the file-descriptor limit is lower); more\n"
+           "                         are closed as they arrive\n"
+           "  --header-timeout S     seconds from connecting to the end of the first request's\n"
+           "                         headers, TLS handshake included (default 10)\n"
+           "  --body-timeout S       seconds for a request's body (default 10)\n"
+           "  --idle-timeout S       seconds a kept-alive connection may wait for its next\n"
+           "                         request's headers (default 30)\n"
            "  --config FILE          a JSON file with any of: listen, origin, cert, key, trust "
            "[],\n"
            "                         crl [], ocsp, softFail, presenceInterval, presenceGrace,\n"
-           "                         site, protect []\n"
+           "                         site, protect [], threads, maxConnections, headerTimeout,\n"
+           "                         bodyTimeout, idleTimeout\n"
            "                         (options given on the command line win; a list option\n"
            "                         given there replaces the whole list)\n"
            "  --help                 this text\n"
            "\n"
-           "Prints 'listening on https://ADDR:PORT' when ready; logs go to stderr.\n";
+           "Prints 'listening on https://ADDR:PORT' when ready; logs go to stderr. Raises its\n"
+           "file-descriptor limit to the hard limit at start.\n";
+}
+
+// Every connection is a file descriptor: the soft limit (often 1024) would
+// cap the server long before memory does. Returns the limit now in force.
+rlim_t raise_descriptor_limit()
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return 1024;
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            limit = raised;
+    }
+    return limit.rlim_cur;
+}
+
+// The connection cap: as asked (`wanted`, with a warning if the descriptor
+// limit cannot hold it), or the default lowered to what the limit holds,
+// keeping some descriptors for logs, CRL and OCSP fetches and site files.
+int fit_connections(std::optional<int> wanted, int fallback)
+{
+    constexpr rlim_t kReserve = 64;
+    rlim_t limit = raise_descriptor_limit();
+    rlim_t room = limit > 2 * kReserve ? limit - kReserve : limit / 2;
+    if (wanted) {
+        if (static_cast<rlim_t>(*wanted) > room)
+            spdlog::warn("--max-connections {} is more than the file-descriptor limit ({}) "
+                         "allows; connections beyond it will wait to be accepted",
+                         *wanted, limit);
+        return *wanted;
+    }
+    if (static_cast<rlim_t>(fallback) > room) {
+        spdlog::info("at most {} connections (file-descriptor limit {})", room, limit);
+        return static_cast<int>(room);
+    }
+    return fallback;
 }
 
 } // namespace
@@ -77,6 +129,8 @@ int main(int argc, char **argv)
     std::vector<std::string> trust, crls, protect;
     bool soft_fail = false, demo = false;
     int interval = 30, grace = 10;
+    // Unset: the listener's defaults.
+    std::optional<int> threads, max_connections, header_timeout, body_timeout, idle_timeout;
     // The configuration file first, so that command-line options win.
     for (int i = 1; i + 1 < argc; i++) {
         if (std::string(argv[i]) != "--config")
@@ -113,6 +167,16 @@ int main(int argc, char **argv)
                     site = v.get<std::string>();
                 else if (k == "protect")
                     protect = v.get<std::vector<std::string>>();
+                else if (k == "threads")
+                    threads = v.get<int>();
+                else if (k == "maxConnections")
+                    max_connections = v.get<int>();
+                else if (k == "headerTimeout")
+                    header_timeout = v.get<int>();
+                else if (k == "bodyTimeout")
+                    body_timeout = v.get<int>();
+                else if (k == "idleTimeout")
+                    idle_timeout = v.get<int>();
                 else
                     throw std::runtime_error("unknown key '" + k + "'");
             }
@@ -180,6 +244,16 @@ int main(int argc, char **argv)
                 site = v;
             else if (a == "--protect")
                 add(protect, cli_protect, v);
+            else if (a == "--threads")
+                threads = whole_number(v);
+            else if (a == "--max-connections")
+                max_connections = whole_number(v);
+            else if (a == "--header-timeout")
+                header_timeout = whole_number(v);
+            else if (a == "--body-timeout")
+                body_timeout = whole_number(v);
+            else if (a == "--idle-timeout")
+                idle_timeout = whole_number(v);
             else {
                 std::cerr << "cardbound-server: unknown option " << a << "\n";
                 usage(std::cerr);
@@ -232,6 +306,16 @@ int main(int argc, char **argv)
         std::cerr << "cardbound-server: --ocsp takes aia, off or an http:// URL\n";
         return 2;
     }
+    auto outside = [](const std::optional<int> &v, int low, int high) {
+        return v && (*v < low || *v > high);
+    };
+    if (outside(threads, 1, 256) || outside(max_connections, 1, 10'000'000) ||
+        outside(header_timeout, 1, 3600) || outside(body_timeout, 1, 3600) ||
+        outside(idle_timeout, 1, 3600)) {
+        std::cerr << "cardbound-server: --threads is 1-256, --max-connections 1-10000000, the "
+                     "timeouts 1-3600 s\n";
+        return 2;
+    }
 
     try {
         ListenerConfig lc;
@@ -242,6 +326,14 @@ int main(int argc, char **argv)
         lc.port = static_cast<unsigned short>(port);
         lc.certificate_chain = cert;
         lc.private_key = key;
+        lc.threads = threads.value_or(0);
+        lc.max_connections = fit_connections(max_connections, lc.max_connections);
+        if (header_timeout)
+            lc.timeouts.header = std::chrono::seconds(*header_timeout);
+        if (body_timeout)
+            lc.timeouts.body = std::chrono::seconds(*body_timeout);
+        if (idle_timeout)
+            lc.timeouts.idle = std::chrono::seconds(*idle_timeout);
 
         ValidatorConfig vc = make_validator_config({trust, crls, ocsp, soft_fail});
         HttpsListener listener(lc);
@@ -281,7 +373,7 @@ int main(int argc, char **argv)
         std::string shown = address.find(':') == std::string::npos ? address : "[" + address + "]";
         std::cout << "listening on https://" << shown << ":" << listener.port() << " for " << origin
                   << std::endl;
-        listener.run(router, hub);
+        listener.run(router, hub, metrics);
     } catch (const std::exception &e) {
         std::cerr << "cardbound-server: " << e.what() << "\n";
         return 1;

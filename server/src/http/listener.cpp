@@ -1,107 +1,38 @@
 #include "http/listener.h"
-#include "cardbound/protocol/registry.h"
+#include "http/connection.h"
+#include "http/log_throttle.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <cerrno>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 #include <thread>
+#include <vector>
 
 namespace cardbound::server
 {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace
 {
 
-constexpr std::size_t kMaxHeader = 8 * 1024;
-constexpr std::size_t kMaxBody = 64 * 1024;
-
-void set_timeouts(tcp::socket &socket, int seconds)
+// Accept failures that last until something else closes a descriptor or
+// frees memory: retrying at once would spin a core.
+bool out_of_resources(const beast::error_code &ec)
 {
-    timeval tv{seconds, 0};
-    setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+           ec == asio::error::no_memory ||
+           (ec.category() == asio::error::get_system_category() && ec.value() == ENFILE);
 }
 
-// Streams "session-ended" to one tab. Comments keep proxies from closing it.
-// A cookie of no live session (ended, expired, from before a restart) gets
-// "no-session" at once, and a stream whose session goes away without an
-// event gets it at the next keep-alive, so no stream waits forever.
-void serve_events(asio::ssl::stream<tcp::socket> &stream, const HttpRequest &req, EventHub &hub,
-                  Router &router)
-{
-    auto id = Router::session_cookie(req);
-    http::response<http::empty_body> res{http::status::ok, req.version()};
-    res.set(http::field::content_type, "text/event-stream");
-    res.set(http::field::cache_control, "no-store");
-    res.keep_alive(false);
-    http::response_serializer<http::empty_body> sr{res};
-    http::write_header(stream, sr);
-    auto send = [&](const std::string &text) { asio::write(stream, asio::buffer(text)); };
-    auto ended = [&](const std::string &reason) {
-        send("event: session-ended\ndata: {\"reason\":\"" + reason + "\"}\n\n");
-    };
-    if (!id || !router.session_exists(*id))
-        return ended(std::string(registry::end_reason::kNoSession));
-    send(": connected\n\n");
-    for (;;) {
-        if (auto reason = hub.wait_for_end(*id, std::chrono::seconds(10)))
-            return ended(*reason);
-        if (!router.session_exists(*id))
-            return ended(std::string(registry::end_reason::kNoSession));
-        send(": keep-alive\n\n"); // also finds out when the tab went away
-    }
-}
-
-void serve_connection(tcp::socket socket, asio::ssl::context &tls, Router &router, EventHub &hub,
-                      int timeout)
-{
-    try {
-        set_timeouts(socket, timeout);
-        asio::ssl::stream<tcp::socket> stream(std::move(socket), tls);
-        stream.handshake(asio::ssl::stream_base::server);
-        beast::flat_buffer buffer;
-        for (;;) {
-            http::request_parser<http::string_body> parser;
-            parser.header_limit(kMaxHeader);
-            parser.body_limit(kMaxBody);
-            beast::error_code ec;
-            http::read(stream, buffer, parser, ec);
-            if (ec == http::error::end_of_stream || ec == asio::ssl::error::stream_truncated)
-                break;
-            if (ec) {
-                if (ec == http::error::body_limit || ec == http::error::header_limit) {
-                    HttpResponse res{http::status::payload_too_large, 11};
-                    res.set(http::field::connection, "close");
-                    res.prepare_payload();
-                    http::write(stream, res, ec);
-                }
-                break;
-            }
-            HttpRequest req = parser.release();
-            if (Router::is_event_stream(req)) {
-                serve_events(stream, req, hub, router);
-                break;
-            }
-            HttpResponse res = router.handle(req);
-            bool keep = res.keep_alive();
-            http::write(stream, res, ec);
-            if (ec || !keep)
-                break;
-        }
-        beast::error_code ignored;
-        stream.shutdown(ignored);
-    } catch (const std::exception &e) {
-        spdlog::debug("connection ended: {}", e.what());
-    }
-}
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+constexpr auto kLogPeriod = std::chrono::seconds(10);
 
 } // namespace
 
@@ -110,7 +41,13 @@ struct HttpsListener::State {
     asio::io_context io;
     asio::ssl::context tls{asio::ssl::context::tls_server};
     tcp::acceptor acceptor{io};
-    std::atomic<int> active{0};
+    asio::steady_timer backoff{io};
+    asio::thread_pool blocking{kBlockingThreads};
+    LogThrottle refused_log{kLogPeriod}, accept_error_log{kLogPeriod};
+    std::unique_ptr<ServerContext> context;
+
+    void accept();
+    void on_accept(beast::error_code ec, tcp::socket socket);
 };
 
 HttpsListener::HttpsListener(const ListenerConfig &config) : state_(std::make_unique<State>())
@@ -120,13 +57,16 @@ HttpsListener::HttpsListener(const ListenerConfig &config) : state_(std::make_un
     tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                     asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    // An event stream reads (to notice a closed tab) while it writes; a
+    // renegotiation would make a write read too. No client of ours needs it.
+    SSL_CTX_set_options(tls.native_handle(), SSL_OP_NO_RENEGOTIATION);
     tls.use_certificate_chain_file(config.certificate_chain);
     tls.use_private_key_file(config.private_key, asio::ssl::context::pem);
     tcp::endpoint ep(asio::ip::make_address(config.address), config.port);
     state_->acceptor.open(ep.protocol());
     state_->acceptor.set_option(asio::socket_base::reuse_address(true));
     state_->acceptor.bind(ep);
-    state_->acceptor.listen();
+    state_->acceptor.listen(asio::socket_base::max_listen_connections);
 }
 
 HttpsListener::~HttpsListener() = default;
@@ -136,27 +76,70 @@ unsigned short HttpsListener::port() const
     return state_->acceptor.local_endpoint().port();
 }
 
-void HttpsListener::run(Router &router, EventHub &hub)
+void HttpsListener::State::accept()
 {
-    // The listener lives until the process ends, so connection threads may
-    // keep references to it, the router and the hub.
-    State &st = *state_;
-    for (;;) {
-        tcp::socket socket(st.io);
-        beast::error_code ec;
-        st.acceptor.accept(socket, ec);
-        if (ec)
-            continue;
-        if (st.active >= st.config.max_connections) {
-            spdlog::warn("connection refused: {} connections open", st.active.load());
-            continue; // the socket closes as it goes out of scope
-        }
-        st.active++;
-        std::thread([&st, &router, &hub, s = std::move(socket)]() mutable {
-            serve_connection(std::move(s), st.tls, router, hub, st.config.io_timeout_seconds);
-            st.active--;
-        }).detach();
+    // Each connection gets a strand: its handlers never run at once, while
+    // different connections run on all the threads.
+    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+        on_accept(ec, std::move(socket));
+    });
+}
+
+void HttpsListener::State::on_accept(beast::error_code ec, tcp::socket socket)
+{
+    if (ec) {
+        bool wait = out_of_resources(ec);
+        if (auto n = accept_error_log.note())
+            spdlog::warn("accepting connections fails: {} ({} times in {} s){}", ec.message(), n,
+                         kLogPeriod.count(), wait ? "; retrying every 100 ms" : "");
+        if (!wait)
+            return accept();
+        backoff.expires_after(kAcceptBackoff);
+        backoff.async_wait([this](beast::error_code) { accept(); });
+        return;
     }
+    Metrics &metrics = context->metrics;
+    if (metrics.open_connections >= config.max_connections) {
+        // Closed at once (as the socket goes): the cheapest answer.
+        metrics.connections_refused++;
+        if (auto n = refused_log.note())
+            spdlog::warn("{} connections refused in {} s: {} connections open (--max-connections)",
+                         n, kLogPeriod.count(), metrics.open_connections.load());
+        return accept();
+    }
+    // Small responses go out at once instead of waiting for an ACK (Nagle
+    // with delayed ACKs costs a new connection about 40 ms).
+    socket.set_option(tcp::no_delay(true), ec);
+    std::make_shared<Connection>(std::move(socket), tls, *context, ConnectionSlot(metrics))
+        ->start();
+    accept();
+}
+
+void HttpsListener::run(Router &router, EventHub &hub, Metrics &metrics)
+{
+    State &st = *state_;
+    st.context.reset(new ServerContext{router, hub, metrics, st.config.timeouts, st.blocking});
+    st.accept();
+    int threads = st.config.threads > 0 ? st.config.threads
+                                        : std::max(1u, std::thread::hardware_concurrency());
+    auto serve = [&st] {
+        // A handler that throws (none should) ends its own connection, not
+        // the server: the other connections' handlers stay queued.
+        for (;;) {
+            try {
+                st.io.run();
+                return;
+            } catch (const std::exception &e) {
+                spdlog::error("unexpected error while serving: {}", e.what());
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (int i = 1; i < threads; i++)
+        pool.emplace_back(serve);
+    serve();
+    for (auto &t : pool)
+        t.join();
 }
 
 } // namespace cardbound::server

@@ -1,12 +1,13 @@
-// The HTTPS front: accepts TLS 1.2+ connections and serves each on its own
-// thread with Boost.Beast (bounded: header and body sizes, read and write
-// timeouts, a cap on connections). Event streams stay open on their thread
-// until their session ends.
+// The HTTPS front: accepts TLS 1.2+ connections and serves them
+// asynchronously with Boost.Beast on a fixed pool of threads that run one
+// io_context — no thread per connection or per event stream. Bounded:
+// header and body sizes, a deadline for every wait on a client
+// (ConnectionTimeouts), a cap on open connections beyond which new ones are
+// closed at once.
 #pragma once
 
-#include "http/router.h"
+#include "http/server_context.h"
 
-#include <atomic>
 #include <memory>
 #include <string>
 
@@ -18,19 +19,26 @@ struct ListenerConfig {
     unsigned short port = 8443;
     std::string certificate_chain; // PEM
     std::string private_key;       // PEM
-    int max_connections = 256;
-    int io_timeout_seconds = 30;
+    int threads = 0;               // I/O threads; 0: one per core
+    int max_connections = 10000;   // event streams included
+    ConnectionTimeouts timeouts;
 };
 
 class HttpsListener
 {
   public:
+    // Threads for requests that may wait on the network (Router::may_block):
+    // enough that slow OCSP responders do not queue every login behind them.
+    static constexpr int kBlockingThreads = 8;
+
     // Loads the TLS certificate and binds; throws on errors.
     explicit HttpsListener(const ListenerConfig &config);
     ~HttpsListener();
     unsigned short port() const;
-    // Accepts connections for ever; each is served on its own thread.
-    [[noreturn]] void run(Router &router, EventHub &hub);
+    // Serves connections on the thread pool (the calling thread is one of
+    // them). Returns only if the io_context runs out of work, which the
+    // ever-pending accept prevents.
+    void run(Router &router, EventHub &hub, Metrics &metrics);
 
   private:
     struct State;

@@ -13,6 +13,8 @@ using nlohmann::json;
 namespace
 {
 
+constexpr const char *kEventsPath = "/cardbound/events";
+
 HttpResponse reply(const HttpRequest &req, http::status status, const std::string &body,
                    const char *type = "application/json")
 {
@@ -71,9 +73,16 @@ std::string Metrics::prometheus(std::size_t live_sessions) const
     counter("cardbound_sessions_late_total", "Sessions ended by a missed presence deadline.",
             sessions_ended_late);
     counter("cardbound_logouts_total", "Sessions ended by logout.", logouts);
-    out += "# HELP cardbound_sessions Live sessions.\n# TYPE cardbound_sessions gauge\n"
-           "cardbound_sessions " +
-           std::to_string(live_sessions) + "\n";
+    counter("cardbound_connections_refused_total",
+            "Connections closed at once because --max-connections were open.", connections_refused);
+    auto gauge = [&](const char *name, const char *help, long v) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name +
+               " " + std::to_string(v) + "\n";
+    };
+    gauge("cardbound_open_connections", "Open client connections, event streams included.",
+          open_connections);
+    gauge("cardbound_open_event_streams", "Open event streams.", open_event_streams);
+    gauge("cardbound_sessions", "Live sessions.", static_cast<long>(live_sessions));
     return out;
 }
 
@@ -86,7 +95,12 @@ Router::Router(RelyingParty &rp, EventHub &hub, Metrics &metrics, std::function<
 
 bool Router::is_event_stream(const HttpRequest &req)
 {
-    return req.method() == http::verb::get && req.target() == "/cardbound/events";
+    return req.method() == http::verb::get && req.target() == kEventsPath;
+}
+
+bool Router::may_block(const HttpRequest &req)
+{
+    return req.method() == http::verb::post && req.target() == "/cardbound/login";
 }
 
 std::optional<std::string> Router::session_cookie(const HttpRequest &req)
@@ -146,14 +160,28 @@ bool Router::session_exists(const std::string &session_id)
 HttpResponse Router::handle(const HttpRequest &req)
 {
     metrics_.requests++;
+    HttpResponse res;
     try {
-        return route(req);
+        // The event stream is no document a HEAD could describe.
+        if (req.method() == http::verb::head && req.target() == kEventsPath) {
+            res = reply(req, http::status::method_not_allowed, "");
+            res.set(http::field::allow, "GET");
+        } else {
+            res = route(req);
+        }
     } catch (const std::exception &e) {
         spdlog::error("{} {}: {}", std::string(req.method_string()), std::string(req.target()),
                       e.what());
-        return http_error(req, http::status::internal_server_error,
-                          registry::HttpErrorCode::Internal);
+        res =
+            http_error(req, http::status::internal_server_error, registry::HttpErrorCode::Internal);
     }
+    if (req.method() == http::verb::head) {
+        // The GET's headers, its Content-Length included, without the body.
+        auto length = res.body().size();
+        res.body().clear();
+        res.content_length(length);
+    }
+    return res;
 }
 
 HttpResponse Router::route(const HttpRequest &req)
@@ -161,7 +189,7 @@ HttpResponse Router::route(const HttpRequest &req)
     const std::string target(req.target());
     std::time_t now = now_();
 
-    if (req.method() == http::verb::get) {
+    if (req.method() == http::verb::get || req.method() == http::verb::head) {
         if (target == "/healthz")
             return reply(req, http::status::ok, "ok\n", "text/plain");
         if (target == "/metrics") {

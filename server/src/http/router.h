@@ -1,6 +1,6 @@
 // The relying party's HTTP API (docs/protocol.md section 6) over Boost.Beast
 // messages. Transport-free, so tests can call it directly; the listener
-// feeds it and handles the event stream itself.
+// feeds it and handles the event stream itself (http/event_stream.h).
 #pragma once
 
 #include "http/event_hub.h"
@@ -20,9 +20,13 @@ namespace cardbound::server
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
+// Atomic: the listener's threads serve requests at the same time.
 struct Metrics {
     std::atomic<unsigned long> requests{0}, logins_ok{0}, logins_refused{0}, confirms{0},
-        presence_ok{0}, presence_refused{0}, sessions_ended_late{0}, logouts{0};
+        presence_ok{0}, presence_refused{0}, sessions_ended_late{0}, logouts{0},
+        connections_refused{0};
+    // Gauges, kept by the listener.
+    std::atomic<long> open_connections{0}, open_event_streams{0};
     std::string prometheus(std::size_t live_sessions) const;
 };
 
@@ -43,8 +47,13 @@ class Router
     Router(RelyingParty &rp, EventHub &hub, Metrics &metrics, std::function<std::time_t()> now,
            StaticFiles files, const class SiteFiles *site = nullptr);
 
+    // Safe to call from several threads at once. HEAD is answered like GET
+    // without the body.
     HttpResponse handle(const HttpRequest &req);
     static bool is_event_stream(const HttpRequest &req);
+    // Requests whose handling may wait on the network (a login's OCSP and
+    // CRL fetches), which the listener keeps off its I/O threads.
+    static bool may_block(const HttpRequest &req);
     // Whether a session by this id exists and has not ended (confirmed or not).
     bool session_exists(const std::string &session_id);
     static std::optional<std::string> session_cookie(const HttpRequest &req);

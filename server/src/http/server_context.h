@@ -1,0 +1,70 @@
+// What the listener and the connections it serves share: the application,
+// the limits, and the types of the transport.
+#pragma once
+
+#include "http/router.h"
+
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
+
+namespace cardbound::server
+{
+
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+// Every wait on a client is bounded, so a client that stops (or never
+// starts) sending or reading cannot hold a connection for long.
+struct ConnectionTimeouts {
+    // From the accept to the end of the first request's headers (the TLS
+    // handshake included): slow or silent clients (slowloris) are cut off.
+    std::chrono::seconds header{10};
+    // For a request's whole body, once its headers are in.
+    std::chrono::seconds body{10};
+    // A kept-alive connection's wait for its next request's headers.
+    std::chrono::seconds idle{30};
+    // For writing one response, or one message of an event stream.
+    std::chrono::seconds write{30};
+    // For the TLS close_notify exchange at the end.
+    std::chrono::seconds shutdown{5};
+    // Between the comments that keep an event stream open (and find out
+    // whether the tab is still there).
+    std::chrono::seconds keep_alive{10};
+};
+
+// Owned by the listener; outlives every connection.
+struct ServerContext {
+    Router &router;
+    EventHub &hub;
+    Metrics &metrics;
+    ConnectionTimeouts timeouts;
+    // Where requests that may wait on the network run (Router::may_block),
+    // so that they never stall the I/O threads.
+    boost::asio::thread_pool &blocking;
+};
+
+// Counts an open connection in the metrics for as long as it lives; moves
+// from the connection to its event stream.
+class ConnectionSlot
+{
+  public:
+    explicit ConnectionSlot(Metrics &metrics) : metrics_(&metrics) { metrics_->open_connections++; }
+    ConnectionSlot(ConnectionSlot &&other) noexcept
+        : metrics_(std::exchange(other.metrics_, nullptr))
+    {
+    }
+    ConnectionSlot(const ConnectionSlot &) = delete;
+    ConnectionSlot &operator=(const ConnectionSlot &) = delete;
+    ConnectionSlot &operator=(ConnectionSlot &&) = delete;
+    ~ConnectionSlot()
+    {
+        if (metrics_)
+            metrics_->open_connections--;
+    }
+
+  private:
+    Metrics *metrics_;
+};
+
+} // namespace cardbound::server

@@ -1,0 +1,262 @@
+// The HTTPS front under the loads that took the thread-per-connection server
+// down (issue 14): many idle connections, slow clients, the connection cap,
+// no file descriptors left; event streams woken only by their own session's
+// end; HEAD; a first response without the Nagle delay. Needs only a test PKI
+// (made here unless CARDBOUND_PKI_DIR names one): OCSP is off.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect as tcpConnect, createServer as tcpServer } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { apiClient, root, startServer } from './https_client.mjs';
+
+let pki, madePki, env, server, api;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const servers = [];
+
+async function start(args = [], options) {
+  const s = await startServer(env, ['--ocsp', 'off', ...args], options);
+  servers.push(s);
+  return s;
+}
+
+before(async () => {
+  pki = process.env.CARDBOUND_PKI_DIR;
+  if (!pki) {
+    madePki = mkdtempSync(join(tmpdir(), 'cardbound-listener-pki-'));
+    pki = madePki;
+    execFileSync(join(root, 'tests/pki/make-pki'), [pki], { stdio: 'ignore' });
+  }
+  env = { CARDBOUND_PKI_DIR: pki };
+  server = await start(['--presence-interval', '30']);
+  api = apiClient({ pki, port: server.port });
+});
+
+after(() => {
+  for (const s of servers) s.proc.kill();
+  if (madePki) rmSync(madePki, { recursive: true, force: true });
+});
+
+// Plain TCP connections that never send a byte; resolves once all are up.
+async function idleConnections(port, n) {
+  const sockets = [];
+  await Promise.all(Array.from({ length: n }, () => new Promise((resolve, reject) => {
+    const s = tcpConnect({ host: '127.0.0.1', port }, resolve);
+    s.on('error', reject);
+    sockets.push(s);
+  })));
+  return sockets;
+}
+
+// When the server closes `socket`: ms after `since`.
+const closedAfter = (socket, since) => new Promise((resolve) => {
+  socket.on('error', () => {});
+  socket.on('close', () => resolve(Date.now() - since));
+});
+
+const tls = (port) => new Promise((resolve, reject) => {
+  const s = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', ca: api.ca }, () => resolve(s));
+  s.on('error', reject);
+});
+
+// Everything the server sends until it closes the connection.
+const readAll = (socket) => new Promise((resolve) => {
+  let data = '';
+  socket.on('data', (d) => { data += d; });
+  socket.on('close', () => resolve(data));
+  socket.on('error', () => {});
+});
+
+async function timedHealthz(port) {
+  const t0 = Date.now();
+  const res = await apiClient({ pki, port }).http('GET', '/healthz');
+  return { status: res.status, ms: Date.now() - t0 };
+}
+
+const metric = async (port, name) =>
+  Number((await apiClient({ pki, port }).http('GET', '/metrics')).json.match(new RegExp(`^${name} (\\d+)$`, 'm'))?.[1]);
+
+test('300 idle connections held open: /healthz still answers within 1 s', async () => {
+  const sockets = await idleConnections(server.port, 300);
+  try {
+    await sleep(300);
+    assert.ok(await metric(server.port, 'cardbound_open_connections') >= 300, 'the server holds them itself');
+    for (let i = 0; i < 3; i++) {
+      const { status, ms } = await timedHealthz(server.port);
+      assert.equal(status, 200);
+      assert.ok(ms < 1000, `/healthz took ${ms} ms`);
+      await sleep(200);
+    }
+  } finally {
+    for (const s of sockets) s.destroy();
+  }
+});
+
+test('a session end wakes only its own event streams, and those at once', async () => {
+  const a = await api.login(), b = await api.login();
+  const tabA = api.eventStream(a.cookie), tabB = api.eventStream(b.cookie);
+  const connected = (tab) => tab.received.some((c) => c.text.includes(': connected'));
+  for (let i = 0; i < 50 && !(connected(tabA) && connected(tabB)); i++) await sleep(20);
+  assert.ok(connected(tabA) && connected(tabB), 'both streams open');
+
+  let t0 = Date.now();
+  assert.equal((await api.http('POST', '/cardbound/logout', { cookie: b.cookie, body: {} })).status, 204);
+  assert.equal(await tabB.ended, 'logout');
+  assert.ok(Date.now() - t0 < 500, `B's end reached B's tab in ${Date.now() - t0} ms`);
+  await sleep(300);
+  assert.deepEqual(tabA.received.map((c) => c.text), [': connected\n\n'], 'A heard nothing of B\'s end');
+
+  t0 = Date.now();
+  await api.http('POST', '/cardbound/logout', { cookie: a.cookie, body: { reason: 'card-removed' } });
+  assert.equal(await tabA.ended, 'card-removed');
+  assert.ok(Date.now() - t0 < 500, `A's end reached A's tab in ${Date.now() - t0} ms`);
+  await sleep(100);
+  assert.equal(await metric(server.port, 'cardbound_open_event_streams'), 0, 'both streams closed');
+});
+
+test('a closed tab\'s event stream ends at once, not at the next keep-alive', async () => {
+  const { cookie } = await api.login();
+  const tabs = [api.eventStream(cookie), api.eventStream(cookie)];
+  for (let i = 0; i < 50 && tabs.some((t) => t.received.length === 0); i++) await sleep(20);
+  assert.equal(await metric(server.port, 'cardbound_open_event_streams'), 2);
+  for (const t of tabs) { t.close(); t.ended.catch(() => {}); }
+  await sleep(300);
+  assert.equal(await metric(server.port, 'cardbound_open_event_streams'), 0);
+  await api.http('POST', '/cardbound/logout', { cookie, body: {} });
+});
+
+test('HEAD gets the GET\'s headers and no body; not a 404', async () => {
+  // Two requests on one connection: a body after HEAD's headers would show
+  // up before the GET's status line.
+  const s = await tls(server.port);
+  const all = readAll(s);
+  s.write('HEAD /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n' +
+    'GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+  const [head, get] = (await all).split(/(?=HTTP\/1\.1 )/);
+  assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(head, /\r\nContent-Length: 3\r\n/i, 'the length of the GET\'s body');
+  assert.ok(head.endsWith('\r\n\r\n'), `nothing after HEAD's headers: ${JSON.stringify(head)}`);
+  assert.match(get, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nok\n$/);
+  for (const [path, status] of [['/nope', 404], ['/cardbound/events', 405], ['/cardbound.js', 200]]) {
+    const res = await api.http('HEAD', path);
+    assert.equal(res.status, status, path);
+    assert.equal(res.json, '', path);
+  }
+});
+
+test('a fresh connection\'s first response comes without the Nagle delay (TCP_NODELAY)', async () => {
+  const times = [];
+  for (let i = 0; i < 9; i++) {
+    const s = await tls(server.port);
+    const all = readAll(s);
+    const t0 = process.hrtime.bigint();
+    s.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+    await new Promise((resolve) => s.on('data', (d) => { if (d.toString().endsWith('ok\n')) resolve(); }));
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    s.destroy();
+    await all;
+  }
+  times.sort((x, y) => x - y);
+  const median = times[Math.floor(times.length / 2)];
+  // Nagle with delayed ACKs holds the body's TLS record about 40 ms.
+  assert.ok(median < 25, `median first response ${median.toFixed(1)} ms (${times.map((t) => t.toFixed(1)).join(', ')})`);
+});
+
+test('every wait is bounded: silent, slow-header, idle and slow-body clients are cut off', async () => {
+  const s = await start(['--header-timeout', '1', '--body-timeout', '1', '--idle-timeout', '1']);
+  const t0 = Date.now();
+  const [silent] = await idleConnections(s.port, 1);
+  const silentClosed = closedAfter(silent, t0);
+
+  const slow = await tls(s.port);
+  const slowClosed = closedAfter(slow, t0);
+  slow.write('GET /healthz HTTP/1.1\r\n');
+  const drip = setInterval(() => { if (!slow.destroyed) slow.write('X'); }, 100);
+
+  const idle = await tls(s.port);
+  const idleData = readAll(idle);
+  idle.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n');
+  const idleStart = Date.now();
+  const idleClosed = closedAfter(idle, idleStart);
+
+  const body = await tls(s.port);
+  const bodyClosed = closedAfter(body, Date.now());
+  body.write(`POST /cardbound/challenge HTTP/1.1\r\nHost: localhost\r\nOrigin: https://localhost:${s.port}\r\n` +
+    'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"hostNonce":');
+
+  try {
+    for (const [name, closed] of [['silent', silentClosed], ['slow headers', slowClosed],
+      ['idle keep-alive', idleClosed], ['slow body', bodyClosed]]) {
+      const ms = await Promise.race([closed, sleep(4000).then(() => Infinity)]);
+      assert.ok(ms >= 700 && ms < 3500, `${name}: closed after ${ms} ms`);
+    }
+    assert.match(await idleData, /^HTTP\/1\.1 200 OK[^]*ok\n$/, 'the idle one got its answer first');
+  } finally {
+    clearInterval(drip);
+    for (const c of [silent, slow, idle, body]) c.destroy();
+  }
+});
+
+test('beyond --max-connections new connections are closed at once, and logged once', async () => {
+  const s = await start(['--max-connections', '4']);
+  const held = await idleConnections(s.port, 4);
+  await sleep(200);
+  const t0 = Date.now();
+  const refused = await idleConnections(s.port, 30);
+  const times = await Promise.all(refused.map((r) => closedAfter(r, t0)));
+  assert.ok(Math.max(...times) < 1000, `refused within ${Math.max(...times)} ms`);
+  for (const h of held) h.destroy();
+  await sleep(200);
+  assert.equal((await timedHealthz(s.port)).status, 200, 'served again once they closed');
+  assert.ok(await metric(s.port, 'cardbound_connections_refused_total') >= 30);
+  const lines = s.stderr().split('\n').filter((l) => l.includes('connections refused'));
+  assert.equal(lines.length, 1, `one log line for 30 refusals: ${lines.join(' | ')}`);
+});
+
+test('out of file descriptors: the accept loop waits instead of spinning, and recovers', async () => {
+  const s = await start(['--max-connections', '1000'], { shell: 'ulimit -n 64;' });
+  const cpu = () => readFileSync(`/proc/${s.proc.pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    .slice(11, 13).reduce((t, v) => t + Number(v), 0); // utime + stime, in ticks
+  const sockets = await idleConnections(s.port, 100); // more than 64 descriptors
+  try {
+    await sleep(300);
+    const before = cpu();
+    await sleep(1000);
+    const ticks = cpu() - before;
+    assert.ok(ticks < 30, `${ticks} ticks of CPU in 1 s with no descriptors left`);
+  } finally {
+    for (const c of sockets) c.destroy();
+  }
+  await sleep(500);
+  const { status, ms } = await timedHealthz(s.port);
+  assert.equal(status, 200);
+  assert.ok(ms < 1000, `/healthz after recovery took ${ms} ms`);
+  const lines = s.stderr().split('\n').filter((l) => l.includes('accepting connections fails'));
+  assert.ok(lines.length >= 1 && lines.length <= 2, `logged ${lines.length} times`);
+});
+
+test('logins waiting on a silent OCSP responder do not stall the I/O thread', async () => {
+  // A responder that accepts and never answers: each login waits out the
+  // OCSP timeout (5 s) on the login pool while /healthz answers at once.
+  const held = [];
+  const silent = tcpServer((c) => held.push(c));
+  await new Promise((r) => silent.listen(0, '127.0.0.1', r));
+  try {
+    const s = await startServer(env, ['--ocsp', `http://127.0.0.1:${silent.address().port}`, '--threads', '1']);
+    servers.push(s);
+    const slow = apiClient({ pki, port: s.port });
+    const logins = Array.from({ length: 3 }, () => slow.login().then(() => 'ok', (e) => e.message));
+    await sleep(300);
+    assert.equal(held.length >= 1, true, 'the logins are waiting on the responder');
+    const { status, ms } = await timedHealthz(s.port);
+    assert.equal(status, 200);
+    assert.ok(ms < 1000, `/healthz took ${ms} ms while logins waited`);
+    for (const result of await Promise.all(logins)) assert.match(result, /REVOCATION_UNKNOWN/);
+  } finally {
+    for (const c of held) c.destroy();
+    silent.close();
+  }
+});
