@@ -10,9 +10,10 @@ import { join } from 'node:path';
 const sha = (d) => createHash('sha256').update(d).digest();
 
 export class RpClient {
-  // port: where the site listens on 127.0.0.1; origin: its origin; pki: the
-  // bench's PKI directory; card: the certificate and key name (ES256 keys).
-  constructor({ port, origin, pki, card = 'client-p256', keepAlive = false }) {
+  // port: where the site listens on 127.0.0.1; origin: its origin (default
+  // https://localhost:PORT); pki: the PKI directory (the bench's, or one made
+  // by tests/pki/make-pki); card: the certificate and key name (ES256 keys).
+  constructor({ port, origin = `https://localhost:${port}`, pki, card = 'client-p256', keepAlive = false }) {
     this.port = port;
     this.origin = origin;
     this.ca = readFileSync(join(pki, 'root-ca.pem'));
@@ -26,10 +27,11 @@ export class RpClient {
   }
 
   // One request; resolves {status, headers, json (parsed JSON, or the text)}.
-  http(method, path, { body, cookie, originHeader = this.origin, raw } = {}) {
+  // `to`: another port (another server of the same PKI).
+  http(method, path, { body, cookie, originHeader = this.origin, raw, to = this.port } = {}) {
     return new Promise((resolve, reject) => {
       const payload = raw ?? (body ? JSON.stringify(body) : null);
-      const req = request({ host: '127.0.0.1', port: this.port, path, method, ca: this.ca, servername: 'localhost', agent: this.agent,
+      const req = request({ host: '127.0.0.1', port: to, path, method, ca: this.ca, servername: 'localhost', agent: this.agent,
         headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie } : {}),
           ...(method === 'POST' && originHeader ? { origin: originHeader } : {}) } }, (res) => {
         let data = '';
@@ -44,39 +46,38 @@ export class RpClient {
   }
 
   // Opens the event stream; resolves the first "session-ended" reason.
-  async events(cookie, timeoutMs = 8000) {
-    return (await this.eventStream(cookie, timeoutMs)).ended;
+  events(cookie, timeoutMs = 8000) {
+    return this.eventStream(cookie, { timeout: timeoutMs }).ended;
   }
 
-  // Opens the event stream and resolves once the server holds it (its
-  // ": connected" comment, or an end at once) with {ended}: a promise of the
-  // first "session-ended" reason. Whatever ends the session after this
-  // resolved is heard on the stream.
-  eventStream(cookie, timeoutMs = 8000) {
-    return new Promise((connected, failed) => {
-      let resolveEnd;
-      let rejectEnd;
-      const ended = new Promise((res, rej) => { resolveEnd = res; rejectEnd = rej; });
-      ended.catch(() => {}); // a caller that only awaits the connection
-      const req = request({ host: '127.0.0.1', port: this.port, path: '/cardbound/events', ca: this.ca, servername: 'localhost',
+  // Opens the event stream as a tab does: `connected` resolves once the
+  // server holds it (its ": connected" comment, or an end at once), so that
+  // whatever ends the session after it is heard on the stream; `ended`
+  // resolves with the first "session-ended" reason (and closes the stream);
+  // `received` lists every chunk with its time; `close()` closes it as a tab
+  // would.
+  eventStream(cookie, { timeout = 8000 } = {}) {
+    const received = [];
+    let req;
+    let isConnected;
+    const connected = new Promise((resolve) => { isConnected = resolve; });
+    const ended = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { req.destroy(); reject(new Error('no session-ended event')); }, timeout);
+      req = request({ host: '127.0.0.1', port: this.port, path: '/cardbound/events', ca: this.ca, servername: 'localhost',
         headers: cookie ? { cookie } : {} }, (res) => {
         let buf = '';
         res.on('data', (c) => {
+          received.push({ at: Date.now(), text: c.toString() });
           buf += c;
-          if (buf.includes(': connected\n\n') || buf.includes('event: session-ended')) connected({ ended });
+          if (buf.includes(': connected\n\n') || buf.includes('event: session-ended')) isConnected();
           const m = buf.match(/event: session-ended\ndata: (.*)\n\n/);
-          if (m) { clearTimeout(timer); resolveEnd(JSON.parse(m[1]).reason); req.destroy(); }
+          if (m) { clearTimeout(timer); resolve(JSON.parse(m[1]).reason); req.destroy(); }
         });
       });
-      const timer = setTimeout(() => {
-        req.destroy();
-        const e = new Error('no session-ended event');
-        failed(e);
-        rejectEnd(e);
-      }, timeoutMs);
-      req.on('error', (e) => { failed(e); rejectEnd(e); });
+      req.on('error', () => {});
       req.end();
     });
+    return { connected, ended, received, close: () => req.destroy() };
   }
 
   cardSign(preimage) {
@@ -93,9 +94,14 @@ export class RpClient {
       signature: this.cardSign(Buffer.concat([Buffer.from('cardbound-presence:1\0'), sha(this.origin), sha(tag), sha(nonce)])) };
   }
 
-  // The three steps; resolves {cookie, receipt, challenge}. Throws on a refusal.
+  // A signed challenge for a fresh host nonce.
+  async challenge() {
+    return (await this.http('POST', '/cardbound/challenge', { body: { hostNonce: randomBytes(32).toString('base64') } })).json;
+  }
+
+  // The three steps; resolves {cookie, setCookie, receipt, challenge}. Throws on a refusal.
   async login({ confirm = true } = {}) {
-    const challenge = (await this.http('POST', '/cardbound/challenge', { body: { hostNonce: randomBytes(32).toString('base64') } })).json;
+    const challenge = await this.challenge();
     const res = await this.http('POST', '/cardbound/login', { body: { serverNonce: challenge.serverNonce, token: this.tokenFor(challenge.serverNonce) } });
     if (res.status !== 200) throw new Error(`login: ${res.status} ${JSON.stringify(res.json)}`);
     const setCookie = res.headers['set-cookie'][0];

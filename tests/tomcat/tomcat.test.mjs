@@ -128,7 +128,9 @@ test('a login by the protocol: the signed challenge, one use of its nonce, the c
   assert.equal(me.json.cardholder, true);
   assert.equal(me.json.user, realmName(join(pki, 'client-p256.pem')));
   // A replayed proof ends the session, for its event stream too.
-  const { ended } = await client.eventStream(cookie);
+  const stream = client.eventStream(cookie);
+  await stream.connected;
+  const { ended } = stream;
   const { proof } = await client.prove(cookie, receipt.sessionTag);
   const replay = await client.http('POST', '/cardbound/presence', { cookie, body: { proof } });
   assert.deepEqual([replay.status, replay.json], [401, { error: 'NONCE_REUSED' }]);
@@ -144,7 +146,9 @@ test('the HttpSession lives only with its card session: lateness, logout, a JSES
   assert.ok(js, 'Tomcat made an HttpSession for the login');
   assert.equal((await client.http('GET', '/private/whoami', { cookie: `${cookie}; ${js}` })).status, 200);
   // No proofs: the timer ends the session at its deadline (interval + grace), and with it the HttpSession.
-  const { ended } = await client.eventStream(cookie, 10_000);
+  const stream = client.eventStream(cookie, { timeout: 10_000 });
+  await stream.connected;
+  const { ended } = stream;
   const t0 = performance.now();
   assert.equal(await ended, 'presence-late');
   const lateMs = performance.now() - t0;
@@ -155,7 +159,9 @@ test('the HttpSession lives only with its card session: lateness, logout, a JSES
   // A logout ends the HttpSession at once.
   const second = await client.login();
   const js2 = jsession(await client.http('GET', '/private/whoami', { cookie: second.cookie }));
-  const { ended: out } = await client.eventStream(second.cookie);
+  const outStream = client.eventStream(second.cookie);
+  await outStream.connected;
+  const out = outStream.ended;
   const wrong = await client.http('POST', '/cardbound/logout', { cookie: second.cookie, body: { reason: 'timeout' } });
   assert.deepEqual([wrong.status, wrong.json], [400, { error: 'BAD_REQUEST' }], 'an unknown reason ends nothing');
   assert.equal((await client.http('GET', '/private/whoami', { cookie: `${second.cookie}; ${js2}` })).status, 200);
@@ -167,7 +173,9 @@ test('the HttpSession lives only with its card session: lateness, logout, a JSES
   // left over) is refused, and fails closed: both sessions end.
   const third = await client.login();
   const js3 = jsession(await client.http('GET', '/private/whoami', { cookie: third.cookie }));
-  const { ended: gone } = await client.eventStream(third.cookie);
+  const goneStream = client.eventStream(third.cookie);
+  await goneStream.connected;
+  const gone = goneStream.ended;
   assert.equal((await client.http('GET', '/private/whoami', { cookie: js3 })).status, 303, 'a JSESSIONID alone logs nobody in');
   assert.equal(await gone, 'logout');
   assert.equal((await client.http('GET', '/private/whoami', { cookie: `${third.cookie}; ${js3}` })).status, 303);
