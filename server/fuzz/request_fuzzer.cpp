@@ -21,7 +21,6 @@ struct Target {
     fuzz::FuzzPki pki;
     std::shared_ptr<MemorySessionStore> sessions = std::make_shared<MemorySessionStore>();
     std::unique_ptr<RelyingParty> rp;
-    EventHub hub;
     Metrics metrics;
     std::unique_ptr<Router> router;
     std::string session_id;
@@ -42,7 +41,7 @@ struct Target {
             std::make_shared<TokenValidator>(pki.validator_config()),
             std::make_shared<MemoryNonceStore>(), sessions);
         router = std::make_unique<Router>(
-            *rp, hub, metrics, [] { return std::time(nullptr); }, StaticFiles{});
+            *rp, metrics, [] { return std::time(nullptr); }, StaticFiles{});
         login();
     }
 

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <doctest/doctest.h>
 #include <functional>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -115,16 +116,19 @@ TEST_CASE("full access only after confirm; presence keeps the session alive")
     Session s = f.rp->session(l.session.id, f.now);
     CHECK(s.identity.holder == "Card,Holder,1");
 
+    nlohmann::json proof;
     for (int i = 1; i <= 3; i++) {
         std::time_t t = f.now + 25 * i;
         PresenceChallenge pc = f.rp->presence_challenge(l.session.id, t);
         CHECK(verify_message(f.server_key.get(), pc.algorithm, as_bytes(pc.signing_input()),
                              pc.signature));
-        auto proof = f.proof_for(l.session.tag, pc.nonce);
+        proof = f.proof_for(l.session.tag, pc.nonce);
         CHECK(outcome([&] { f.rp->presence(l.session.id, proof, t); }) == "ok");
-        CHECK(outcome([&] { f.rp->presence(l.session.id, proof, t); }) == "NONCE_REUSED");
     }
     CHECK(outcome([&] { f.rp->session(l.session.id, f.now + 75 + 39); }) == "ok");
+    // Presence must be proven, not tried: a replay is refused and ends the session.
+    CHECK(outcome([&] { f.rp->presence(l.session.id, proof, f.now + 80); }) == "NONCE_REUSED");
+    CHECK(outcome([&] { f.rp->session(l.session.id, f.now + 80); }) == "SESSION_UNKNOWN");
 }
 
 TEST_CASE("a long presence interval never makes a challenge live longer than a host accepts")
@@ -244,26 +248,35 @@ TEST_CASE("expiry follows the deadlines as they move, without a scan of every se
     CHECK(store.size() == 0);
 }
 
-TEST_CASE("one presence proof sent on 16 threads at once is accepted once")
+TEST_CASE("one presence proof sent on 16 threads at once is accepted once; the replays end it once")
 {
     Fixture f;
-    auto l = f.login();
-    f.rp->confirm(l.session.id, f.proof_for(l.session.tag, l.receipt.presence_nonce), f.now);
-    for (int round = 0; round < 20; round++) {
+    std::vector<std::string> ends;
+    std::mutex ends_mutex;
+    f.rp->on_session_end([&](const std::string &id, std::string_view reason) {
+        std::lock_guard lock(ends_mutex);
+        ends.push_back(id + " " + std::string(reason));
+    });
+    for (int round = 0; round < 10; round++) {
+        auto l = f.login();
+        f.rp->confirm(l.session.id, f.proof_for(l.session.tag, l.receipt.presence_nonce), f.now);
         PresenceChallenge pc = f.rp->presence_challenge(l.session.id, f.now);
         auto proof = f.proof_for(l.session.tag, pc.nonce);
-        std::atomic<int> accepted{0}, replayed{0}, other{0};
+        std::atomic<int> accepted{0}, refused{0};
         std::vector<std::thread> threads;
         for (int i = 0; i < 16; i++)
             threads.emplace_back([&] {
                 std::string r = outcome([&] { f.rp->presence(l.session.id, proof, f.now); });
-                (r == "ok" ? accepted : r == "NONCE_REUSED" ? replayed : other)++;
+                (r == "ok" ? accepted : refused)++;
             });
         for (auto &t : threads)
             t.join();
         CHECK(accepted == 1);
-        CHECK(replayed == 15);
-        CHECK(other == 0);
+        CHECK(refused == 15);
+        // A replay is refused and ends the session, told once.
+        std::lock_guard lock(ends_mutex);
+        REQUIRE(ends.size() == static_cast<std::size_t>(round + 1));
+        CHECK(ends.back() == l.session.id + " presence-refused");
     }
 }
 
@@ -285,4 +298,29 @@ TEST_CASE("a relying party is made for a canonical https origin only (policy rul
                          std::invalid_argument);
     CHECK_THROWS_WITH_AS(make("https://login.example/"),
                          doctest::Contains("is not a canonical origin"), std::invalid_argument);
+}
+
+TEST_CASE("the relying party tells every end once, with the registry's reason")
+{
+    Fixture f;
+    std::vector<std::string> ends;
+    f.rp->on_session_end(
+        [&](const std::string &, std::string_view reason) { ends.emplace_back(reason); });
+    auto confirmed = [&] {
+        auto l = f.login();
+        f.rp->confirm(l.session.id, f.proof_for(l.session.tag, l.receipt.presence_nonce), f.now);
+        return l.session.id;
+    };
+    std::string a = confirmed(), b = confirmed(), c = confirmed(), d = confirmed();
+    CHECK(f.rp->logout(a));
+    CHECK_FALSE(f.rp->logout(a));
+    CHECK(f.rp->logout(b, registry::end_reason::kCardRemoved));
+    CHECK(outcome([&] { f.rp->session(c, f.now + 41); }) == "PRESENCE_LATE");
+    CHECK(outcome([&] { f.rp->session(c, f.now + 41); }) == "SESSION_UNKNOWN");
+    CHECK(f.rp->expire(f.now + 41).size() == 1); // d
+    auto unconfirmed = f.login();
+    CHECK(f.rp->discard(unconfirmed.session.id)); // replaced silently
+    CHECK(ends ==
+          std::vector<std::string>{"logout", "card-removed", "presence-late", "presence-late"});
+    (void)d;
 }

@@ -347,6 +347,11 @@ int main(int argc, char **argv)
                         std::make_shared<MemoryNonceStore>(), sessions);
         EventHub hub;
         Metrics metrics;
+        // The relying party alone says when a session ended; the hub tells
+        // that session's event streams.
+        rp.on_session_end([&hub](const std::string &id, std::string_view reason) {
+            hub.session_ended(id, std::string(reason));
+        });
         StaticFiles files = demo_files();
         std::optional<SiteFiles> site_files;
         if (!site.empty()) {
@@ -355,16 +360,13 @@ int main(int argc, char **argv)
             files.erase("/index.html");
         }
         Router router(
-            rp, hub, metrics, [] { return std::time(nullptr); }, std::move(files),
+            rp, metrics, [] { return std::time(nullptr); }, std::move(files),
             site_files ? &*site_files : nullptr);
 
         // Sessions that miss their presence deadline end even if nobody asks.
         std::thread([&] {
             for (;;) {
-                for (const auto &id : rp.expire(std::time(nullptr))) {
-                    metrics.sessions_ended_late++;
-                    hub.session_ended(id, std::string(registry::end_reason::kPresenceLate));
-                }
+                metrics.sessions_ended_late += rp.expire(std::time(nullptr)).size();
                 std::this_thread::sleep_for(std::chrono::milliseconds(250));
             }
         }).detach();

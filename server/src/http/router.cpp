@@ -86,10 +86,9 @@ std::string Metrics::prometheus(std::size_t live_sessions) const
     return out;
 }
 
-Router::Router(RelyingParty &rp, EventHub &hub, Metrics &metrics, std::function<std::time_t()> now,
+Router::Router(RelyingParty &rp, Metrics &metrics, std::function<std::time_t()> now,
                StaticFiles files, const SiteFiles *site)
-    : rp_(rp), hub_(hub), metrics_(metrics), now_(std::move(now)), files_(std::move(files)),
-      site_(site)
+    : rp_(rp), metrics_(metrics), now_(std::move(now)), files_(std::move(files)), site_(site)
 {
 }
 
@@ -132,11 +131,8 @@ std::variant<Session, ValidationCode> Router::live_session(const std::optional<s
     if (!id)
         return ValidationCode::SessionUnknown;
     try {
-        return rp_.session(*id, now);
+        return rp_.session(*id, now); // a late one ends (and is announced) there
     } catch (const ValidationError &e) {
-        // Whoever finds a session late first tells its tabs.
-        if (e.code == ValidationCode::PresenceLate)
-            hub_.session_ended(*id, std::string(registry::end_reason::kPresenceLate));
         return e.code;
     }
 }
@@ -184,164 +180,212 @@ HttpResponse Router::handle(const HttpRequest &req)
     return res;
 }
 
+const Router::Endpoint Router::kEndpoints[] = {
+    {http::verb::get, "/healthz", &Router::healthz},
+    {http::verb::get, "/metrics", &Router::metrics},
+    {http::verb::get, "/cardbound/session", &Router::session},
+    {http::verb::get, "/api/me", &Router::me},
+    {http::verb::post, "/cardbound/challenge", &Router::challenge},
+    {http::verb::post, "/cardbound/login", &Router::login},
+    {http::verb::post, "/cardbound/confirm", &Router::confirm},
+    {http::verb::post, "/cardbound/presence/challenge", &Router::presence_challenge},
+    {http::verb::post, "/cardbound/presence", &Router::presence},
+    {http::verb::post, "/cardbound/logout", &Router::logout},
+};
+
 HttpResponse Router::route(const HttpRequest &req)
 {
-    const std::string target(req.target());
-    std::time_t now = now_();
-
-    if (req.method() == http::verb::get || req.method() == http::verb::head) {
-        if (target == "/healthz")
-            return reply(req, http::status::ok, "ok\n", "text/plain");
-        if (target == "/metrics") {
-            return reply(req, http::status::ok, metrics_.prometheus(rp_.live_sessions()),
-                         "text/plain; version=0.0.4");
-        }
-        if (auto file = files_.find(target); file != files_.end())
-            return reply(req, http::status::ok, file->second.body,
-                         file->second.content_type.c_str());
-        if (target == "/cardbound/session") {
-            // The JavaScript API's view of this browser's session: another
-            // tab's login to join, and how long the server grants it without
-            // a new presence proof (so every tab can end it in time when the
-            // server is out of reach).
-            auto found = live_session(session_cookie(req), now);
-            if (auto *code = std::get_if<ValidationCode>(&found))
-                return error_reply(req, http::status::unauthorized, code_name(*code));
-            const Session &s = std::get<Session>(found);
-            return json_reply(req, http::status::ok,
-                              {{"identity", s.identity.to_json()},
-                               {"sessionTag", s.tag},
-                               {"presenceInterval", rp_.config().presence_interval},
-                               {"expiresIn", std::max<std::time_t>(0, s.deadline - now)}});
-        }
-        if (target == "/api/me") {
-            auto who = identity(session_cookie(req), now);
-            if (auto *code = std::get_if<ValidationCode>(&who))
-                return error_reply(req, http::status::unauthorized, code_name(*code));
-            return json_reply(req, http::status::ok, std::get<Identity>(who).to_json());
-        }
-        if (site_) {
-            // A protected page without a live card session (by the path
-            // asked for, or by the file it resolves to): back to the site's
-            // front page, where the user can log in.
-            auto found = site_->locate(target);
-            bool guarded = site_->is_protected(target) || (found && found->is_protected);
-            if (guarded &&
-                std::holds_alternative<ValidationCode>(identity(session_cookie(req), now))) {
-                HttpResponse res{http::status::see_other, req.version()};
-                res.set(http::field::location, "/");
-                res.set(http::field::cache_control, "no-store");
-                res.keep_alive(req.keep_alive());
-                res.prepare_payload();
-                return res;
-            }
-            if (auto file = found ? site_->read(*found) : std::nullopt)
-                return reply(req, http::status::ok, file->body, file->content_type.c_str());
-        }
+    std::string_view target(req.target().data(), req.target().size());
+    // HEAD is a GET whose body handle() drops.
+    auto method = req.method() == http::verb::head ? http::verb::get : req.method();
+    const Endpoint *endpoint = nullptr;
+    for (const auto &e : kEndpoints)
+        if (e.method == method && e.path == target)
+            endpoint = &e;
+    Call call{req, now_(), session_cookie(req), json()};
+    if (!endpoint) {
+        if (method == http::verb::get)
+            return file(req, call.now);
         return http_error(req, http::status::not_found, registry::HttpErrorCode::NotFound);
     }
-
-    if (req.method() != http::verb::post || !target.starts_with("/cardbound/"))
-        return http_error(req, http::status::not_found, registry::HttpErrorCode::NotFound);
-    // State changes only from the site itself.
-    if (std::string(req[http::field::origin]) != rp_.config().origin)
-        return error_reply(req, http::status::forbidden, code_name(ValidationCode::OriginMismatch));
-    json body = json::parse(req.body(), nullptr, false);
-    if (body.is_discarded() || !body.is_object())
-        return http_error(req, http::status::bad_request, registry::HttpErrorCode::BadRequest);
-    auto str = [&](const char *k) -> std::string {
-        auto it = body.find(k);
-        return it != body.end() && it->is_string() ? it->get<std::string>() : "";
-    };
-    auto obj = [&](const char *k) -> json {
-        auto it = body.find(k);
-        return it != body.end() ? *it : json();
-    };
-    auto cookie = session_cookie(req);
-
+    if (method == http::verb::post) {
+        // State changes only from the site itself, with a JSON object.
+        auto origin = req[http::field::origin];
+        if (std::string_view(origin.data(), origin.size()) != rp_.config().origin)
+            return error_reply(req, http::status::forbidden,
+                               code_name(ValidationCode::OriginMismatch));
+        call.body = json::parse(req.body(), nullptr, false);
+        if (call.body.is_discarded() || !call.body.is_object())
+            return http_error(req, http::status::bad_request, registry::HttpErrorCode::BadRequest);
+    }
     try {
-        if (target == "/cardbound/challenge")
-            return json_reply(req, http::status::ok,
-                              rp_.challenge(str("hostNonce"), now).to_json());
-        if (target == "/cardbound/login") {
-            // One session per site and browser: a browser with a live session
-            // joins it (GET /cardbound/session) instead of logging in again,
-            // so a second login can never leave the first without its cookie
-            // and log the user out while the card is in. An unconfirmed one
-            // (an abandoned login) is simply replaced.
-            if (cookie) {
-                auto found = live_session(cookie, now);
-                if (std::holds_alternative<Session>(found))
-                    return error_reply(req, http::status::conflict,
-                                       code_name(ValidationCode::SessionExists));
-                if (std::get<ValidationCode>(found) == ValidationCode::NotConfirmed)
-                    rp_.logout(*cookie);
-            }
-            try {
-                auto login = rp_.login(obj("token"), str("serverNonce"), rp_.config().origin, now);
-                metrics_.logins_ok++;
-                auto res =
-                    json_reply(req, http::status::ok, {{"receipt", login.receipt.to_json()}});
-                set_cookie(res, login.session.id);
-                return res;
-            } catch (const ValidationError &) {
-                metrics_.logins_refused++;
-                throw;
-            }
-        }
-        if (!cookie)
-            return error_reply(req, http::status::unauthorized,
-                               code_name(ValidationCode::SessionUnknown));
-        if (target == "/cardbound/confirm") {
-            rp_.confirm(*cookie, obj("proof"), now);
-            metrics_.confirms++;
-            Session s = rp_.session(*cookie, now);
-            return json_reply(req, http::status::ok,
-                              {{"identity", s.identity.to_json()},
-                               {"presenceInterval", rp_.config().presence_interval}});
-        }
-        if (target == "/cardbound/presence/challenge")
-            return json_reply(req, http::status::ok,
-                              rp_.presence_challenge(*cookie, now).to_json());
-        if (target == "/cardbound/presence") {
-            try {
-                rp_.presence(*cookie, obj("proof"), now);
-            } catch (const ValidationError &e) {
-                // A bad proof ends the session: presence must be proven, not tried.
-                metrics_.presence_refused++;
-                rp_.logout(*cookie);
-                // A late session is announced below, like on every endpoint.
-                if (e.code != ValidationCode::PresenceLate)
-                    hub_.session_ended(*cookie,
-                                       std::string(registry::end_reason::kPresenceRefused));
-                throw;
-            }
-            metrics_.presence_ok++;
-            return reply(req, http::status::no_content, "");
-        }
-        if (target == "/cardbound/logout") {
-            // Why, for the other tabs: the user's own logout, or the extension
-            // logging the site out because the card left its reader.
-            std::string reason = body.contains("reason")
-                                     ? str("reason")
-                                     : std::string(registry::end_reason::kLogout);
-            if (reason != registry::end_reason::kLogout &&
-                reason != registry::end_reason::kCardRemoved)
-                return http_error(req, http::status::bad_request,
-                                  registry::HttpErrorCode::BadRequest);
-            rp_.logout(*cookie);
-            metrics_.logouts++;
-            hub_.session_ended(*cookie, reason);
-            auto res = reply(req, http::status::no_content, "");
-            set_cookie(res, "", true);
-            return res;
-        }
+        return (this->*endpoint->handler)(call);
     } catch (const ValidationError &e) {
-        if (e.code == ValidationCode::PresenceLate && cookie)
-            hub_.session_ended(*cookie, std::string(registry::end_reason::kPresenceLate));
         return error_reply(req, http::status::unauthorized, code_name(e.code));
     }
+}
+
+namespace
+{
+
+std::string text(const json &body, const char *name)
+{
+    auto it = body.find(name);
+    return it != body.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+json member(const json &body, const char *name)
+{
+    auto it = body.find(name);
+    return it != body.end() ? *it : json();
+}
+
+// The endpoints that act on a session need its cookie.
+const std::string &cookie_of(const std::optional<std::string> &cookie)
+{
+    if (!cookie)
+        throw ValidationError(ValidationCode::SessionUnknown, "no session cookie");
+    return *cookie;
+}
+
+} // namespace
+
+HttpResponse Router::healthz(Call &c)
+{
+    return reply(c.req, http::status::ok, "ok\n", "text/plain");
+}
+
+HttpResponse Router::metrics(Call &c)
+{
+    return reply(c.req, http::status::ok, metrics_.prometheus(rp_.live_sessions()),
+                 "text/plain; version=0.0.4");
+}
+
+// The JavaScript API's view of this browser's session: another tab's login
+// to join, and how long the server grants it without a new presence proof
+// (so every tab can end it in time when the server is out of reach).
+HttpResponse Router::session(Call &c)
+{
+    auto found = live_session(c.cookie, c.now);
+    if (auto *code = std::get_if<ValidationCode>(&found))
+        return error_reply(c.req, http::status::unauthorized, code_name(*code));
+    const Session &s = std::get<Session>(found);
+    return json_reply(c.req, http::status::ok,
+                      {{"identity", s.identity.to_json()},
+                       {"sessionTag", s.tag},
+                       {"presenceInterval", rp_.config().presence_interval},
+                       {"expiresIn", std::max<std::time_t>(0, s.deadline - c.now)}});
+}
+
+HttpResponse Router::me(Call &c)
+{
+    auto who = identity(c.cookie, c.now);
+    if (auto *code = std::get_if<ValidationCode>(&who))
+        return error_reply(c.req, http::status::unauthorized, code_name(*code));
+    return json_reply(c.req, http::status::ok, std::get<Identity>(who).to_json());
+}
+
+HttpResponse Router::file(const HttpRequest &req, std::time_t now)
+{
+    const std::string target(req.target());
+    if (auto f = files_.find(target); f != files_.end())
+        return reply(req, http::status::ok, f->second.body, f->second.content_type.c_str());
+    if (site_) {
+        // A protected page without a live card session (by the path asked
+        // for, or by the file it resolves to): back to the site's front
+        // page, where the user can log in.
+        auto found = site_->locate(target);
+        bool guarded = site_->is_protected(target) || (found && found->is_protected);
+        if (guarded && std::holds_alternative<ValidationCode>(identity(session_cookie(req), now))) {
+            HttpResponse res{http::status::see_other, req.version()};
+            res.set(http::field::location, "/");
+            res.set(http::field::cache_control, "no-store");
+            res.keep_alive(req.keep_alive());
+            res.prepare_payload();
+            return res;
+        }
+        if (auto f = found ? site_->read(*found) : std::nullopt)
+            return reply(req, http::status::ok, f->body, f->content_type.c_str());
+    }
     return http_error(req, http::status::not_found, registry::HttpErrorCode::NotFound);
+}
+
+HttpResponse Router::challenge(Call &c)
+{
+    return json_reply(c.req, http::status::ok,
+                      rp_.challenge(text(c.body, "hostNonce"), c.now).to_json());
+}
+
+// One session per site and browser: a browser with a live session joins it
+// (GET /cardbound/session) instead of logging in again, so a second login can
+// never leave the first without its cookie and log the user out while the
+// card is in. An unconfirmed one (an abandoned login) is replaced silently.
+HttpResponse Router::login(Call &c)
+{
+    if (c.cookie) {
+        auto found = live_session(c.cookie, c.now);
+        if (std::holds_alternative<Session>(found))
+            return error_reply(c.req, http::status::conflict,
+                               code_name(ValidationCode::SessionExists));
+        if (std::get<ValidationCode>(found) == ValidationCode::NotConfirmed)
+            rp_.discard(*c.cookie);
+    }
+    try {
+        auto login = rp_.login(member(c.body, "token"), text(c.body, "serverNonce"),
+                               rp_.config().origin, c.now);
+        metrics_.logins_ok++;
+        auto res = json_reply(c.req, http::status::ok, {{"receipt", login.receipt.to_json()}});
+        set_cookie(res, login.session.id);
+        return res;
+    } catch (const ValidationError &) {
+        metrics_.logins_refused++;
+        throw;
+    }
+}
+
+HttpResponse Router::confirm(Call &c)
+{
+    const std::string &id = cookie_of(c.cookie);
+    rp_.confirm(id, member(c.body, "proof"), c.now);
+    metrics_.confirms++;
+    Session s = rp_.session(id, c.now);
+    return json_reply(
+        c.req, http::status::ok,
+        {{"identity", s.identity.to_json()}, {"presenceInterval", rp_.config().presence_interval}});
+}
+
+HttpResponse Router::presence_challenge(Call &c)
+{
+    return json_reply(c.req, http::status::ok,
+                      rp_.presence_challenge(cookie_of(c.cookie), c.now).to_json());
+}
+
+HttpResponse Router::presence(Call &c)
+{
+    try {
+        rp_.presence(cookie_of(c.cookie), member(c.body, "proof"), c.now);
+    } catch (const ValidationError &) {
+        metrics_.presence_refused++; // and the session ended, in the relying party
+        throw;
+    }
+    metrics_.presence_ok++;
+    return reply(c.req, http::status::no_content, "");
+}
+
+// Why, for the other tabs: the user's own logout, or the extension logging
+// the site out because the card left its reader. Another reason is
+// BAD_REQUEST, and nothing ends.
+HttpResponse Router::logout(Call &c)
+{
+    std::string reason = c.body.contains("reason") ? text(c.body, "reason")
+                                                   : std::string(registry::end_reason::kLogout);
+    if (reason != registry::end_reason::kLogout && reason != registry::end_reason::kCardRemoved)
+        return http_error(c.req, http::status::bad_request, registry::HttpErrorCode::BadRequest);
+    rp_.logout(cookie_of(c.cookie), reason);
+    metrics_.logouts++;
+    auto res = reply(c.req, http::status::no_content, "");
+    set_cookie(res, "", true);
+    return res;
 }
 
 } // namespace cardbound::server

@@ -3,7 +3,6 @@
 // feeds it and handles the event stream itself (http/event_stream.h).
 #pragma once
 
-#include "http/event_hub.h"
 #include "session/relying_party.h"
 
 #include <atomic>
@@ -44,8 +43,8 @@ class Router
 
     // `site`, when given, serves the site's own files after the endpoints
     // and `files` (see site_files.h); it must outlive the router.
-    Router(RelyingParty &rp, EventHub &hub, Metrics &metrics, std::function<std::time_t()> now,
-           StaticFiles files, const class SiteFiles *site = nullptr);
+    Router(RelyingParty &rp, Metrics &metrics, std::function<std::time_t()> now, StaticFiles files,
+           const class SiteFiles *site = nullptr);
 
     // Safe to call from several threads at once. HEAD is answered like GET
     // without the body.
@@ -59,9 +58,38 @@ class Router
     static std::optional<std::string> session_cookie(const HttpRequest &req);
 
   private:
+    // What a handler gets: the request, the time (read once), the session
+    // cookie, and for a POST its body, a JSON object.
+    struct Call {
+        const HttpRequest &req;
+        std::time_t now;
+        std::optional<std::string> cookie;
+        nlohmann::json body;
+    };
+    using Handler = HttpResponse (Router::*)(Call &);
+    struct Endpoint {
+        boost::beast::http::verb method;
+        std::string_view path;
+        Handler handler;
+    };
+    // The endpoints of docs/protocol.md section 6, one row each.
+    static const Endpoint kEndpoints[];
+
     HttpResponse route(const HttpRequest &req);
+    HttpResponse healthz(Call &c);
+    HttpResponse metrics(Call &c);
+    HttpResponse session(Call &c);
+    HttpResponse me(Call &c);
+    HttpResponse challenge(Call &c);
+    HttpResponse login(Call &c);
+    HttpResponse confirm(Call &c);
+    HttpResponse presence_challenge(Call &c);
+    HttpResponse presence(Call &c);
+    HttpResponse logout(Call &c);
+    // GET of anything else: the static files, then the site's own.
+    HttpResponse file(const HttpRequest &req, std::time_t now);
     // The live, confirmed session of this cookie, or the validation code
-    // that says why there is none (a late one is announced as ended).
+    // that says why there is none.
     std::variant<Session, ValidationCode> live_session(const std::optional<std::string> &session_id,
                                                        std::time_t now);
     // The identity of a live, confirmed session, or the validation code that
@@ -70,7 +98,6 @@ class Router
                                                     std::time_t now);
 
     RelyingParty &rp_;
-    EventHub &hub_;
     Metrics &metrics_;
     std::function<std::time_t()> now_;
     StaticFiles files_;

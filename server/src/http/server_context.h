@@ -2,6 +2,7 @@
 // the limits, and the types of the transport.
 #pragma once
 
+#include "http/event_hub.h"
 #include "http/router.h"
 
 #include <boost/asio/thread_pool.hpp>

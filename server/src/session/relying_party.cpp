@@ -107,9 +107,23 @@ Session RelyingParty::live(const std::string &session_id, std::time_t now)
     return *s;
 }
 
+bool RelyingParty::end(const std::string &session_id, std::string_view reason)
+{
+    if (!sessions_->erase(session_id))
+        return false;
+    if (on_end_)
+        on_end_(session_id, reason);
+    return true;
+}
+
+bool RelyingParty::logout(const std::string &session_id, std::string_view reason)
+{
+    return end(session_id, reason);
+}
+
 void RelyingParty::late(const std::string &session_id)
 {
-    sessions_->erase(session_id);
+    end(session_id, registry::end_reason::kPresenceLate);
     fail(ValidationCode::PresenceLate, "the session missed its presence deadline");
 }
 
@@ -208,10 +222,18 @@ PresenceChallenge RelyingParty::presence_challenge(const std::string &session_id
     return p;
 }
 
+// Presence must be proven, not tried: any refused proof ends the session
+// (presence-refused; a late one ended as presence-late already).
 void RelyingParty::presence(const std::string &session_id, const nlohmann::json &proof,
                             std::time_t now)
 {
-    answer(session_id, proof, now, true);
+    try {
+        answer(session_id, proof, now, true);
+    } catch (const ValidationError &e) {
+        if (e.code != ValidationCode::PresenceLate)
+            end(session_id, registry::end_reason::kPresenceRefused);
+        throw;
+    }
 }
 
 Session RelyingParty::session(const std::string &session_id, std::time_t now)
@@ -225,8 +247,11 @@ Session RelyingParty::session(const std::string &session_id, std::time_t now)
 std::vector<std::string> RelyingParty::expire(std::time_t now)
 {
     std::vector<std::string> ids;
-    for (auto &s : sessions_->expire(now))
+    for (auto &s : sessions_->expire(now)) {
+        if (on_end_)
+            on_end_(s.id, registry::end_reason::kPresenceLate);
         ids.push_back(s.id);
+    }
     return ids;
 }
 

@@ -6,13 +6,23 @@
 //   presence_challenge() / presence(): keep the session alive
 //   session()            the session for a request, if it is confirmed and
 //                        has not missed its presence deadline
+//   logout(), expire()   the ends
+// The relying party alone announces that a session ended, with the
+// registry's reason, to the one listener given to on_session_end (the event
+// hub): a logout (logout, card-removed), a refused presence proof
+// (presence-refused), a missed deadline found by any request or by expire()
+// (presence-late). Each end is told once.
 #pragma once
 
 #include "cardbound/protocol/messages.h"
+#include "cardbound/protocol/registry.h"
 #include "session/server_identity.h"
 #include "session/session_store.h"
 #include "validation/nonce_store.h"
 #include "validation/token_validator.h"
+
+#include <functional>
+#include <string_view>
 
 namespace cardbound::server
 {
@@ -46,7 +56,17 @@ class RelyingParty
     // The confirmed, live session; throws SESSION_UNKNOWN, NOT_CONFIRMED,
     // PRESENCE_LATE (and ends a late session).
     Session session(const std::string &session_id, std::time_t now);
-    bool logout(const std::string &session_id) { return sessions_->erase(session_id); }
+    using EndListener = std::function<void(const std::string &session_id, std::string_view reason)>;
+    // Set once, before requests are served.
+    void on_session_end(EndListener listener) { on_end_ = std::move(listener); }
+    // Ends the session for the user (logout) or the extension (card-removed);
+    // false when it was gone already.
+    bool logout(const std::string &session_id,
+                std::string_view reason = registry::end_reason::kLogout);
+    // Removes a session without telling anyone: an unconfirmed session
+    // replaced by a new login from the same browser, whose tabs must not hear
+    // "ended".
+    bool discard(const std::string &session_id) { return sessions_->erase(session_id); }
     // Ends the sessions that missed their deadline; returns their ids.
     std::vector<std::string> expire(std::time_t now);
     std::size_t live_sessions() const { return sessions_->size(); }
@@ -55,6 +75,8 @@ class RelyingParty
 
   private:
     Session live(const std::string &session_id, std::time_t now);
+    // Ends the session and tells the listener, if it was still there.
+    bool end(const std::string &session_id, std::string_view reason);
     // Ends a late session and throws PRESENCE_LATE.
     [[noreturn]] void late(const std::string &session_id);
     // An atomic change of a live session (SESSION_UNKNOWN when it ended
@@ -70,6 +92,7 @@ class RelyingParty
     std::shared_ptr<const TokenValidator> validator_;
     std::shared_ptr<NonceStore> nonces_;
     std::shared_ptr<SessionStore> sessions_;
+    EndListener on_end_;
 };
 
 } // namespace cardbound::server
