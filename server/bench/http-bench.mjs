@@ -19,7 +19,7 @@ const cert = readFileSync(join(pki, 'client-p256.der')).toString('base64');
 const sha = (d) => createHash('sha256').update(d).digest();
 const cardSign = (p) => sign('sha256', p, { key, dsaEncoding: 'ieee-p1363' }).toString('base64');
 
-const server = spawn(join(buildDir, 'server/cardbound-server'), ['--demo', '--listen', '127.0.0.1:0', '--presence-interval', '3600'],
+const server = spawn(join(buildDir, 'server/cardbound-server'), ['--demo', '--listen', '127.0.0.1:0', '--presence-interval', '3600', '--rate-limit', '0'],
   { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
 const port = Number((await new Promise((r) => server.stdout.once('data', (d) => r(d.toString())))).match(/:(\d+) /)[1]);
 const origin = `https://localhost:${port}`;

@@ -29,6 +29,6 @@ export async function startServer(env, args, { shell } = {}) {
 
 // The API of the server at `port` for the site `origin`, with the card of
 // `pki` (client-p256): the relying-party client the Tomcat tests use too.
-export function apiClient({ pki, port, origin }) {
-  return new RpClient({ pki, port, origin });
+export function apiClient({ pki, port, origin, localAddress }) {
+  return new RpClient({ pki, port, origin, localAddress });
 }

@@ -260,3 +260,22 @@ test('logins waiting on a silent OCSP responder do not stall the I/O thread', as
     silent.close();
   }
 });
+
+test('a client flooding challenges hits its rate limit (429, Retry-After); another client logs in', async () => {
+  const s = await start(['--rate-limit', '5']); // bursts of 15
+  const flooder = apiClient({ pki, port: s.port });
+  const answers = await Promise.all(Array.from({ length: 40 }, () => flooder.http('POST', '/cardbound/challenge',
+    { body: { hostNonce: Buffer.alloc(32, 3).toString('base64') } })));
+  const limited = answers.filter((a) => a.status === 429);
+  assert.ok(limited.length >= 20, `${limited.length} of 40 refused`);
+  assert.deepEqual(limited[0].json, { error: 'RATE_LIMITED' });
+  assert.match(limited[0].headers['retry-after'], /^[1-9]\d*$/);
+  assert.ok(answers.filter((a) => a.status === 200).length >= 15, 'the burst went through');
+  const other = apiClient({ pki, port: s.port, localAddress: '127.0.0.2' });
+  const { cookie } = await other.login();
+  assert.equal((await other.http('GET', '/api/me', { cookie })).status, 200, 'another address logs in meanwhile');
+  assert.equal((await flooder.http('GET', '/healthz')).status, 200, 'only challenge and login are limited');
+  const metrics = (await flooder.http('GET', '/metrics')).json;
+  assert.match(metrics, /^cardbound_rate_limited_total (\d+)$/m);
+  assert.ok(Number(metrics.match(/^cardbound_rate_limited_total (\d+)$/m)[1]) >= limited.length);
+});

@@ -13,7 +13,10 @@ export class RpClient {
   // port: where the site listens on 127.0.0.1; origin: its origin (default
   // https://localhost:PORT); pki: the PKI directory (the bench's, or one made
   // by tests/pki/make-pki); card: the certificate and key name (ES256 keys).
-  constructor({ port, origin = `https://localhost:${port}`, pki, card = 'client-p256', keepAlive = false }) {
+  // localAddress: the client's own address (127.0.0.2 is another client on
+  // loopback, for per-client limits).
+  constructor({ port, origin = `https://localhost:${port}`, pki, card = 'client-p256', keepAlive = false, localAddress }) {
+    this.localAddress = localAddress;
     this.port = port;
     this.origin = origin;
     this.ca = readFileSync(join(pki, 'root-ca.pem'));
@@ -32,6 +35,7 @@ export class RpClient {
     return new Promise((resolve, reject) => {
       const payload = raw ?? (body ? JSON.stringify(body) : null);
       const req = request({ host: '127.0.0.1', port: to, path, method, ca: this.ca, servername: 'localhost', agent: this.agent,
+        localAddress: this.localAddress,
         headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...(cookie ? { cookie } : {}),
           ...(method === 'POST' && originHeader ? { origin: originHeader } : {}) } }, (res) => {
         let data = '';

@@ -114,6 +114,7 @@ export const ServerCode = Object.freeze({
   SESSION_EXISTS: 'SESSION_EXISTS',
   BAD_REQUEST: 'BAD_REQUEST',
   NOT_FOUND: 'NOT_FOUND',
+  RATE_LIMITED: 'RATE_LIMITED',
   INTERNAL: 'INTERNAL',
 });
 

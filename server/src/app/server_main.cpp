@@ -5,6 +5,7 @@
 #include "cardbound/crypto/certificate.h"
 #include "cardbound/protocol/registry.h"
 #include "http/listener.h"
+#include "http/rate_limiter.h"
 #include "http/site_files.h"
 #include "validation/checks/origin_check.h"
 #include "validation/validator_setup.h"
@@ -69,11 +70,14 @@ void usage(std::ostream &out)
            "  --body-timeout S       seconds for a request's body (default 10)\n"
            "  --idle-timeout S       seconds a kept-alive connection may wait for its next\n"
            "                         request's headers (default 30)\n"
+           "  --rate-limit N         challenges and logins a second from one client address,\n"
+           "                         bursts of 3N (default 20; 0: no limit); beyond, 429\n"
+           "                         RATE_LIMITED with Retry-After\n"
            "  --config FILE          a JSON file with any of: listen, origin, cert, key, trust "
            "[],\n"
            "                         crl [], ocsp, softFail, presenceInterval, presenceGrace,\n"
            "                         site, protect [], threads, maxConnections, headerTimeout,\n"
-           "                         bodyTimeout, idleTimeout\n"
+           "                         bodyTimeout, idleTimeout, rateLimit\n"
            "                         (options given on the command line win; a list option\n"
            "                         given there replaces the whole list)\n"
            "  --help                 this text\n"
@@ -131,6 +135,7 @@ int main(int argc, char **argv)
     int interval = 30, grace = 10;
     // Unset: the listener's defaults.
     std::optional<int> threads, max_connections, header_timeout, body_timeout, idle_timeout;
+    int rate_limit = 20;
     // The configuration file first, so that command-line options win.
     for (int i = 1; i + 1 < argc; i++) {
         if (std::string(argv[i]) != "--config")
@@ -177,6 +182,8 @@ int main(int argc, char **argv)
                     body_timeout = v.get<int>();
                 else if (k == "idleTimeout")
                     idle_timeout = v.get<int>();
+                else if (k == "rateLimit")
+                    rate_limit = v.get<int>();
                 else
                     throw std::runtime_error("unknown key '" + k + "'");
             }
@@ -254,6 +261,8 @@ int main(int argc, char **argv)
                 body_timeout = whole_number(v);
             else if (a == "--idle-timeout")
                 idle_timeout = whole_number(v);
+            else if (a == "--rate-limit")
+                rate_limit = whole_number(v);
             else {
                 std::cerr << "cardbound-server: unknown option " << a << "\n";
                 usage(std::cerr);
@@ -311,9 +320,9 @@ int main(int argc, char **argv)
     };
     if (outside(threads, 1, 256) || outside(max_connections, 1, 10'000'000) ||
         outside(header_timeout, 1, 3600) || outside(body_timeout, 1, 3600) ||
-        outside(idle_timeout, 1, 3600)) {
+        outside(idle_timeout, 1, 3600) || rate_limit < 0 || rate_limit > 1'000'000) {
         std::cerr << "cardbound-server: --threads is 1-256, --max-connections 1-10000000, the "
-                     "timeouts 1-3600 s\n";
+                     "timeouts 1-3600 s, --rate-limit 0-1000000\n";
         return 2;
     }
 
@@ -359,9 +368,10 @@ int main(int argc, char **argv)
             files.erase("/");
             files.erase("/index.html");
         }
+        RateLimiter limiter({static_cast<double>(rate_limit), 3.0 * rate_limit});
         Router router(
             rp, metrics, [] { return std::time(nullptr); }, std::move(files),
-            site_files ? &*site_files : nullptr);
+            site_files ? &*site_files : nullptr, &limiter);
 
         // Sessions that miss their presence deadline end even if nobody asks.
         std::thread([&] {

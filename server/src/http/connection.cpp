@@ -32,6 +32,10 @@ Connection::Connection(asio::ip::tcp::socket socket, asio::ssl::context &tls,
                        ServerContext &context, ConnectionSlot slot)
     : stream_(std::move(socket), tls), context_(context), slot_(std::move(slot))
 {
+    beast::error_code ec;
+    auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec)
+        client_ = peer.address().to_string();
 }
 
 void Connection::start()
@@ -99,10 +103,10 @@ void Connection::on_body(beast::error_code ec)
         return;
     }
     if (!Router::may_block(req))
-        return respond(context_.router.handle(req));
+        return respond(context_.router.handle(req, client_));
     // On the blocking pool, then back on this connection's strand.
     asio::post(context_.blocking, [self = shared_from_this(), req = std::move(req)] {
-        HttpResponse res = self->context_.router.handle(req);
+        HttpResponse res = self->context_.router.handle(req, self->client_);
         asio::post(self->stream_.get_executor(),
                    [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
     });

@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace cardbound::server
 {
@@ -34,6 +35,7 @@ class Connection : public std::enable_shared_from_this<Connection>
     void shut_down();
 
     TlsStream stream_;
+    std::string client_; // the peer's address, for per-client limits
     ServerContext &context_;
     ConnectionSlot slot_;
     boost::beast::flat_buffer buffer_;

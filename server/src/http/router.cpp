@@ -1,5 +1,6 @@
 #include "http/router.h"
 #include "cardbound/protocol/registry.h"
+#include "http/rate_limiter.h"
 #include "http/site_files.h"
 
 #include <spdlog/spdlog.h>
@@ -73,6 +74,8 @@ std::string Metrics::prometheus(std::size_t live_sessions) const
     counter("cardbound_sessions_late_total", "Sessions ended by a missed presence deadline.",
             sessions_ended_late);
     counter("cardbound_logouts_total", "Sessions ended by logout.", logouts);
+    counter("cardbound_rate_limited_total",
+            "Requests refused (429) by the per-client limit of challenge and login.", rate_limited);
     counter("cardbound_connections_refused_total",
             "Connections closed at once because --max-connections were open.", connections_refused);
     auto gauge = [&](const char *name, const char *help, long v) {
@@ -87,8 +90,9 @@ std::string Metrics::prometheus(std::size_t live_sessions) const
 }
 
 Router::Router(RelyingParty &rp, Metrics &metrics, std::function<std::time_t()> now,
-               StaticFiles files, const SiteFiles *site)
-    : rp_(rp), metrics_(metrics), now_(std::move(now)), files_(std::move(files)), site_(site)
+               StaticFiles files, const SiteFiles *site, RateLimiter *limiter)
+    : rp_(rp), metrics_(metrics), now_(std::move(now)), files_(std::move(files)), site_(site),
+      limiter_(limiter)
 {
 }
 
@@ -153,7 +157,7 @@ bool Router::session_exists(const std::string &session_id)
     return !code || *code == ValidationCode::NotConfirmed;
 }
 
-HttpResponse Router::handle(const HttpRequest &req)
+HttpResponse Router::handle(const HttpRequest &req, const std::string &client)
 {
     metrics_.requests++;
     HttpResponse res;
@@ -163,7 +167,7 @@ HttpResponse Router::handle(const HttpRequest &req)
             res = reply(req, http::status::method_not_allowed, "");
             res.set(http::field::allow, "GET");
         } else {
-            res = route(req);
+            res = route(req, client);
         }
     } catch (const std::exception &e) {
         spdlog::error("{} {}: {}", std::string(req.method_string()), std::string(req.target()),
@@ -185,15 +189,15 @@ const Router::Endpoint Router::kEndpoints[] = {
     {http::verb::get, "/metrics", &Router::metrics},
     {http::verb::get, "/cardbound/session", &Router::session},
     {http::verb::get, "/api/me", &Router::me},
-    {http::verb::post, "/cardbound/challenge", &Router::challenge},
-    {http::verb::post, "/cardbound/login", &Router::login},
+    {http::verb::post, "/cardbound/challenge", &Router::challenge, true},
+    {http::verb::post, "/cardbound/login", &Router::login, true},
     {http::verb::post, "/cardbound/confirm", &Router::confirm},
     {http::verb::post, "/cardbound/presence/challenge", &Router::presence_challenge},
     {http::verb::post, "/cardbound/presence", &Router::presence},
     {http::verb::post, "/cardbound/logout", &Router::logout},
 };
 
-HttpResponse Router::route(const HttpRequest &req)
+HttpResponse Router::route(const HttpRequest &req, const std::string &client)
 {
     std::string_view target(req.target().data(), req.target().size());
     // HEAD is a GET whose body handle() drops.
@@ -207,6 +211,15 @@ HttpResponse Router::route(const HttpRequest &req)
         if (method == http::verb::get)
             return file(req, call.now);
         return http_error(req, http::status::not_found, registry::HttpErrorCode::NotFound);
+    }
+    if (endpoint->rate_limited && limiter_) {
+        if (int wait = limiter_->take(client, RateLimiter::Clock::now())) {
+            metrics_.rate_limited++;
+            auto res = http_error(req, http::status::too_many_requests,
+                                  registry::HttpErrorCode::RateLimited);
+            res.set(http::field::retry_after, std::to_string(wait));
+            return res;
+        }
     }
     if (method == http::verb::post) {
         // State changes only from the site itself, with a JSON object.

@@ -23,7 +23,7 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 struct Metrics {
     std::atomic<unsigned long> requests{0}, logins_ok{0}, logins_refused{0}, confirms{0},
         presence_ok{0}, presence_refused{0}, sessions_ended_late{0}, logouts{0},
-        connections_refused{0};
+        connections_refused{0}, rate_limited{0};
     // Gauges, kept by the listener.
     std::atomic<long> open_connections{0}, open_event_streams{0};
     std::string prometheus(std::size_t live_sessions) const;
@@ -36,19 +36,24 @@ struct StaticFile {
 };
 using StaticFiles = std::map<std::string, StaticFile, std::less<>>; // by request path
 
+class RateLimiter;
+class SiteFiles;
+
 class Router
 {
   public:
     static constexpr const char *kCookie = "__Host-cardbound";
 
     // `site`, when given, serves the site's own files after the endpoints
-    // and `files` (see site_files.h); it must outlive the router.
+    // and `files` (see site_files.h); `limiter`, when given, limits the
+    // endpoints anyone may call without a session (challenge, login) per
+    // client address. Both must outlive the router.
     Router(RelyingParty &rp, Metrics &metrics, std::function<std::time_t()> now, StaticFiles files,
-           const class SiteFiles *site = nullptr);
+           const SiteFiles *site = nullptr, RateLimiter *limiter = nullptr);
 
     // Safe to call from several threads at once. HEAD is answered like GET
-    // without the body.
-    HttpResponse handle(const HttpRequest &req);
+    // without the body. `client`: the peer's address, for per-client limits.
+    HttpResponse handle(const HttpRequest &req, const std::string &client = "");
     static bool is_event_stream(const HttpRequest &req);
     // Requests whose handling may wait on the network (a login's OCSP and
     // CRL fetches), which the listener keeps off its I/O threads.
@@ -71,11 +76,12 @@ class Router
         boost::beast::http::verb method;
         std::string_view path;
         Handler handler;
+        bool rate_limited = false; // callable without a session: limited per client
     };
     // The endpoints of docs/protocol.md section 6, one row each.
     static const Endpoint kEndpoints[];
 
-    HttpResponse route(const HttpRequest &req);
+    HttpResponse route(const HttpRequest &req, const std::string &client);
     HttpResponse healthz(Call &c);
     HttpResponse metrics(Call &c);
     HttpResponse session(Call &c);
@@ -102,6 +108,7 @@ class Router
     std::function<std::time_t()> now_;
     StaticFiles files_;
     const SiteFiles *site_;
+    RateLimiter *limiter_;
 };
 
 } // namespace cardbound::server

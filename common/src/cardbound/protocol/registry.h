@@ -164,12 +164,16 @@ enum class HttpErrorCode {
     BadRequest,
     // no such endpoint or file
     NotFound,
+    // too many challenges or logins from this client address; `Retry-After` says when to try again
+    // (`cardbound-server --rate-limit`)
+    RateLimited,
     // a bug in the server (logged)
     Internal,
 };
-inline constexpr std::array<std::string_view, 3> kHttpErrorCodes{
+inline constexpr std::array<std::string_view, 4> kHttpErrorCodes{
     "BAD_REQUEST",
     "NOT_FOUND",
+    "RATE_LIMITED",
     "INTERNAL",
 };
 constexpr std::string_view http_error_name(HttpErrorCode code)

@@ -87,6 +87,9 @@ public final class Registry {
         BAD_REQUEST(400),
         // no such endpoint or file
         NOT_FOUND(404),
+        // too many challenges or logins from this client address; `Retry-After` says when to try
+        // again (`cardbound-server --rate-limit`)
+        RATE_LIMITED(429),
         // a bug in the server (logged)
         INTERNAL(500);
 
