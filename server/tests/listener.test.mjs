@@ -279,3 +279,29 @@ test('a client flooding challenges hits its rate limit (429, Retry-After); anoth
   assert.match(metrics, /^cardbound_rate_limited_total (\d+)$/m);
   assert.ok(Number(metrics.match(/^cardbound_rate_limited_total (\d+)$/m)[1]) >= limited.length);
 });
+
+test('observability: an access log line a request, a refused login logged with its code and subject, latency histograms', async () => {
+  const s = await start(['--access-log', 'json']);
+  const client = apiClient({ pki, port: s.port });
+  const { cookie, receipt } = await client.login();
+  assert.equal((await client.prove(cookie, receipt.sessionTag)).res.status, 204);
+  const token = client.tokenFor('bm90LWlzc3VlZC1ieS10aGlzLXNlcnZlci0zMi1ieXRlcw==');
+  const refused = await client.http('POST', '/cardbound/login',
+    { body: { serverNonce: 'bm90LWlzc3VlZC1ieS10aGlzLXNlcnZlci0zMi1ieXRlcw==', token } });
+  assert.equal(refused.status, 401);
+  await client.http('GET', '/healthz?secret=x');
+  const metrics = (await client.http('GET', '/metrics')).json;
+  await sleep(200);
+  const lines = s.stderr().split('\n');
+  const access = lines.filter((l) => l.includes('"path"')).map((l) => JSON.parse(l.slice(l.indexOf('{'))));
+  assert.ok(access.some((a) => a.method === 'POST' && a.path === '/cardbound/login' && a.status === 200 && a.client === '127.0.0.1'));
+  assert.ok(access.some((a) => a.path === '/healthz' && a.status === 200), 'the query is left out of the log');
+  assert.ok(!s.stderr().includes('secret=x'));
+  const line = lines.find((l) => l.includes('login refused'));
+  assert.match(line ?? '', /login refused: NONCE_UNKNOWN \(certificate .*Bob.*\)/);
+  assert.ok(!s.stderr().includes(token.signature), 'never the token');
+  assert.ok(!s.stderr().includes(cookie.split('=')[1]), 'never the cookie');
+  assert.match(metrics, /^cardbound_login_validation_seconds_count 2$/m);
+  assert.match(metrics, /^cardbound_presence_seconds_count 1$/m);
+  assert.match(metrics, /^cardbound_presence_seconds_bucket\{le="\+Inf"\} 1$/m);
+});

@@ -73,11 +73,12 @@ void usage(std::ostream &out)
            "  --rate-limit N         challenges and logins a second from one client address,\n"
            "                         bursts of 3N (default 20; 0: no limit); beyond, 429\n"
            "                         RATE_LIMITED with Retry-After\n"
+           "  --access-log FORMAT    a log line a request: off (default), text or json\n"
            "  --config FILE          a JSON file with any of: listen, origin, cert, key, trust "
            "[],\n"
            "                         crl [], ocsp, softFail, presenceInterval, presenceGrace,\n"
            "                         site, protect [], threads, maxConnections, headerTimeout,\n"
-           "                         bodyTimeout, idleTimeout, rateLimit\n"
+           "                         bodyTimeout, idleTimeout, rateLimit, accessLog\n"
            "                         (options given on the command line win; a list option\n"
            "                         given there replaces the whole list)\n"
            "  --help                 this text\n"
@@ -136,6 +137,7 @@ int main(int argc, char **argv)
     // Unset: the listener's defaults.
     std::optional<int> threads, max_connections, header_timeout, body_timeout, idle_timeout;
     int rate_limit = 20;
+    std::string access_log = "off";
     // The configuration file first, so that command-line options win.
     for (int i = 1; i + 1 < argc; i++) {
         if (std::string(argv[i]) != "--config")
@@ -184,6 +186,8 @@ int main(int argc, char **argv)
                     idle_timeout = v.get<int>();
                 else if (k == "rateLimit")
                     rate_limit = v.get<int>();
+                else if (k == "accessLog")
+                    access_log = v.get<std::string>();
                 else
                     throw std::runtime_error("unknown key '" + k + "'");
             }
@@ -263,6 +267,8 @@ int main(int argc, char **argv)
                 idle_timeout = whole_number(v);
             else if (a == "--rate-limit")
                 rate_limit = whole_number(v);
+            else if (a == "--access-log")
+                access_log = v;
             else {
                 std::cerr << "cardbound-server: unknown option " << a << "\n";
                 usage(std::cerr);
@@ -309,6 +315,10 @@ int main(int argc, char **argv)
     }
     if (!protect.empty() && site.empty()) {
         std::cerr << "cardbound-server: --protect needs --site\n";
+        return 2;
+    }
+    if (access_log != "off" && access_log != "text" && access_log != "json") {
+        std::cerr << "cardbound-server: --access-log takes off, text or json\n";
         return 2;
     }
     if (!is_valid_ocsp_mode(ocsp)) {
@@ -372,6 +382,9 @@ int main(int argc, char **argv)
         Router router(
             rp, metrics, [] { return std::time(nullptr); }, std::move(files),
             site_files ? &*site_files : nullptr, &limiter);
+        router.set_access_log(access_log == "json"   ? Router::AccessLog::Json
+                              : access_log == "text" ? Router::AccessLog::Text
+                                                     : Router::AccessLog::Off);
 
         // Sessions that miss their presence deadline end even if nobody asks.
         std::thread([&] {

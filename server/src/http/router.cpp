@@ -1,4 +1,5 @@
 #include "http/router.h"
+#include "cardbound/crypto/certificate.h"
 #include "cardbound/protocol/registry.h"
 #include "http/rate_limiter.h"
 #include "http/site_files.h"
@@ -56,38 +57,6 @@ void set_cookie(HttpResponse &res, const std::string &value, bool clear = false)
 }
 
 } // namespace
-
-std::string Metrics::prometheus(std::size_t live_sessions) const
-{
-    std::string out;
-    auto counter = [&](const char *name, const char *help, unsigned long v) {
-        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" +
-               name + " " + std::to_string(v) + "\n";
-    };
-    counter("cardbound_http_requests_total", "HTTP requests served.", requests);
-    counter("cardbound_logins_total", "Tokens accepted.", logins_ok);
-    counter("cardbound_logins_refused_total", "Tokens refused.", logins_refused);
-    counter("cardbound_confirms_total", "Sessions confirmed by their first presence proof.",
-            confirms);
-    counter("cardbound_presence_proofs_total", "Presence proofs accepted.", presence_ok);
-    counter("cardbound_presence_refused_total", "Presence proofs refused.", presence_refused);
-    counter("cardbound_sessions_late_total", "Sessions ended by a missed presence deadline.",
-            sessions_ended_late);
-    counter("cardbound_logouts_total", "Sessions ended by logout.", logouts);
-    counter("cardbound_rate_limited_total",
-            "Requests refused (429) by the per-client limit of challenge and login.", rate_limited);
-    counter("cardbound_connections_refused_total",
-            "Connections closed at once because --max-connections were open.", connections_refused);
-    auto gauge = [&](const char *name, const char *help, long v) {
-        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name +
-               " " + std::to_string(v) + "\n";
-    };
-    gauge("cardbound_open_connections", "Open client connections, event streams included.",
-          open_connections);
-    gauge("cardbound_open_event_streams", "Open event streams.", open_event_streams);
-    gauge("cardbound_sessions", "Live sessions.", static_cast<long>(live_sessions));
-    return out;
-}
 
 Router::Router(RelyingParty &rp, Metrics &metrics, std::function<std::time_t()> now,
                StaticFiles files, const SiteFiles *site, RateLimiter *limiter)
@@ -157,9 +126,34 @@ bool Router::session_exists(const std::string &session_id)
     return !code || *code == ValidationCode::NotConfirmed;
 }
 
+namespace
+{
+
+// The path without its query (which a site's page could fill with anything).
+std::string path_of(const HttpRequest &req)
+{
+    std::string_view t(req.target().data(), req.target().size());
+    return std::string(t.substr(0, t.find('?')));
+}
+
+// The subject of the certificate a refused token carries, for the log; never
+// the token itself.
+std::string subject_of(const json &token)
+{
+    try {
+        auto cert = parse_der_certificate(TokenValidator::parse(token).certificate);
+        return name_to_string(X509_get_subject_name(cert.get()));
+    } catch (const std::exception &) {
+        return "(no readable certificate)";
+    }
+}
+
+} // namespace
+
 HttpResponse Router::handle(const HttpRequest &req, const std::string &client)
 {
     metrics_.requests++;
+    auto started = std::chrono::steady_clock::now();
     HttpResponse res;
     try {
         // The event stream is no document a HEAD could describe.
@@ -181,6 +175,23 @@ HttpResponse Router::handle(const HttpRequest &req, const std::string &client)
         res.body().clear();
         res.content_length(length);
     }
+    if (access_log_ != AccessLog::Off) {
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+        std::string method(req.method_string()), path = path_of(req);
+        if (access_log_ == AccessLog::Json)
+            spdlog::info("{}", json{{"client", client},
+                                    {"method", method},
+                                    {"path", path},
+                                    {"status", res.result_int()},
+                                    {"bytes", res.body().size()},
+                                    {"us", us}}
+                                   .dump());
+        else
+            spdlog::info("{} \"{} {}\" {} {} {}us", client, method, path, res.result_int(),
+                         res.body().size(), us);
+    }
     return res;
 }
 
@@ -199,7 +210,8 @@ const Router::Endpoint Router::kEndpoints[] = {
 
 HttpResponse Router::route(const HttpRequest &req, const std::string &client)
 {
-    std::string_view target(req.target().data(), req.target().size());
+    // Endpoints by path; a query string does not change which one.
+    const std::string target = path_of(req);
     // HEAD is a GET whose body handle() drops.
     auto method = req.method() == http::verb::head ? http::verb::get : req.method();
     const Endpoint *endpoint = nullptr;
@@ -343,15 +355,23 @@ HttpResponse Router::login(Call &c)
         if (std::get<ValidationCode>(found) == ValidationCode::NotConfirmed)
             rp_.discard(*c.cookie);
     }
+    auto started = std::chrono::steady_clock::now();
     try {
         auto login = rp_.login(member(c.body, "token"), text(c.body, "serverNonce"),
                                rp_.config().origin, c.now);
+        metrics_.validation_seconds.observe(std::chrono::steady_clock::now() - started);
         metrics_.logins_ok++;
         auto res = json_reply(c.req, http::status::ok, {{"receipt", login.receipt.to_json()}});
         set_cookie(res, login.session.id);
         return res;
-    } catch (const ValidationError &) {
+    } catch (const ValidationError &e) {
+        metrics_.validation_seconds.observe(std::chrono::steady_clock::now() - started);
         metrics_.logins_refused++;
+        if (auto n = refused_log_.note())
+            spdlog::warn("login refused: {} (certificate {}){}", code_name(e.code),
+                         subject_of(member(c.body, "token")),
+                         n > 1 ? " and " + std::to_string(n - 1) + " more since the last line"
+                               : "");
         throw;
     }
 }
@@ -375,12 +395,14 @@ HttpResponse Router::presence_challenge(Call &c)
 
 HttpResponse Router::presence(Call &c)
 {
+    auto started = std::chrono::steady_clock::now();
     try {
         rp_.presence(cookie_of(c.cookie), member(c.body, "proof"), c.now);
     } catch (const ValidationError &) {
         metrics_.presence_refused++; // and the session ended, in the relying party
         throw;
     }
+    metrics_.presence_seconds.observe(std::chrono::steady_clock::now() - started);
     metrics_.presence_ok++;
     return reply(c.req, http::status::no_content, "");
 }

@@ -3,6 +3,8 @@
 // feeds it and handles the event stream itself (http/event_stream.h).
 #pragma once
 
+#include "http/log_throttle.h"
+#include "http/metrics.h"
 #include "session/relying_party.h"
 
 #include <atomic>
@@ -18,16 +20,6 @@ namespace cardbound::server
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
-
-// Atomic: the listener's threads serve requests at the same time.
-struct Metrics {
-    std::atomic<unsigned long> requests{0}, logins_ok{0}, logins_refused{0}, confirms{0},
-        presence_ok{0}, presence_refused{0}, sessions_ended_late{0}, logouts{0},
-        connections_refused{0}, rate_limited{0};
-    // Gauges, kept by the listener.
-    std::atomic<long> open_connections{0}, open_event_streams{0};
-    std::string prometheus(std::size_t live_sessions) const;
-};
 
 // A file the server hands out as is (the demo page, the JavaScript API).
 struct StaticFile {
@@ -50,6 +42,10 @@ class Router
     // client address. Both must outlive the router.
     Router(RelyingParty &rp, Metrics &metrics, std::function<std::time_t()> now, StaticFiles files,
            const SiteFiles *site = nullptr, RateLimiter *limiter = nullptr);
+
+    // A line a request on the log (info): off (the default), text, or JSON.
+    enum class AccessLog { Off, Text, Json };
+    void set_access_log(AccessLog format) { access_log_ = format; }
 
     // Safe to call from several threads at once. HEAD is answered like GET
     // without the body. `client`: the peer's address, for per-client limits.
@@ -109,6 +105,9 @@ class Router
     StaticFiles files_;
     const SiteFiles *site_;
     RateLimiter *limiter_;
+    AccessLog access_log_ = AccessLog::Off;
+    // Refused logins are logged, at most one line a period under a flood.
+    LogThrottle refused_log_{std::chrono::milliseconds(100)};
 };
 
 } // namespace cardbound::server

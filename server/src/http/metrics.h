@@ -1,0 +1,40 @@
+// What cardbound-server counts, for GET /metrics (Prometheus text format):
+// counters, gauges, and latency histograms. Atomic: the listener's threads
+// serve requests at the same time.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace cardbound::server
+{
+
+// A Prometheus histogram of durations with fixed buckets (cumulative, as
+// Prometheus wants them), lock-free.
+class LatencyHistogram
+{
+  public:
+    static constexpr std::array<double, 12> kBounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                    0.01,   0.025,   0.05,   0.1,   0.5,    2.5};
+    void observe(std::chrono::steady_clock::duration d);
+    void prometheus(std::string &out, const char *name, const char *help) const;
+
+  private:
+    std::array<std::atomic<unsigned long>, kBounds.size()> buckets_{};
+    std::atomic<unsigned long> count_{0}, micros_{0};
+};
+
+struct Metrics {
+    std::atomic<unsigned long> requests{0}, logins_ok{0}, logins_refused{0}, confirms{0},
+        presence_ok{0}, presence_refused{0}, sessions_ended_late{0}, logouts{0},
+        connections_refused{0}, rate_limited{0};
+    // Gauges, kept by the listener.
+    std::atomic<long> open_connections{0}, open_event_streams{0};
+    LatencyHistogram validation_seconds, presence_seconds;
+    std::string prometheus(std::size_t live_sessions) const;
+};
+
+} // namespace cardbound::server
