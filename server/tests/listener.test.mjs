@@ -289,6 +289,11 @@ test('observability: an access log line a request, a refused login logged with i
   const refused = await client.http('POST', '/cardbound/login',
     { body: { serverNonce: 'bm90LWlzc3VlZC1ieS10aGlzLXNlcnZlci0zMi1ieXRlcw==', token } });
   assert.equal(refused.status, 401);
+  await sleep(150); // one refused-login line a 100 ms at most
+  // A certificate OpenSSL cannot read is named as such (the fuzzer found this crashing).
+  const garbled = { ...token, unverifiedCertificate: Buffer.from('not a certificate at all').toString('base64') };
+  const bad = await client.http('POST', '/cardbound/login', { body: { serverNonce: 'x', token: garbled } });
+  assert.equal(bad.status, 401);
   await client.http('GET', '/healthz?secret=x');
   const metrics = (await client.http('GET', '/metrics')).json;
   await sleep(200);
@@ -299,9 +304,10 @@ test('observability: an access log line a request, a refused login logged with i
   assert.ok(!s.stderr().includes('secret=x'));
   const line = lines.find((l) => l.includes('login refused'));
   assert.match(line ?? '', /login refused: NONCE_UNKNOWN \(certificate .*Bob.*\)/);
+  assert.ok(lines.some((l) => /login refused: [A-Z_]+ \(certificate \(no readable certificate\)\)/.test(l)), 'a garbled certificate');
   assert.ok(!s.stderr().includes(token.signature), 'never the token');
   assert.ok(!s.stderr().includes(cookie.split('=')[1]), 'never the cookie');
-  assert.match(metrics, /^cardbound_login_validation_seconds_count 2$/m);
+  assert.match(metrics, /^cardbound_login_validation_seconds_count 3$/m);
   assert.match(metrics, /^cardbound_presence_seconds_count 1$/m);
   assert.match(metrics, /^cardbound_presence_seconds_bucket\{le="\+Inf"\} 1$/m);
 });

@@ -142,6 +142,8 @@ std::string subject_of(const json &token)
 {
     try {
         auto cert = parse_der_certificate(TokenValidator::parse(token).certificate);
+        if (!cert) // DER OpenSSL cannot read: nothing to name (found by the request fuzzer)
+            return "(no readable certificate)";
         return name_to_string(X509_get_subject_name(cert.get()));
     } catch (const std::exception &) {
         return "(no readable certificate)";
