@@ -2,6 +2,7 @@ package org.cardbound.core;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -38,12 +39,15 @@ public final class Pem {
     }
 
     public static X509Certificate certificate(Path file) throws IOException, GeneralSecurityException {
-        byte[] bytes = read(file).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-        return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(bytes));
+        return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(bytes(file)));
     }
 
     private static String read(Path file) throws IOException {
+        return new String(bytes(file), StandardCharsets.ISO_8859_1);
+    }
+
+    private static byte[] bytes(Path file) throws IOException {
         if (Files.size(file) > MAX_FILE_BYTES) throw new IOException(file + " is larger than 1 MiB");
-        return new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+        return Files.readAllBytes(file);
     }
 }

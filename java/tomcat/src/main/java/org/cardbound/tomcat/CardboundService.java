@@ -4,7 +4,6 @@ import jakarta.servlet.ServletContext;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.juli.logging.Log;
 import org.apache.juli.logging.LogFactory;
 import org.cardbound.core.session.CardSession;
@@ -31,15 +30,6 @@ public final class CardboundService implements AutoCloseable {
     private final EventStreams streams = new EventStreams();
     private final SessionBindings bindings;
     private final ScheduledExecutorService timer;
-    final Counters counters = new Counters();
-
-    // What the endpoints counted (for the application's own metrics, and the benchmark).
-    static final class Counters {
-        final AtomicLong logins = new AtomicLong();
-        final AtomicLong loginsRefused = new AtomicLong();
-        final AtomicLong presenceProofs = new AtomicLong();
-        final AtomicLong presenceRefused = new AtomicLong();
-    }
 
     CardboundService(RelyingParty rp, String name) {
         this.rp = rp;
@@ -79,14 +69,6 @@ public final class CardboundService implements AutoCloseable {
 
     SessionBindings bindings() {
         return bindings;
-    }
-
-    public int openStreams() {
-        return streams.open();
-    }
-
-    public int boundHttpSessions() {
-        return bindings.bound();
     }
 
     private void cardSessionEnded(CardSession session, EndReason reason) {

@@ -113,10 +113,6 @@ final class EventStreams {
         }
     }
 
-    int open() {
-        return bySession.values().stream().mapToInt(Set::size).sum();
-    }
-
     // At shutdown: every stream closes (the pages reconnect or find no session).
     void closeAll() {
         for (String id : bySession.keySet()) {

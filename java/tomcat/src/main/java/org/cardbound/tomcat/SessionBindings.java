@@ -45,10 +45,6 @@ final class SessionBindings {
         }
     }
 
-    int bound() {
-        return byCard.values().stream().mapToInt(Set::size).sum();
-    }
-
     private void sessionEvent(SessionEvent event) {
         if (!Session.SESSION_DESTROYED_EVENT.equals(event.getType())) return;
         Session s = event.getSession();

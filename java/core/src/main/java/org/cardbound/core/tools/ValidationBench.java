@@ -1,6 +1,5 @@
 package org.cardbound.core.tools;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.security.PrivateKey;
@@ -55,63 +54,48 @@ public final class ValidationBench {
                 OcspSettings.of(null, false), Clock.systemUTC());
         Instant now = Instant.now();
         validator.validate(token, origin, nonce, now); // fills the OCSP cache
-        run(validator, token, origin, nonce, now, seconds); // warms the JIT up
-        System.out.printf("validations %.0f /s%n", run(validator, token, origin, nonce, now, seconds));
+        System.out.printf("validations %.0f /s%n", warmRate(() -> validator.validate(token, origin, nonce, now), seconds));
 
         // The floor of a validation in the JDK: the token's one ES256
         // verification (the JDK caches a certificate's verified signature,
         // so the path costs nothing more after the first).
         byte[] loginInput = Digests.loginSigningInput(Algorithm.ES256, origin, nonce);
         byte[] tokenSignature = Base64Text.decode(token.get("signature").textValue()).orElseThrow();
-        Runnable verify = () -> {
-            try {
-                Signature verifier = Algorithm.ES256.newSignature();
-                verifier.initVerify(card.getPublicKey());
-                verifier.update(loginInput);
-                if (!verifier.verify(tokenSignature)) throw new IllegalStateException("the token did not verify");
-            } catch (java.security.GeneralSecurityException e) {
-                throw new IllegalStateException(e);
-            }
-        };
-        rate(verify, seconds); // warm-up
-        System.out.printf("verify %.0f /s%n", rate(verify, seconds));
+        System.out.printf("verify %.0f /s%n", warmRate(() -> verify(card, loginInput, tokenSignature), seconds));
 
         byte[] input = Digests.presenceSigningInput(Algorithm.ES256, origin, "tag", nonce);
-        Runnable round = () -> {
-            try {
-                Signature signer = Algorithm.ES256.newSignature();
-                signer.initSign(key);
-                signer.update(input);
-                byte[] sig = signer.sign();
-                Signature verifier = Algorithm.ES256.newSignature();
-                verifier.initVerify(card.getPublicKey());
-                verifier.update(input);
-                if (!verifier.verify(sig)) throw new IllegalStateException("a signature did not verify");
-            } catch (java.security.GeneralSecurityException e) {
-                throw new IllegalStateException(e);
-            }
-        };
-        rate(round, seconds); // warm-up
-        System.out.printf("presence-crypto %.0f /s%n", rate(round, seconds));
+        System.out.printf("presence-crypto %.0f /s%n", warmRate(() -> {
+            Signature signer = Algorithm.ES256.newSignature();
+            signer.initSign(key);
+            signer.update(input);
+            verify(card, input, signer.sign());
+        }, seconds));
     }
 
-    private static double rate(Runnable r, double seconds) {
+    @FunctionalInterface
+    private interface Task {
+        void run() throws Exception;
+    }
+
+    private static void verify(X509Certificate card, byte[] input, byte[] signature) throws Exception {
+        Signature verifier = Algorithm.ES256.newSignature();
+        verifier.initVerify(card.getPublicKey());
+        verifier.update(input);
+        if (!verifier.verify(signature)) throw new IllegalStateException("a signature did not verify");
+    }
+
+    // Runs the task for `seconds` to warm the JIT up, then as long again, counted.
+    private static double warmRate(Task task, double seconds) throws Exception {
+        rate(task, seconds);
+        return rate(task, seconds);
+    }
+
+    private static double rate(Task task, double seconds) throws Exception {
         long start = System.nanoTime();
         long n = 0;
         while (System.nanoTime() - start < seconds * 1e9) {
-            for (int i = 0; i < 10; i++) r.run();
+            for (int i = 0; i < 10; i++) task.run();
             n += 10;
-        }
-        return n / ((System.nanoTime() - start) / 1e9);
-    }
-
-    private static double run(TokenValidator v, JsonNode token, String origin, String nonce, Instant now, double seconds)
-            throws Exception {
-        long start = System.nanoTime();
-        long n = 0;
-        while (System.nanoTime() - start < seconds * 1e9) {
-            for (int i = 0; i < 50; i++) v.validate(token, origin, nonce, now);
-            n += 50;
         }
         return n / ((System.nanoTime() - start) / 1e9);
     }
