@@ -9,7 +9,9 @@
 #include "outcome.h"
 
 #include <doctest/doctest.h>
+#include <latch>
 #include <openssl/ocsp.h>
+#include <thread>
 
 using namespace cardbound;
 using namespace cardbound::server;
@@ -76,6 +78,7 @@ struct Fixture {
     ossl::Pkey card_key = test::make_ec_key("P-256");
     ossl::X509Ptr card;
     Answer answer;
+    std::chrono::milliseconds delay{0}; // how long the responder takes
 
     Fixture()
     {
@@ -100,6 +103,7 @@ struct Fixture {
         config.responder_url = "http://ocsp.test/";
         config.soft_fail = soft_fail;
         config.transport = [this](const std::string &, const std::string &body) {
+            std::this_thread::sleep_for(delay);
             return respond(body, answer, issuer.get(), issuer_key.get());
         };
         std::vector<ossl::X509Ptr> anchors;
@@ -125,6 +129,36 @@ TEST_CASE("16. OCSP: good is good, revoked is CERT_REVOKED, unknown is REVOCATIO
     CHECK(f.at(f.now) == "CERT_REVOKED");
     f.answer.status = V_OCSP_CERTSTATUS_UNKNOWN;
     CHECK(f.at(f.now) == "REVOCATION_UNKNOWN");
+}
+
+TEST_CASE("16. OCSP: concurrent checks of one certificate share one request and its answer")
+{
+    Fixture f;
+    f.delay = std::chrono::milliseconds(400);
+    auto c = f.checker();
+    auto check_together = [&](int n) {
+        std::vector<std::string> outcomes(n);
+        std::latch start(n);
+        std::vector<std::thread> threads;
+        for (int i = 0; i < n; i++)
+            threads.emplace_back([&, i] {
+                start.arrive_and_wait();
+                outcomes[i] =
+                    outcome([&] { c.check(f.card.get(), f.issuer.get(), f.now); }, "good");
+            });
+        for (auto &t : threads)
+            t.join();
+        return outcomes;
+    };
+    // An unknown status is not cached: every caller gets the one refusal...
+    f.answer.status = V_OCSP_CERTSTATUS_UNKNOWN;
+    CHECK(check_together(8) == std::vector<std::string>(8, "REVOCATION_UNKNOWN"));
+    CHECK(c.queries() == 1);
+    // ...and the next round asks again rather than keeping it.
+    f.answer.status = V_OCSP_CERTSTATUS_REVOKED;
+    CHECK(check_together(8) == std::vector<std::string>(8, "CERT_REVOKED"));
+    CHECK(c.queries() == 2);
+    CHECK(c.cache_size() == 1);
 }
 
 TEST_CASE("16. OCSP: the answer must carry our nonce")

@@ -98,7 +98,7 @@ void OcspChecker::check(X509 *certificate, X509 *issuer, std::time_t at)
         }
     }
     try {
-        ask(certificate, issuer, id.get(), key, at);
+        ask_once(certificate, issuer, id.get(), key, at);
     } catch (const ValidationError &e) {
         if (e.code == ValidationCode::RevocationUnknown && config_.soft_fail) {
             spdlog::warn("{} (soft-fail: accepted)", e.what());
@@ -106,6 +106,34 @@ void OcspChecker::check(X509 *certificate, X509 *issuer, std::time_t at)
         }
         throw;
     }
+}
+
+void OcspChecker::ask_once(X509 *certificate, X509 *issuer, OCSP_CERTID *wanted,
+                           const std::string &cache_key, std::time_t at)
+{
+    std::promise<void> ours;
+    std::shared_future<void> answer;
+    bool asking = false;
+    {
+        std::lock_guard lock(mutex_);
+        auto [it, first] = in_flight_.try_emplace(cache_key);
+        if (first)
+            it->second = ours.get_future().share();
+        answer = it->second;
+        asking = first;
+    }
+    if (asking) {
+        // The transport's timeout bounds how long the others wait.
+        try {
+            ask(certificate, issuer, wanted, cache_key, at);
+            ours.set_value();
+        } catch (...) {
+            ours.set_exception(std::current_exception());
+        }
+        std::lock_guard lock(mutex_);
+        in_flight_.erase(cache_key);
+    }
+    answer.get(); // the answer's refusal, rethrown to each caller
 }
 
 void OcspChecker::ask(X509 *certificate, X509 *issuer, OCSP_CERTID *wanted,

@@ -3,7 +3,9 @@
 // checks the answer's signature (by the CA or a responder it delegated to,
 // whose path the common path function checks up to our anchors) and its
 // freshness, both at the validation time; caches good and revoked answers
-// until their nextUpdate.
+// until their nextUpdate. One request is in flight per certificate: logins
+// of the same card that arrive while it is asked wait for that one answer
+// (a card logging in from many tabs at once costs the responder one query).
 // Hard-fail by default: no usable answer means REVOCATION_UNKNOWN; soft-fail
 // lets the certificate pass instead.
 #pragma once
@@ -15,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <map>
 #include <mutex>
 #include <openssl/ocsp.h>
@@ -44,6 +47,10 @@ class OcspChecker : public RevocationChecker
     std::size_t queries() const { return queries_; } // answers fetched over the network
 
   private:
+    // The answer for `cache_key`: from the request in flight for it if there
+    // is one, else from ask(), which the waiting callers then share.
+    void ask_once(X509 *certificate, X509 *issuer, OCSP_CERTID *wanted,
+                  const std::string &cache_key, std::time_t at);
     void ask(X509 *certificate, X509 *issuer, OCSP_CERTID *wanted, const std::string &cache_key,
              std::time_t at);
     void check_delegated(X509 *signer, X509 *issuer, std::time_t at) const;
@@ -56,6 +63,7 @@ class OcspChecker : public RevocationChecker
     std::shared_ptr<const TrustAnchors> anchors_;
     mutable std::mutex mutex_;
     std::map<std::string, Cached> cache_;
+    std::map<std::string, std::shared_future<void>> in_flight_;
     std::atomic<std::size_t> queries_{0};
 };
 
