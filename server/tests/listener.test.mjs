@@ -200,20 +200,34 @@ test('every wait is bounded: silent, slow-header, idle and slow-body clients are
   }
 });
 
-test('beyond --max-connections new connections are closed at once, and logged once', async () => {
+test('beyond --max-connections a small reserve answers /healthz (503 to the rest); beyond it connections close at once, logged once', async () => {
   const s = await start(['--max-connections', '4']);
   const held = await idleConnections(s.port, 4);
   await sleep(200);
+  // Full: /healthz still answers, from the reserve; anything else is told to come back.
+  const health = await timedHealthz(s.port);
+  assert.equal(health.status, 200);
+  assert.ok(health.ms < 1000, `/healthz at the cap took ${health.ms} ms`);
+  const busy = await apiClient({ pki, port: s.port }).http('POST', '/cardbound/challenge', { body: { hostNonce: 'AAAA' } });
+  assert.equal(busy.status, 503);
+  assert.equal(busy.json.error, 'SERVER_BUSY');
+  assert.equal(busy.headers['retry-after'], '1');
+  // The reserve (32) holds a silent client only briefly; past it, connections close at once.
   const t0 = Date.now();
+  const reserve = await idleConnections(s.port, 32);
+  await sleep(200);
+  const t1 = Date.now();
   const refused = await idleConnections(s.port, 30);
-  const times = await Promise.all(refused.map((r) => closedAfter(r, t0)));
+  const times = await Promise.all(refused.map((r) => closedAfter(r, t1)));
   assert.ok(Math.max(...times) < 1000, `refused within ${Math.max(...times)} ms`);
+  const reserveTimes = await Promise.all(reserve.map((r) => closedAfter(r, t0)));
+  assert.ok(Math.max(...reserveTimes) < 3500, `silent reserve connections cut off after ${Math.max(...reserveTimes)} ms`);
   for (const h of held) h.destroy();
   await sleep(200);
   assert.equal((await timedHealthz(s.port)).status, 200, 'served again once they closed');
-  assert.ok(await metric(s.port, 'cardbound_connections_refused_total') >= 30);
+  assert.ok(await metric(s.port, 'cardbound_connections_refused_total') >= 60);
   const lines = s.stderr().split('\n').filter((l) => l.includes('connections refused'));
-  assert.equal(lines.length, 1, `one log line for 30 refusals: ${lines.join(' | ')}`);
+  assert.equal(lines.length, 1, `one log line for 60 refusals: ${lines.join(' | ')}`);
 });
 
 test('out of file descriptors: the accept loop waits instead of spinning, and recovers', async () => {

@@ -115,6 +115,7 @@ export const ServerCode = Object.freeze({
   BAD_REQUEST: 'BAD_REQUEST',
   NOT_FOUND: 'NOT_FOUND',
   RATE_LIMITED: 'RATE_LIMITED',
+  SERVER_BUSY: 'SERVER_BUSY',
   INTERNAL: 'INTERNAL',
 });
 

@@ -63,8 +63,9 @@ void usage(std::ostream &out)
            "                         logins, which may wait on OCSP or CRL fetches, run on 8\n"
            "                         threads of their own)\n"
            "  --max-connections N    open connections at most, event streams included (default\n"
-           "                         10000, fewer if the file-descriptor limit is lower); more\n"
-           "                         are closed as they arrive\n"
+           "                         10000, fewer if the file-descriptor limit is lower); beyond\n"
+           "                         it 32 more answer /healthz (anything else 503 SERVER_BUSY\n"
+           "                         with Retry-After) and the rest are closed as they arrive\n"
            "  --header-timeout S     seconds from connecting to the end of the first request's\n"
            "                         headers, TLS handshake included (default 10)\n"
            "  --body-timeout S       seconds for a request's body (default 10)\n"
@@ -105,10 +106,11 @@ rlim_t raise_descriptor_limit()
 
 // The connection cap: as asked (`wanted`, with a warning if the descriptor
 // limit cannot hold it), or the default lowered to what the limit holds,
-// keeping some descriptors for logs, CRL and OCSP fetches and site files.
+// keeping some descriptors for the /healthz reserve, logs, CRL and OCSP
+// fetches and site files.
 int fit_connections(std::optional<int> wanted, int fallback)
 {
-    constexpr rlim_t kReserve = 64;
+    constexpr rlim_t kReserve = 64 + ListenerConfig{}.health_reserve;
     rlim_t limit = raise_descriptor_limit();
     rlim_t room = limit > 2 * kReserve ? limit - kReserve : limit / 2;
     if (wanted) {

@@ -16,6 +16,8 @@ namespace
 
 constexpr std::size_t kMaxHeader = 8 * 1024;
 constexpr std::size_t kMaxBody = 64 * 1024;
+// A reserve connection's one request must come at once: the reserve is small.
+constexpr auto kReserveDeadline = std::chrono::seconds(2);
 
 // The ends of a connection that need no log line: the client went away, or
 // ran out of time.
@@ -29,8 +31,8 @@ bool quiet_end(beast::error_code ec)
 } // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, asio::ssl::context &tls,
-                       ServerContext &context, ConnectionSlot slot)
-    : stream_(std::move(socket), tls), context_(context), slot_(std::move(slot))
+                       ServerContext &context, ConnectionSlot slot, Kind kind)
+    : stream_(std::move(socket), tls), context_(context), slot_(std::move(slot)), kind_(kind)
 {
     beast::error_code ec;
     auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
@@ -41,7 +43,10 @@ Connection::Connection(asio::ip::tcp::socket socket, asio::ssl::context &tls,
 void Connection::start()
 {
     // One deadline for the handshake and the first request's headers.
-    beast::get_lowest_layer(stream_).expires_after(context_.timeouts.header);
+    beast::get_lowest_layer(stream_).expires_after(
+        kind_ == Kind::Reserve
+            ? std::min<std::chrono::seconds>(kReserveDeadline, context_.timeouts.header)
+            : context_.timeouts.header);
     stream_.async_handshake(
         asio::ssl::stream_base::server,
         [self = shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
@@ -98,6 +103,12 @@ void Connection::on_body(beast::error_code ec)
     }
     HttpRequest req = parser_->release();
     beast::get_lowest_layer(stream_).expires_never();
+    if (kind_ == Kind::Reserve) {
+        HttpResponse res =
+            Router::is_health_check(req) ? context_.router.handle(req, client_) : Router::busy(req);
+        res.keep_alive(false);
+        return respond(std::move(res));
+    }
     if (Router::is_event_stream(req)) {
         std::make_shared<EventStream>(std::move(stream_), context_, std::move(slot_))->start(req);
         return;

@@ -19,9 +19,14 @@ namespace cardbound::server
 class Connection : public std::enable_shared_from_this<Connection>
 {
   public:
+    // A connection beyond --max-connections, from the small reserve kept so
+    // that the server can still say it is alive: it answers one request,
+    // /healthz as usual and anything else 503 SERVER_BUSY, then closes.
+    enum class Kind { Normal, Reserve };
+
     // `socket` runs on a strand of its own: its handlers never run at once.
     Connection(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context &tls,
-               ServerContext &context, ConnectionSlot slot);
+               ServerContext &context, ConnectionSlot slot, Kind kind = Kind::Normal);
     void start();
 
   private:
@@ -38,6 +43,7 @@ class Connection : public std::enable_shared_from_this<Connection>
     std::string client_; // the peer's address, for per-client limits
     ServerContext &context_;
     ConnectionSlot slot_;
+    Kind kind_;
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
     HttpResponse response_; // kept here while it is written

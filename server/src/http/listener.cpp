@@ -99,18 +99,22 @@ void HttpsListener::State::on_accept(beast::error_code ec, tcp::socket socket)
         return;
     }
     Metrics &metrics = context->metrics;
-    if (metrics.open_connections >= config.max_connections) {
-        // Closed at once (as the socket goes): the cheapest answer.
+    auto open = metrics.open_connections.load();
+    auto kind = Connection::Kind::Normal;
+    if (open >= config.max_connections) {
         metrics.connections_refused++;
         if (auto n = refused_log.note())
             spdlog::warn("{} connections refused in {} s: {} connections open (--max-connections)",
-                         n, kLogPeriod.count(), metrics.open_connections.load());
-        return accept();
+                         n, kLogPeriod.count(), open);
+        // Closed at once (as the socket goes): the cheapest answer.
+        if (open >= config.max_connections + config.health_reserve)
+            return accept();
+        kind = Connection::Kind::Reserve;
     }
     // Small responses go out at once instead of waiting for an ACK (Nagle
     // with delayed ACKs costs a new connection about 40 ms).
     socket.set_option(tcp::no_delay(true), ec);
-    std::make_shared<Connection>(std::move(socket), tls, *context, ConnectionSlot(metrics))
+    std::make_shared<Connection>(std::move(socket), tls, *context, ConnectionSlot(metrics), kind)
         ->start();
     accept();
 }

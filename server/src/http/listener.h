@@ -2,8 +2,9 @@
 // asynchronously with Boost.Beast on a fixed pool of threads that run one
 // io_context — no thread per connection or per event stream. Bounded:
 // header and body sizes, a deadline for every wait on a client
-// (ConnectionTimeouts), a cap on open connections beyond which new ones are
-// closed at once.
+// (ConnectionTimeouts), a cap on open connections beyond which a small
+// reserve answers /healthz (and 503 to the rest), and beyond that new
+// connections are closed at once.
 #pragma once
 
 #include "http/server_context.h"
@@ -21,6 +22,9 @@ struct ListenerConfig {
     std::string private_key;       // PEM
     int threads = 0;               // I/O threads; 0: one per core
     int max_connections = 10000;   // event streams included
+    // Connections taken beyond max_connections, each for one request with a
+    // short deadline: /healthz answered, anything else 503 SERVER_BUSY.
+    int health_reserve = 32;
     ConnectionTimeouts timeouts;
 };
 

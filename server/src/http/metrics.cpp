@@ -51,7 +51,9 @@ std::string Metrics::prometheus(std::size_t live_sessions) const
     counter("cardbound_rate_limited_total",
             "Requests refused (429) by the per-client limit of challenge and login.", rate_limited);
     counter("cardbound_connections_refused_total",
-            "Connections closed at once because --max-connections were open.", connections_refused);
+            "Connections beyond --max-connections: closed at once, or from the reserve answered "
+            "/healthz or 503.",
+            connections_refused);
     auto gauge = [&](const char *name, const char *help, long v) {
         out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name +
                " " + std::to_string(v) + "\n";

@@ -56,6 +56,13 @@ void set_cookie(HttpResponse &res, const std::string &value, bool clear = false)
     res.set(http::field::set_cookie, c);
 }
 
+// The path without its query (which a site's page could fill with anything).
+std::string path_of(const HttpRequest &req)
+{
+    std::string_view t(req.target().data(), req.target().size());
+    return std::string(t.substr(0, t.find('?')));
+}
+
 } // namespace
 
 Router::Router(RelyingParty &rp, Metrics &metrics, std::function<std::time_t()> now,
@@ -68,6 +75,21 @@ Router::Router(RelyingParty &rp, Metrics &metrics, std::function<std::time_t()> 
 bool Router::is_event_stream(const HttpRequest &req)
 {
     return req.method() == http::verb::get && req.target() == kEventsPath;
+}
+
+bool Router::is_health_check(const HttpRequest &req)
+{
+    return (req.method() == http::verb::get || req.method() == http::verb::head) &&
+           path_of(req) == "/healthz";
+}
+
+HttpResponse Router::busy(const HttpRequest &req)
+{
+    auto res =
+        http_error(req, http::status::service_unavailable, registry::HttpErrorCode::ServerBusy);
+    res.set(http::field::retry_after, "1");
+    res.keep_alive(false);
+    return res;
 }
 
 bool Router::may_block(const HttpRequest &req)
@@ -128,13 +150,6 @@ bool Router::session_exists(const std::string &session_id)
 
 namespace
 {
-
-// The path without its query (which a site's page could fill with anything).
-std::string path_of(const HttpRequest &req)
-{
-    std::string_view t(req.target().data(), req.target().size());
-    return std::string(t.substr(0, t.find('?')));
-}
 
 // The subject of the certificate a refused token carries, for the log; never
 // the token itself.

@@ -51,6 +51,11 @@ class Router
     // without the body. `client`: the peer's address, for per-client limits.
     HttpResponse handle(const HttpRequest &req, const std::string &client = "");
     static bool is_event_stream(const HttpRequest &req);
+    // A GET or HEAD of /healthz: answered even when the server is full.
+    static bool is_health_check(const HttpRequest &req);
+    // The answer to anything else on a connection beyond --max-connections:
+    // 503 SERVER_BUSY with Retry-After, and the connection closes.
+    static HttpResponse busy(const HttpRequest &req);
     // Requests whose handling may wait on the network (a login's OCSP and
     // CRL fetches), which the listener keeps off its I/O threads.
     static bool may_block(const HttpRequest &req);

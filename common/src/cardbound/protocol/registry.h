@@ -167,13 +167,17 @@ enum class HttpErrorCode {
     // too many challenges or logins from this client address; `Retry-After` says when to try again
     // (`cardbound-server --rate-limit`)
     RateLimited,
+    // the server has as many connections open as it takes (`cardbound-server --max-connections`);
+    // `Retry-After` says when to try again. `/healthz` is still answered
+    ServerBusy,
     // a bug in the server (logged)
     Internal,
 };
-inline constexpr std::array<std::string_view, 4> kHttpErrorCodes{
+inline constexpr std::array<std::string_view, 5> kHttpErrorCodes{
     "BAD_REQUEST",
     "NOT_FOUND",
     "RATE_LIMITED",
+    "SERVER_BUSY",
     "INTERNAL",
 };
 constexpr std::string_view http_error_name(HttpErrorCode code)

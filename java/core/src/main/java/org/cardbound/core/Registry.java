@@ -90,6 +90,9 @@ public final class Registry {
         // too many challenges or logins from this client address; `Retry-After` says when to try
         // again (`cardbound-server --rate-limit`)
         RATE_LIMITED(429),
+        // the server has as many connections open as it takes (`cardbound-server
+        // --max-connections`); `Retry-After` says when to try again. `/healthz` is still answered
+        SERVER_BUSY(503),
         // a bug in the server (logged)
         INTERNAL(500);
 
