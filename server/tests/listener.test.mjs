@@ -79,20 +79,78 @@ async function timedHealthz(port) {
 const metric = async (port, name) =>
   Number((await apiClient({ pki, port }).http('GET', '/metrics')).json.match(new RegExp(`^${name} (\\d+)$`, 'm'))?.[1]);
 
-test('300 idle connections held open: /healthz still answers within 1 s', async () => {
-  const sockets = await idleConnections(server.port, 300);
+test('1,000 idle and 1,000 slow-header connections held open: /healthz and a full login still answer within 1 s', async () => {
+  // Long header deadlines, so that all of them are still held while we ask.
+  const s = await start(['--header-timeout', '120', '--rate-limit', '0']);
+  const idle = await idleConnections(s.port, 1000);
+  // TLS connections that send a request's first line and then a header byte
+  // now and then, never finishing (slowloris); opened in batches.
+  const slow = [];
+  for (let i = 0; i < 1000; i += 100)
+    slow.push(...await Promise.all(Array.from({ length: 100 }, async () => {
+      const c = await tls(s.port);
+      c.on('error', () => {});
+      c.write('GET /healthz HTTP/1.1\r\nX-Slow: ');
+      return c;
+    })));
+  const drip = setInterval(() => { for (const c of slow) if (!c.destroyed) c.write('x'); }, 1000);
   try {
     await sleep(300);
-    assert.ok(await metric(server.port, 'cardbound_open_connections') >= 300, 'the server holds them itself');
+    assert.ok(await metric(s.port, 'cardbound_open_connections') >= 2000, 'the server holds them itself');
+    const client = apiClient({ pki, port: s.port });
     for (let i = 0; i < 3; i++) {
-      const { status, ms } = await timedHealthz(server.port);
+      const { status, ms } = await timedHealthz(s.port);
       assert.equal(status, 200);
       assert.ok(ms < 1000, `/healthz took ${ms} ms`);
+      const t0 = Date.now();
+      await client.login();
+      assert.ok(Date.now() - t0 < 1000, `challenge, login and confirm took ${Date.now() - t0} ms`);
       await sleep(200);
     }
+    assert.equal(slow.filter((c) => c.destroyed).length, 0, 'the slow clients were still held');
   } finally {
-    for (const s of sockets) s.destroy();
+    clearInterval(drip);
+    for (const c of [...idle, ...slow]) c.destroy();
   }
+});
+
+test('2,000 open event streams: a logout reaches its own tabs within 100 ms, and no other', async () => {
+  const s = await start(['--rate-limit', '0']);
+  const api = apiClient({ pki, port: s.port });
+  const sessions = [];
+  for (let i = 0; i < 40; i++) sessions.push(await api.login());
+  const tabs = [];
+  for (let i = 0; i < 2000; i += 200) {
+    const batch = [];
+    for (let j = i; j < i + 200; j++) {
+      const tab = api.eventStream(sessions[j % 40].cookie, { timeout: 60_000 });
+      tab.session = j % 40;
+      tab.ended.catch(() => {});
+      tabs.push(tab);
+      batch.push(tab.connected);
+    }
+    await Promise.all(batch);
+  }
+  try {
+    assert.equal(await metric(s.port, 'cardbound_open_event_streams'), 2000);
+    const own = tabs.filter((t) => t.session === 7);
+    const t0 = Date.now();
+    assert.equal((await api.http('POST', '/cardbound/logout', { cookie: sessions[7].cookie, body: {} })).status, 204);
+    assert.deepEqual(await Promise.all(own.map((t) => t.ended)), own.map(() => 'logout'));
+    const last = Math.max(...own.map((t) => t.received.at(-1).at)) - t0;
+    assert.ok(last < 100, `the last of its ${own.length} tabs heard the logout ${last} ms after the request`);
+    await sleep(300);
+    const others = tabs.filter((t) => t.session !== 7);
+    assert.equal(others.filter((t) => t.received.some((c) => c.text.includes('session-ended'))).length, 0,
+      'the other sessions\' tabs heard nothing');
+    assert.equal(await metric(s.port, 'cardbound_open_event_streams'), 2000 - own.length);
+  } finally {
+    for (const t of tabs) t.close();
+    for (const [i, { cookie }] of sessions.entries())
+      if (i !== 7) await api.http('POST', '/cardbound/logout', { cookie, body: {} });
+  }
+  await sleep(300);
+  assert.equal(await metric(s.port, 'cardbound_open_event_streams'), 0, 'closed tabs\' streams end');
 });
 
 test('a session end wakes only its own event streams, and those at once', async () => {
