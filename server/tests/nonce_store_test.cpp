@@ -72,6 +72,24 @@ TEST_CASE("the store is bounded: when full, the nonce due first goes")
     CHECK(outcome([&] { store.consume("n4999", now); }) == "ok");
 }
 
+TEST_CASE("a flood of used nonces never pushes out a challenge yet to be answered")
+{
+    MemoryNonceStore store(3600, 1000);
+    std::time_t now = std::time(nullptr);
+    store.issue("a user's", now + 120);
+    // An attacker's challenges, each used up at once by a login (refused or not).
+    for (int i = 0; i < 5000; i++) {
+        store.issue("x" + std::to_string(i), now + 120);
+        store.consume("x" + std::to_string(i), now);
+    }
+    CHECK(store.dropped() == 0);
+    CHECK(store.size() == 1 + 1000);
+    CHECK(outcome([&] { store.consume("x4999", now); }) == "NONCE_REUSED");
+    CHECK(outcome([&] { store.consume("x0", now); }) ==
+          "NONCE_UNKNOWN"); // forgotten: still refused
+    CHECK(outcome([&] { store.consume("a user's", now); }) == "ok");
+}
+
 TEST_CASE("100k challenges: the store stays bounded and every operation stays fast")
 {
     MemoryNonceStore store(3600, 20'000);
@@ -81,6 +99,6 @@ TEST_CASE("100k challenges: the store stays bounded and every operation stays fa
         if (i % 10 == 0)
             store.consume("c" + std::to_string(i), now);
     }
-    CHECK(store.size() == 20'000);
+    CHECK(store.size() == 20'000 + 10'000); // unused at the bound, and the 10k used
     CHECK(outcome([&] { store.consume("c99999", now); }) == "ok");
 }

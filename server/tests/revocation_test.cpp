@@ -112,6 +112,18 @@ TEST_CASE("a CRL file is read again when it changes")
     std::time_t after = *asn1_time_to_time_t(next) + 1;
     source.current(after);
     CHECK(source.loads() == 3);
+    // Gone when due again: the old CRL stays, and the next try waits 30 s
+    // rather than costing every login meanwhile a failed fetch.
+    std::filesystem::remove(path);
+    std::time_t due = *asn1_time_to_time_t(X509_CRL_get0_nextUpdate(source.current(after).get()));
+    CHECK(source.current(due + 1) != nullptr);
+    CHECK(source.failed_refreshes() == 1);
+    source.current(due + 2);
+    source.current(due + 1 + CrlSource::kRetrySeconds - 1);
+    CHECK(source.failed_refreshes() == 1);
+    source.current(due + 1 + CrlSource::kRetrySeconds);
+    CHECK(source.failed_refreshes() == 2);
+    CHECK(source.loads() == 3);
     std::filesystem::remove_all(dir);
 }
 

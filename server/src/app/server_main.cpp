@@ -363,11 +363,12 @@ int main(int argc, char **argv)
                 "https://localhost" +
                 (listener.port() == 443 ? std::string() : ":" + std::to_string(listener.port()));
         auto sessions = std::make_shared<MemorySessionStore>();
+        auto nonces = std::make_shared<MemoryNonceStore>();
         RelyingParty rp({origin, 120, interval, grace}, ServerIdentity::load(key, cert),
-                        std::make_shared<TokenValidator>(std::move(vc)),
-                        std::make_shared<MemoryNonceStore>(), sessions);
+                        std::make_shared<TokenValidator>(std::move(vc)), nonces, sessions);
         EventHub hub;
         Metrics metrics;
+        metrics.nonces_dropped = [nonces] { return nonces->dropped(); };
         // The relying party alone says when a session ended; the hub tells
         // that session's event streams.
         rp.on_session_end([&hub](const std::string &id, std::string_view reason) {

@@ -54,6 +54,10 @@ std::string Metrics::prometheus(std::size_t live_sessions) const
             "Connections beyond --max-connections: closed at once, or from the reserve answered "
             "/healthz or 503.",
             connections_refused);
+    if (nonces_dropped)
+        counter("cardbound_nonces_dropped_total",
+                "Unanswered challenges forgotten early because the nonce store was full.",
+                nonces_dropped());
     auto gauge = [&](const char *name, const char *help, long v) {
         out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name +
                " " + std::to_string(v) + "\n";

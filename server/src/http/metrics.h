@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 
 namespace cardbound::server
@@ -34,6 +35,9 @@ struct Metrics {
     // Gauges, kept by the listener.
     std::atomic<long> open_connections{0}, open_event_streams{0};
     LatencyHistogram validation_seconds, presence_seconds;
+    // Unanswered challenges the nonce store forgot early, being full (a
+    // store that keeps them elsewhere leaves it unset).
+    std::function<std::size_t()> nonces_dropped;
     std::string prometheus(std::size_t live_sessions) const;
 };
 

@@ -181,8 +181,8 @@ HttpResponse Router::handle(const HttpRequest &req, const std::string &client)
             res = route(req, client);
         }
     } catch (const std::exception &e) {
-        spdlog::error("{} {}: {}", std::string(req.method_string()), std::string(req.target()),
-                      e.what());
+        // The path only: a query string could carry anything.
+        spdlog::error("{} {}: {}", std::string(req.method_string()), path_of(req), e.what());
         res =
             http_error(req, http::status::internal_server_error, registry::HttpErrorCode::Internal);
     }
@@ -330,7 +330,8 @@ HttpResponse Router::me(Call &c)
 HttpResponse Router::file(const HttpRequest &req, std::time_t now)
 {
     const std::string target(req.target());
-    if (auto f = files_.find(target); f != files_.end())
+    // The built-in files by path, as the endpoints (/cardbound.js?v=2 too).
+    if (auto f = files_.find(path_of(req)); f != files_.end())
         return reply(req, http::status::ok, f->second.body, f->second.content_type.c_str());
     if (site_) {
         // A protected page without a live card session (by the path asked

@@ -71,7 +71,12 @@ std::shared_ptr<X509_CRL> CrlSource::current(std::time_t now)
             // No nextUpdate: look again in an hour.
             next_update_ = t ? *t : now + 3600;
         } catch (const std::exception &e) {
-            spdlog::warn("CRL refresh failed: {}", e.what());
+            // Tried again in a while, not by every login meanwhile (each of
+            // which would wait for the fetch's timeout, one after another).
+            spdlog::warn("CRL refresh failed: {}; next try in {} s", e.what(), kRetrySeconds);
+            failures_++;
+            if (crl_)
+                next_update_ = now + kRetrySeconds;
         }
     }
     return crl_;

@@ -23,10 +23,13 @@ class CrlSource
     explicit CrlSource(std::string location,
                        std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
 
+    static constexpr int kRetrySeconds = 30;
     // The CRL to check with at `now`, refreshed first when due. After a
-    // failed refresh the old CRL is kept: OpenSSL then reports it expired.
+    // failed refresh the old CRL is kept (OpenSSL then reports it expired)
+    // and the next try is kRetrySeconds later.
     std::shared_ptr<X509_CRL> current(std::time_t now);
     std::size_t loads() const { return loads_; }
+    std::size_t failed_refreshes() const { return failures_; }
 
   private:
     std::shared_ptr<X509_CRL> load() const;
@@ -38,6 +41,7 @@ class CrlSource
     std::time_t next_update_ = 0;
     std::filesystem::file_time_type file_time_{};
     std::size_t loads_ = 0;
+    std::size_t failures_ = 0;
 };
 
 // Parses a CRL in PEM or DER. Throws std::runtime_error.

@@ -15,53 +15,60 @@ MemoryNonceStore::MemoryNonceStore(int keep_used_seconds, std::size_t max_nonces
             "a nonce store keeps used nonces 0 s or more, and 1 nonce or more");
 }
 
-bool MemoryNonceStore::forget_first()
-{
-    auto [forget_at, nonce] = index_.top();
-    index_.pop();
-    auto it = nonces_.find(nonce);
-    if (it == nonces_.end() || it->second.forget_at != forget_at)
-        return false; // stale: forgotten already, or kept longer since
-    nonces_.erase(it);
-    return true;
-}
-
+// Whatever is due by `now`, from both parts; O(log n) a nonce forgotten.
 void MemoryNonceStore::forget_old(std::time_t now)
 {
-    while (!index_.empty() && index_.top().first < now)
-        forget_first();
+    while (!expiries_.empty() && expiries_.top().first < now) {
+        auto it = unused_.find(expiries_.top().second);
+        if (it != unused_.end() && it->second == expiries_.top().first)
+            unused_.erase(it);
+        expiries_.pop();
+    }
+    while (!used_order_.empty() && used_order_.front().first < now) {
+        used_.erase(used_order_.front().second);
+        used_order_.pop_front();
+    }
 }
 
 void MemoryNonceStore::issue(const std::string &nonce, std::time_t expires)
 {
     std::lock_guard lock(mutex_);
     forget_old(std::time(nullptr));
-    while (nonces_.size() >= max_nonces_ && !index_.empty())
-        if (forget_first())
+    while (unused_.size() >= max_nonces_ && !expiries_.empty()) {
+        auto it = unused_.find(expiries_.top().second);
+        if (it != unused_.end() && it->second == expiries_.top().first) {
+            unused_.erase(it);
             dropped_++;
-    nonces_[nonce] = Entry{expires, expires, false};
-    index_.emplace(expires, nonce);
+        }
+        expiries_.pop();
+    }
+    unused_[nonce] = expires;
+    expiries_.emplace(expires, nonce);
 }
 
 void MemoryNonceStore::consume(const std::string &nonce, std::time_t now)
 {
     std::lock_guard lock(mutex_);
-    auto it = nonces_.find(nonce);
-    if (it == nonces_.end())
-        throw ValidationError(ValidationCode::NonceUnknown, "the nonce was not issued here");
-    if (it->second.used)
+    if (used_.contains(nonce))
         throw ValidationError(ValidationCode::NonceReused, "the nonce was used already");
-    if (now >= it->second.expires)
+    auto it = unused_.find(nonce);
+    if (it == unused_.end())
+        throw ValidationError(ValidationCode::NonceUnknown, "the nonce was not issued here");
+    if (now >= it->second)
         throw ValidationError(ValidationCode::NonceExpired, "the nonce has expired");
-    it->second.used = true;
-    it->second.forget_at = it->second.expires + keep_used_;
-    index_.emplace(it->second.forget_at, nonce);
+    unused_.erase(it); // its expiry entry is skipped when it comes up
+    if (used_order_.size() >= max_nonces_) {
+        used_.erase(used_order_.front().second);
+        used_order_.pop_front();
+    }
+    used_.insert(nonce);
+    used_order_.emplace_back(now + keep_used_, nonce);
 }
 
 std::size_t MemoryNonceStore::size() const
 {
     std::lock_guard lock(mutex_);
-    return nonces_.size();
+    return unused_.size() + used_.size();
 }
 
 std::size_t MemoryNonceStore::dropped() const
