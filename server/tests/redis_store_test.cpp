@@ -3,7 +3,7 @@
 // by the kernel if this process dies first). Without redis-server the tests
 // fail, saying so: nothing is skipped.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
-#include "store/redis_connection.h"
+#include "store/redis_nonce_store.h"
 #include "validation/validation_error.h"
 
 #include "outcome.h"
@@ -233,6 +233,12 @@ long long integer(RedisClient &redis, const RedisCommand &cmd)
     return -999; // nil and anything else
 }
 
+void sleep_until_wall(std::time_t t, milliseconds after = milliseconds(50))
+{
+    auto target = std::chrono::system_clock::from_time_t(t) + after;
+    std::this_thread::sleep_until(target);
+}
+
 } // namespace
 
 TEST_CASE("RedisUrl takes redis://HOST:PORT/DB and nothing else")
@@ -292,6 +298,105 @@ TEST_CASE("RedisUrl takes redis://HOST:PORT/DB and nothing else")
         FAIL("accepted");
     } catch (const std::invalid_argument &e) {
         CHECK(std::string(e.what()).find("database") != std::string::npos);
+    }
+}
+
+TEST_CASE("redis nonces: the memory store's answers, with Redis TTLs")
+{
+    RedisServer server;
+    auto redis = client_of(server);
+    RedisNonceStore store(redis, 600, "t:");
+    MemoryNonceStore memory(600);
+    std::time_t now = std::time(nullptr);
+
+    // The same script on both stores gives the same answers.
+    for (NonceStore *s : std::vector<NonceStore *>{&memory, &store}) {
+        s->issue("a", now + 60);
+        s->issue("b", now + 60);
+    }
+    std::vector<std::function<std::string(NonceStore &)>> steps = {
+        [&](NonceStore &s) { return outcome([&] { s.consume("a", now); }); },
+        [&](NonceStore &s) { return outcome([&] { s.consume("a", now); }); },
+        [&](NonceStore &s) { return outcome([&] { s.consume("a", now + 100); }); },
+        [&](NonceStore &s) { return outcome([&] { s.consume("never", now); }); },
+        [&](NonceStore &s) { return outcome([&] { s.consume("b", now + 60); }); },
+        [&](NonceStore &s) { return outcome([&] { s.consume("b", now + 59); }); },
+    };
+    std::vector<std::string> expected = {
+        "ok", "NONCE_REUSED", "NONCE_REUSED", "NONCE_UNKNOWN", "NONCE_EXPIRED", "ok"};
+    for (std::size_t i = 0; i < steps.size(); i++) {
+        CAPTURE(i);
+        CHECK(steps[i](memory) == expected[i]);
+        CHECK(steps[i](store) == expected[i]);
+    }
+
+    // Expiry by TTL: an unused nonce until it expires, a used one
+    // keep_used_seconds longer; one key each, under the prefix.
+    store.issue("c", now + 60);
+    CHECK(store.key_of("c") == "t:nonce:c");
+    CHECK(integer(*redis, {"EXPIRETIME", "t:nonce:c"}) == now + 60);
+    CHECK(integer(*redis, {"EXPIRETIME", "t:nonce:a"}) == now + 60 + 600);
+    // An expired issue is forgotten at once.
+    store.issue("past", now - 10);
+    CHECK(integer(*redis, {"EXISTS", "t:nonce:past"}) == 0);
+    CHECK(outcome([&] { store.consume("past", now - 20); }) == "NONCE_UNKNOWN");
+    // An expired but unused nonce is not marked used: it stays EXPIRED.
+    store.issue("d", now + 60);
+    CHECK(outcome([&] { store.consume("d", now + 61); }) == "NONCE_EXPIRED");
+    CHECK(outcome([&] { store.consume("d", now + 61); }) == "NONCE_EXPIRED");
+    CHECK(integer(*redis, {"EXPIRETIME", "t:nonce:d"}) == now + 60);
+    // One round trip each.
+    auto before = redis->round_trips();
+    store.issue("e", now + 60);
+    CHECK(redis->round_trips() - before == 1);
+    store.consume("e", now);
+    CHECK(redis->round_trips() - before == 2);
+}
+
+TEST_CASE("redis nonces: Redis itself forgets them at their time")
+{
+    RedisServer server;
+    auto redis = client_of(server);
+    RedisNonceStore store(redis, 1, "t:");
+    std::time_t now = std::time(nullptr);
+    store.issue("unused", now + 1);
+    store.issue("used", now + 1);
+    store.consume("used", now);
+    sleep_until_wall(now + 1); // past the expiry: the unused one is gone
+    // `now` is still before the expiry here: it is the TTL that forgot it.
+    CHECK(outcome([&] { store.consume("unused", now); }) == "NONCE_UNKNOWN");
+    CHECK(outcome([&] { store.consume("used", now); }) == "NONCE_REUSED");
+    sleep_until_wall(now + 2); // past expiry + keep_used_seconds
+    CHECK(outcome([&] { store.consume("used", now); }) == "NONCE_UNKNOWN");
+}
+
+TEST_CASE("redis nonces: single use across instances, racing")
+{
+    RedisServer server;
+    constexpr int kInstances = 8, kRounds = 20;
+    std::vector<std::shared_ptr<RedisClient>> clients;
+    std::vector<std::unique_ptr<RedisNonceStore>> stores;
+    for (int i = 0; i < kInstances; i++) {
+        clients.push_back(client_of(server, 1));
+        stores.push_back(std::make_unique<RedisNonceStore>(clients.back(), 3600, "t:"));
+    }
+    std::time_t now = std::time(nullptr);
+    for (int round = 0; round < kRounds; round++) {
+        std::string nonce = "race-" + std::to_string(round);
+        stores[round % kInstances]->issue(nonce, now + 60);
+        std::vector<std::string> answers(kInstances);
+        std::latch start(kInstances);
+        std::vector<std::thread> threads;
+        for (int i = 0; i < kInstances; i++)
+            threads.emplace_back([&, i] {
+                start.arrive_and_wait();
+                answers[i] = store_outcome([&] { stores[i]->consume(nonce, now); });
+            });
+        for (auto &t : threads)
+            t.join();
+        CAPTURE(round);
+        CHECK(std::count(answers.begin(), answers.end(), "ok") == 1);
+        CHECK(std::count(answers.begin(), answers.end(), "NONCE_REUSED") == kInstances - 1);
     }
 }
 
