@@ -3,7 +3,10 @@
 // by the kernel if this process dies first). Without redis-server the tests
 // fail, saying so: nothing is skipped.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include "cardbound/crypto/signature.h"
 #include "store/redis_nonce_store.h"
+#include "store/redis_session_store.h"
+#include "test_pki.h"
 #include "validation/validation_error.h"
 
 #include "outcome.h"
@@ -233,6 +236,79 @@ long long integer(RedisClient &redis, const RedisCommand &cmd)
     return -999; // nil and anything else
 }
 
+std::shared_ptr<EVP_PKEY> shared_key(ossl::Pkey key)
+{
+    return std::shared_ptr<EVP_PKEY>(key.release(), EVP_PKEY_free);
+}
+
+Identity full_identity()
+{
+    Identity id;
+    id.subject = "CN=HOLDER\\,CARD\\,1,SN=HOLDER,GN=CARD,serialNumber=PNOEE-1,C=EE";
+    id.holder = "CARD HOLDER";
+    id.given_name = "CARD";
+    id.surname = "HOLDER";
+    id.personal_code = "PNOEE-38001085718";
+    id.country = "EE";
+    id.issuer = "CN=Test CA";
+    id.serial_number = "0a1b2c";
+    id.fingerprint = "ff00ee11";
+    id.not_after = "2030-01-01T00:00:00Z";
+    id.algorithm = "ES256";
+    return id;
+}
+
+Session make_session(const std::string &id, std::time_t deadline,
+                     std::shared_ptr<EVP_PKEY> key = nullptr)
+{
+    Session s;
+    s.id = id;
+    s.tag = "tag-" + id;
+    s.origin = "https://localhost:8443";
+    s.identity = full_identity();
+    s.public_key = std::move(key);
+    s.algorithm = Algorithm::ES256;
+    s.confirmed = false;
+    s.pending_nonce = "0";
+    s.answered_nonce = "";
+    s.deadline = deadline;
+    return s;
+}
+
+void check_same(const Session &a, const Session &b)
+{
+    CHECK(a.id == b.id);
+    CHECK(a.tag == b.tag);
+    CHECK(a.origin == b.origin);
+    CHECK(a.identity.subject == b.identity.subject);
+    CHECK(a.identity.holder == b.identity.holder);
+    CHECK(a.identity.given_name == b.identity.given_name);
+    CHECK(a.identity.surname == b.identity.surname);
+    CHECK(a.identity.personal_code == b.identity.personal_code);
+    CHECK(a.identity.country == b.identity.country);
+    CHECK(a.identity.issuer == b.identity.issuer);
+    CHECK(a.identity.serial_number == b.identity.serial_number);
+    CHECK(a.identity.fingerprint == b.identity.fingerprint);
+    CHECK(a.identity.not_after == b.identity.not_after);
+    CHECK(a.identity.algorithm == b.identity.algorithm);
+    CHECK(a.algorithm == b.algorithm);
+    CHECK(a.confirmed == b.confirmed);
+    CHECK(a.pending_nonce == b.pending_nonce);
+    CHECK(a.answered_nonce == b.answered_nonce);
+    CHECK(a.deadline == b.deadline);
+    REQUIRE(bool(a.public_key) == bool(b.public_key));
+    if (a.public_key)
+        CHECK(EVP_PKEY_eq(a.public_key.get(), b.public_key.get()) == 1);
+}
+
+// The read-back key verifies what the original private key signed.
+bool verifies(EVP_PKEY *signer, EVP_PKEY *restored, Algorithm alg)
+{
+    Bytes d = digest(digest_of(alg), as_bytes("a presence challenge"));
+    Bytes sig = sign_digest(signer, alg, d);
+    return verify_digest(restored, alg, d, sig);
+}
+
 void sleep_until_wall(std::time_t t, milliseconds after = milliseconds(50))
 {
     auto target = std::chrono::system_clock::from_time_t(t) + after;
@@ -398,6 +474,392 @@ TEST_CASE("redis nonces: single use across instances, racing")
         CHECK(std::count(answers.begin(), answers.end(), "ok") == 1);
         CHECK(std::count(answers.begin(), answers.end(), "NONCE_REUSED") == kInstances - 1);
     }
+}
+
+TEST_CASE("redis sessions: put, get and erase keep every field; the key still verifies")
+{
+    RedisServer server;
+    auto redis = client_of(server);
+    RedisSessionStore store(redis, "t:");
+    std::time_t now = std::time(nullptr);
+
+    ossl::Pkey ec = test::make_ec_key("P-256");
+    ossl::Pkey rsa = test::make_rsa_key(2048);
+    EVP_PKEY *ec_signer = ec.get(), *rsa_signer = rsa.get();
+    Session a = make_session("ec-session", now + 120, shared_key(std::move(ec)));
+    a.confirmed = true;
+    a.pending_nonce = "pending+/=";
+    a.answered_nonce = "answered";
+    Session b = make_session("rsa-session", now + 130, shared_key(std::move(rsa)));
+    b.algorithm = Algorithm::PS384;
+    Session c = make_session("no-key", now + 140); // a session without a key reads back without
+
+    auto before = redis->round_trips();
+    store.put(a);
+    CHECK(redis->round_trips() - before == 1);
+    store.put(b);
+    store.put(c);
+    CHECK(store.size() == 3);
+
+    before = redis->round_trips();
+    auto got = store.get("ec-session");
+    CHECK(redis->round_trips() - before == 1);
+    REQUIRE(got);
+    check_same(*got, a);
+    CHECK(got->public_key.get() != a.public_key.get()); // parsed from Redis, not shared
+    CHECK(verifies(ec_signer, got->public_key.get(), Algorithm::ES256));
+    CHECK_FALSE(verifies(rsa_signer, got->public_key.get(), Algorithm::RS256));
+
+    got = store.get("rsa-session");
+    REQUIRE(got);
+    check_same(*got, b);
+    CHECK(verifies(rsa_signer, got->public_key.get(), Algorithm::PS384));
+    CHECK(verifies(rsa_signer, got->public_key.get(), Algorithm::RS256));
+
+    got = store.get("no-key");
+    REQUIRE(got);
+    CHECK_FALSE(got->public_key);
+
+    // The key's expiry is the deadline itself; the index holds the deadline.
+    CHECK(store.key_of("ec-session") == "t:session:ec-session");
+    CHECK(integer(*redis, {"EXPIRETIME", "t:session:ec-session"}) == now + 120);
+    CHECK(integer(*redis, {"EXPIRETIME", "t:session:rsa-session"}) == now + 130);
+    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", "rsa-session"}) == now + 130);
+
+    CHECK_FALSE(store.get("nobody"));
+    before = redis->round_trips();
+    CHECK(store.erase("ec-session"));
+    CHECK(redis->round_trips() - before == 1);
+    CHECK_FALSE(store.erase("ec-session"));
+    CHECK_FALSE(store.get("ec-session"));
+    CHECK(integer(*redis, {"EXISTS", "t:session:ec-session"}) == 0);
+    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", "ec-session"}) == -999);
+    CHECK(store.size() == 2);
+
+    // Damaged or foreign data is refused (503), never half read.
+    redis->command({"SET", "t:session:bad", "{\"v\":1,\"id\":\"bad\"}"});
+    CHECK(store_outcome([&] { store.get("bad"); }) == "unavailable");
+    redis->command({"SET", "t:session:v2", "{\"v\":2}"});
+    CHECK(store_outcome([&] { store.get("v2"); }) == "unavailable");
+    std::string json = RedisSessionStore::serialise(a);
+    auto at = json.find("\"publicKey\":\"") + 13;
+    json[at + 10] = json[at + 10] == 'A' ? 'B' : 'A'; // a byte of the key's algorithm OID
+    redis->command({"SET", "t:session:ec-session", json});
+    CHECK(store_outcome([&] { store.get("ec-session"); }) == "unavailable");
+}
+
+TEST_CASE("redis sessions: update changes atomically, refuses cleanly, never revives")
+{
+    RedisServer server;
+    auto redis = client_of(server, 1); // one connection: a WATCH left behind would show
+    auto other = client_of(server);
+    RedisSessionStore store(redis, "t:");
+    RedisSessionStore elsewhere(other, "t:");
+    std::time_t now = std::time(nullptr);
+    store.put(make_session("s", now + 100, shared_key(test::make_ec_key())));
+    store.put(make_session("t", now + 100));
+
+    auto before = redis->round_trips();
+    auto changed = store.update("s", [&](Session &s) {
+        s.confirmed = true;
+        s.answered_nonce = s.pending_nonce;
+        s.pending_nonce = "1";
+        s.deadline = now + 200;
+    });
+    CHECK(redis->round_trips() - before == 2);
+    REQUIRE(changed);
+    CHECK(changed->confirmed);
+    CHECK(changed->pending_nonce == "1");
+    auto read = elsewhere.get("s");
+    REQUIRE(read);
+    check_same(*read, *changed);
+    // The deadline moved: the key's expiry and the index follow it.
+    CHECK(integer(*redis, {"EXPIRETIME", "t:session:s"}) == now + 200);
+    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", "s"}) == now + 200);
+    // A change that keeps the deadline keeps the expiry.
+    store.update("s", [](Session &s) { s.pending_nonce = "2"; });
+    CHECK(integer(*redis, {"EXPIRETIME", "t:session:s"}) == now + 200);
+
+    // A refusal propagates and leaves the stored session exactly as it was.
+    RedisReply stored = redis->command({"GET", "t:session:s"});
+    std::string before_json = reply_text(stored.get());
+    CHECK(outcome([&] {
+              store.update("s", [&](Session &s) {
+                  s.deadline = now + 999;
+                  s.pending_nonce = "refused";
+                  throw ValidationError(ValidationCode::NonceReused, "refused");
+              });
+          }) == "NONCE_REUSED");
+    stored = redis->command({"GET", "t:session:s"});
+    CHECK(reply_text(stored.get()) == before_json);
+    CHECK(integer(*redis, {"EXPIRETIME", "t:session:s"}) == now + 200);
+    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", "s"}) == now + 200);
+    // ... and left no WATCH on the connection: another instance writes "s",
+    // yet this connection's next update (of "t") commits at its first try.
+    elsewhere.update("s", [](Session &s) { s.pending_nonce = "3"; });
+    before = redis->round_trips();
+    CHECK(store.update("t", [](Session &s) { s.pending_nonce = "x"; }));
+    CHECK(redis->round_trips() - before == 2);
+
+    // Gone (never there, or ended): nothing, and nothing brought back.
+    int calls = 0;
+    CHECK_FALSE(store.update("never", [&](Session &) { calls++; }));
+    CHECK(store.erase("s"));
+    CHECK_FALSE(store.update("s", [&](Session &) { calls++; }));
+    CHECK(calls == 0);
+    CHECK(integer(*redis, {"EXISTS", "t:session:s"}) == 0);
+    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", "s"}) == -999);
+}
+
+TEST_CASE("redis sessions: updates racing from two instances lose nothing")
+{
+    RedisServer server;
+    constexpr int kThreads = 8, kEach = 25;
+    auto c1 = client_of(server, kThreads), c2 = client_of(server, kThreads);
+    RedisSessionStore one(c1, "t:"), two(c2, "t:");
+    std::time_t now = std::time(nullptr);
+    one.put(make_session("busy", now + 100));
+
+    std::mutex mutex;
+    std::vector<int> seen; // the counter value each update returned
+    std::vector<std::string> errors;
+    std::latch start(2 * kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 2 * kThreads; t++)
+        threads.emplace_back([&, t] {
+            RedisSessionStore &store = t % 2 ? two : one;
+            start.arrive_and_wait();
+            for (int i = 0; i < kEach; i++) {
+                try {
+                    auto s = store.update("busy", [&](Session &s) {
+                        s.pending_nonce = std::to_string(std::stoi(s.pending_nonce) + 1);
+                        s.deadline++;
+                    });
+                    std::lock_guard lock(mutex);
+                    seen.push_back(s ? std::stoi(s->pending_nonce) : -1);
+                } catch (const std::exception &e) {
+                    std::lock_guard lock(mutex);
+                    errors.push_back(e.what());
+                }
+            }
+        });
+    for (auto &t : threads)
+        t.join();
+    for (auto &e : errors)
+        MESSAGE(e);
+    CHECK(errors.empty());
+    // The instances did race (WATCH turned some EXECs down), and lost nothing:
+    MESSAGE("updates retried after a lost race: ", one.conflicts() + two.conflicts());
+    CHECK(one.conflicts() + two.conflicts() > 0);
+    auto final = one.get("busy");
+    REQUIRE(final);
+    CHECK(final->pending_nonce == std::to_string(2 * kThreads * kEach));
+    CHECK(final->deadline == now + 100 + 2 * kThreads * kEach);
+    CHECK(integer(*c1, {"ZSCORE", "t:deadlines", "busy"}) == final->deadline);
+    // Every update saw its own value: 1, 2, ... n, each once.
+    std::sort(seen.begin(), seen.end());
+    std::vector<int> expected(2 * kThreads * kEach);
+    for (std::size_t i = 0; i < expected.size(); i++)
+        expected[i] = static_cast<int>(i) + 1;
+    CHECK(seen == expected);
+}
+
+TEST_CASE("redis sessions: a logout racing presence updates is never undone")
+{
+    RedisServer server;
+    auto c1 = client_of(server), c2 = client_of(server);
+    RedisSessionStore one(c1, "t:"), two(c2, "t:");
+    std::time_t now = std::time(nullptr);
+    int revived = 0, ended_twice = 0;
+    for (int round = 0; round < 30; round++) {
+        std::string id = "r" + std::to_string(round);
+        one.put(make_session(id, now + 100));
+        std::latch start(3);
+        std::atomic<int> erased{0};
+        std::thread presence([&] {
+            start.arrive_and_wait();
+            for (int i = 0; i < 20; i++)
+                two.update(id, [&](Session &s) { s.deadline = now + 100 + i; });
+        });
+        std::thread logout1([&] {
+            start.arrive_and_wait();
+            erased += one.erase(id);
+        });
+        std::thread logout2([&] {
+            start.arrive_and_wait();
+            erased += two.erase(id);
+        });
+        presence.join();
+        logout1.join();
+        logout2.join();
+        revived += one.get(id).has_value() || integer(*c1, {"EXISTS", "t:session:" + id}) != 0 ||
+                   integer(*c1, {"ZSCORE", "t:deadlines", id}) != -999;
+        ended_twice += erased != 1;
+    }
+    CHECK(revived == 0);
+    CHECK(ended_twice == 0);
+    CHECK(one.size() == 0);
+}
+
+TEST_CASE("redis sessions: expire ends each session exactly once across instances")
+{
+    RedisServer server;
+    auto c1 = client_of(server, 4), c2 = client_of(server, 4);
+    RedisSessionStore one(c1, "t:"), two(c2, "t:");
+    std::time_t now = std::time(nullptr);
+    auto key = shared_key(test::make_ec_key());
+    std::set<std::string> due;
+    for (int i = 0; i < 40; i++) {
+        std::string id = "due" + std::to_string(i);
+        (i % 2 ? one : two).put(make_session(id, now + 100 + i % 5, key));
+        due.insert(id);
+    }
+    for (int i = 0; i < 10; i++)
+        one.put(make_session("live" + std::to_string(i), now + 300));
+    one.put(make_session("edge", now + 200)); // deadline == now: not yet ended
+    // Its deadline moved on after it was indexed: not ended either.
+    one.put(make_session("moved", now + 100));
+    two.update("moved", [&](Session &s) { s.deadline = now + 300; });
+    CHECK(one.size() == 52);
+
+    std::mutex mutex;
+    std::map<std::string, int> ended;
+    std::vector<std::string> errors;
+    bool complete = true;
+    std::latch start(8);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; t++)
+        threads.emplace_back([&, t] {
+            RedisSessionStore &store = t % 2 ? two : one;
+            start.arrive_and_wait();
+            try {
+                for (int i = 0; i < 3; i++)
+                    for (Session &s : store.expire(now + 200)) {
+                        std::lock_guard lock(mutex);
+                        ended[s.id]++;
+                        complete = complete && s.identity.holder == "CARD HOLDER" && s.public_key;
+                    }
+            } catch (const std::exception &e) {
+                std::lock_guard lock(mutex);
+                errors.push_back(e.what());
+            }
+        });
+    for (auto &t : threads)
+        t.join();
+    CHECK(errors.empty());
+    CHECK(ended.size() == due.size());
+    for (const auto &[id, times] : ended) {
+        CAPTURE(id);
+        CHECK(due.count(id) == 1);
+        CHECK(times == 1);
+    }
+    CHECK(complete); // whole sessions, read before they were removed
+    CHECK(one.size() == 12);
+    CHECK(two.get("edge"));
+    CHECK(two.get("moved"));
+    CHECK_FALSE(two.get("due0"));
+    CHECK(integer(*c1, {"EXISTS", "t:session:due7"}) == 0);
+    CHECK(one.expire(now + 200).empty());
+    CHECK(one.expire(now + 201).size() == 1); // "edge"
+}
+
+TEST_CASE("redis sessions: a session Redis dropped at its deadline still ends once")
+{
+    RedisServer server;
+    auto redis = client_of(server);
+    RedisSessionStore one(redis, "t:"), two(client_of(server), "t:");
+    std::time_t now = std::time(nullptr);
+    one.put(make_session("short", now + 1));
+    one.put(make_session("short-logout", now + 1));
+    sleep_until_wall(now + 1);
+    CHECK(integer(*redis, {"EXISTS", "t:session:short"}) == 0); // Redis dropped it
+    CHECK_FALSE(one.get("short"));
+    CHECK_FALSE(one.update("short", [](Session &s) { s.confirmed = true; }));
+    CHECK(integer(*redis, {"EXISTS", "t:session:short"}) == 0); // not revived
+    CHECK(one.size() == 2); // its index entry stands for it until it is ended
+    // A logout of a dropped session ends it (once): it leaves the index.
+    CHECK(two.erase("short-logout"));
+    CHECK_FALSE(one.erase("short-logout"));
+    auto ended = two.expire(now + 2);
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].id == "short");
+    CHECK(ended[0].deadline == now + 1);
+    CHECK(ended[0].identity.holder.empty()); // its data went with its key
+    CHECK(one.expire(now + 2).empty());
+    CHECK(one.size() == 0);
+}
+
+TEST_CASE("redis stopped: StoreUnavailable within the timeout; back when it is back")
+{
+    RedisServer server;
+    auto redis = client_of(server, 2);
+    RedisNonceStore nonces(redis, 3600, "t:");
+    RedisSessionStore sessions(redis, "t:");
+    std::time_t now = std::time(nullptr);
+    nonces.issue("before", now + 60);
+    sessions.put(make_session("s", now + 100));
+
+    server.stop();
+    std::vector<std::pair<std::string, std::function<void()>>> calls = {
+        {"ping", [&] { redis->ping(); }},
+        {"issue", [&] { nonces.issue("n", now + 60); }},
+        {"consume", [&] { nonces.consume("before", now); }},
+        {"put", [&] { sessions.put(make_session("p", now + 100)); }},
+        {"get", [&] { sessions.get("s"); }},
+        {"update", [&] { sessions.update("s", [](Session &s) { s.confirmed = true; }); }},
+        {"erase", [&] { sessions.erase("s"); }},
+        {"expire", [&] { sessions.expire(now + 1000); }},
+        {"size", [&] { sessions.size(); }},
+    };
+    for (auto &[name, call] : calls) {
+        CAPTURE(name);
+        auto t0 = Clock::now();
+        CHECK(store_outcome(call) == "unavailable");
+        CHECK(Clock::now() - t0 < milliseconds(1500)); // timeouts 500 + 300 ms
+    }
+    try {
+        redis->ping();
+        FAIL("answered");
+    } catch (const StoreUnavailable &e) {
+        CHECK(std::string(e.what()).find(server.url().to_string()) != std::string::npos);
+    }
+
+    server.start(); // the same port; an empty Redis (no persistence here)
+    CHECK(store_outcome([&] { redis->ping(); }) == "ok");
+    CHECK(store_outcome([&] { nonces.issue("after", now + 60); }) == "ok");
+    CHECK(store_outcome([&] { nonces.consume("after", now); }) == "ok");
+    CHECK(store_outcome([&] { nonces.consume("before", now); }) == "NONCE_UNKNOWN");
+    // Both connections of the pool work again.
+    auto l1 = redis->lease();
+    auto l2 = redis->lease();
+    CHECK(reply_text(l1.command({"PING"}).get()) == "PONG");
+    CHECK(reply_text(l2.command({"PING"}).get()) == "PONG");
+}
+
+TEST_CASE("redis frozen: calls time out instead of hanging, then recover")
+{
+    RedisServer server;
+    auto redis = client_of(server, 2);
+    RedisSessionStore sessions(redis, "t:");
+    RedisNonceStore nonces(redis, 3600, "t:");
+    std::time_t now = std::time(nullptr);
+    sessions.put(make_session("s", now + 100));
+    nonces.issue("n", now + 60);
+
+    server.freeze(); // accepts connections (the kernel does), answers nothing
+    for (auto call : std::vector<std::function<void()>>{
+             [&] { sessions.get("s"); }, [&] { nonces.consume("n", now); },
+             [&] { sessions.update("s", [](Session &s) { s.confirmed = true; }); }}) {
+        auto t0 = Clock::now();
+        CHECK(store_outcome(call) == "unavailable");
+        auto took = Clock::now() - t0;
+        CHECK(took >= milliseconds(250)); // it waited for the timeout (300 ms) ...
+        CHECK(took < milliseconds(2000)); // ... and no longer
+    }
+    server.thaw();
+    auto s = sessions.get("s"); // a new connection, the same Redis
+    REQUIRE(s);
+    CHECK(s->id == "s");
 }
 
 TEST_CASE("RedisClient: commands, pipelines and scripts (reloaded after SCRIPT FLUSH)")
