@@ -3,7 +3,9 @@
 // by the kernel if this process dies first). Without redis-server the tests
 // fail, saying so: nothing is skipped.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include "cardbound/crypto/certificate.h"
 #include "cardbound/crypto/signature.h"
+#include "session/relying_party.h"
 #include "store/redis_nonce_store.h"
 #include "store/redis_session_store.h"
 #include "test_pki.h"
@@ -787,6 +789,143 @@ TEST_CASE("redis sessions: a session Redis dropped at its deadline still ends on
     CHECK(ended[0].identity.holder.empty()); // its data went with its key
     CHECK(one.expire(now + 2).empty());
     CHECK(one.size() == 0);
+}
+
+namespace
+{
+
+// Two relying-party instances sharing one Redis, as behind a load balancer:
+// the fixture of relying_party_test.cpp, twice, with the Redis stores.
+struct TwoInstances {
+    const std::string origin = "https://localhost:8443";
+    ossl::Pkey ca_key = test::make_ec_key("P-384");
+    ossl::X509Ptr ca = test::make_certificate({"CA", {}, true}, ca_key.get(), nullptr, nullptr);
+    ossl::Pkey server_key = test::make_ec_key("P-256");
+    ossl::X509Ptr server_cert = test::make_certificate({"localhost", {"localhost"}},
+                                                       server_key.get(), ca.get(), ca_key.get());
+    ossl::Pkey card_key = test::make_ec_key("P-256");
+    ossl::X509Ptr card_cert;
+    std::shared_ptr<RedisClient> redis[2];
+    std::unique_ptr<RelyingParty> rp[2];
+    std::mutex mutex;
+    std::vector<std::pair<int, std::string>> ends; // (instance, id + " " + reason)
+    std::time_t now = std::time(nullptr);
+
+    explicit TwoInstances(const RedisServer &server)
+    {
+        test::CertSpec holder{"Card,Holder,1", {}};
+        holder.eku = "clientAuth";
+        card_cert = test::make_certificate(holder, card_key.get(), ca.get(), ca_key.get());
+        for (int i = 0; i < 2; i++) {
+            ServerIdentity id;
+            EVP_PKEY_up_ref(server_key.get());
+            id.key.reset(server_key.get());
+            id.chain = {certificate_der(server_cert.get()), certificate_der(ca.get())};
+            ValidatorConfig vc;
+            std::vector<ossl::X509Ptr> anchors;
+            X509_up_ref(ca.get());
+            anchors.emplace_back(ca.get());
+            vc.anchors = std::make_shared<const TrustAnchors>(std::move(anchors), "the test CA");
+            redis[i] = client_of(server);
+            rp[i] = std::make_unique<RelyingParty>(
+                RelyingPartyConfig{origin, 120, 30, 10}, std::move(id),
+                std::make_shared<TokenValidator>(std::move(vc)),
+                std::make_shared<RedisNonceStore>(redis[i], 3600, "rp:"),
+                std::make_shared<RedisSessionStore>(redis[i], "rp:"));
+            rp[i]->on_session_end([this, i](const std::string &sid, std::string_view reason) {
+                std::lock_guard lock(mutex);
+                ends.emplace_back(i, sid + " " + std::string(reason));
+            });
+        }
+    }
+
+    nlohmann::json token_for(const std::string &nonce) const
+    {
+        AuthToken t;
+        t.certificate = certificate_der(card_cert.get());
+        t.algorithm = Algorithm::ES256;
+        t.signature =
+            sign_digest(card_key.get(), t.algorithm, login_digest(t.algorithm, origin, nonce));
+        t.app_version = "test";
+        return t.to_json();
+    }
+
+    nlohmann::json proof_for(const std::string &tag, const std::string &nonce) const
+    {
+        PresenceProof p;
+        p.session_tag = tag;
+        p.nonce = nonce;
+        p.algorithm = Algorithm::ES256;
+        p.signature = sign_digest(card_key.get(), p.algorithm,
+                                  presence_digest(p.algorithm, origin, tag, nonce));
+        return p.to_json();
+    }
+
+    // Challenge on one instance, login on the other, confirm on the first.
+    RelyingParty::Login confirmed_login(int first)
+    {
+        ServerChallenge c = rp[first]->challenge(base64_encode(random_bytes(32)), now);
+        auto l = rp[1 - first]->login(token_for(c.server_nonce), c.server_nonce, origin, now);
+        rp[first]->confirm(l.session.id, proof_for(l.session.tag, l.receipt.presence_nonce), now);
+        return l;
+    }
+};
+
+} // namespace
+
+TEST_CASE("two relying parties on one Redis: a login, presence and its end across instances")
+{
+    RedisServer server;
+    TwoInstances f(server);
+
+    ServerChallenge c = f.rp[0]->challenge(base64_encode(random_bytes(32)), f.now);
+    auto l = f.rp[1]->login(f.token_for(c.server_nonce), c.server_nonce, f.origin, f.now);
+    CHECK(outcome([&] {
+              f.rp[0]->login(f.token_for(c.server_nonce), c.server_nonce, f.origin, f.now);
+          }) == "NONCE_REUSED");
+    CHECK(outcome([&] { f.rp[0]->session(l.session.id, f.now); }) == "NOT_CONFIRMED");
+    f.rp[0]->confirm(l.session.id, f.proof_for(l.session.tag, l.receipt.presence_nonce), f.now);
+    CHECK(f.rp[1]->session(l.session.id, f.now).identity.holder == "Card,Holder,1");
+
+    // Presence proofs alternate between the instances.
+    nlohmann::json proof;
+    for (int i = 1; i <= 4; i++) {
+        std::time_t t = f.now + 25 * i;
+        PresenceChallenge pc = f.rp[i % 2]->presence_challenge(l.session.id, t);
+        proof = f.proof_for(l.session.tag, pc.nonce);
+        auto before = f.redis[1 - i % 2]->round_trips();
+        CHECK(outcome([&] { f.rp[1 - i % 2]->presence(l.session.id, proof, t); }) == "ok");
+        // Today: get (the snapshot) + update (2); issue 15's target is 1.
+        CHECK(f.redis[1 - i % 2]->round_trips() - before == 3);
+    }
+    CHECK(outcome([&] { f.rp[0]->session(l.session.id, f.now + 100 + 39); }) == "ok");
+    // A replay on the other instance is refused and ends the session, once.
+    CHECK(outcome([&] { f.rp[1]->presence(l.session.id, proof, f.now + 101); }) == "NONCE_REUSED");
+    CHECK(outcome([&] { f.rp[0]->session(l.session.id, f.now + 101); }) == "SESSION_UNKNOWN");
+    REQUIRE(f.ends.size() == 1);
+    CHECK(f.ends[0] == std::pair<int, std::string>(1, l.session.id + " presence-refused"));
+
+    // A logout on one instance ends it for both; it is told once.
+    auto l2 = f.confirmed_login(1);
+    CHECK(f.rp[0]->logout(l2.session.id));
+    CHECK_FALSE(f.rp[1]->logout(l2.session.id));
+    CHECK(outcome([&] { f.rp[1]->session(l2.session.id, f.now); }) == "SESSION_UNKNOWN");
+    REQUIRE(f.ends.size() == 2);
+    CHECK(f.ends[1] == std::pair<int, std::string>(0, l2.session.id + " logout"));
+
+    // A missed deadline: whichever instance sweeps first tells it, once.
+    auto l3 = f.confirmed_login(0);
+    auto l4 = f.confirmed_login(1);
+    std::vector<std::string> swept;
+    for (int i : {0, 1, 0})
+        for (auto &id : f.rp[i]->expire(f.now + 1000))
+            swept.push_back(id);
+    std::sort(swept.begin(), swept.end());
+    std::vector<std::string> expected{l3.session.id, l4.session.id};
+    std::sort(expected.begin(), expected.end());
+    CHECK(swept == expected);
+    CHECK(f.ends.size() == 4);
+    CHECK(f.rp[0]->live_sessions() == 0);
 }
 
 TEST_CASE("redis stopped: StoreUnavailable within the timeout; back when it is back")
