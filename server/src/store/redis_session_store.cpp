@@ -1,0 +1,353 @@
+#include "store/redis_session_store.h"
+
+#include "cardbound/crypto/encoding.h"
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <openssl/x509.h>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+namespace cardbound::server
+{
+
+namespace
+{
+
+// Tripwires: a field added to Identity or Session must be added to
+// serialise() and parse() too (else it would silently be lost on the way
+// through Redis). Identity is all strings, so its check is exact; Session's
+// catches most additions (a small one may hide in padding).
+static_assert(sizeof(Identity) == 11 * sizeof(std::string),
+              "Identity changed: serialise every field in redis_session_store.cpp");
+struct SessionFields {
+    std::string id, tag, origin;
+    Identity identity;
+    std::shared_ptr<EVP_PKEY> public_key;
+    Algorithm algorithm;
+    bool confirmed;
+    std::string pending_nonce, answered_nonce;
+    std::time_t deadline;
+};
+static_assert(sizeof(Session) == sizeof(SessionFields),
+              "Session changed: serialise every field in redis_session_store.cpp");
+
+constexpr int kFormat = 1; // the "v" of the stored JSON
+constexpr std::size_t kExpireBatch = 1000;
+constexpr int kMaxExpireBatches = 100; // a call ends at most 100'000 sessions
+
+// KEYS[1] the deadlines, KEYS[2] the session's key; ARGV[1] the id, ARGV[2]
+// now. Takes the session out if its deadline (still) passed: {json or "",
+// deadline}; nil when another call took it or its deadline moved on.
+const RedisScript &end_script()
+{
+    static const RedisScript script(R"lua(
+local deadline = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not deadline or tonumber(deadline) >= tonumber(ARGV[2]) then return false end
+redis.call('ZREM', KEYS[1], ARGV[1])
+local v = redis.call('GET', KEYS[2])
+redis.call('DEL', KEYS[2])
+return {v or '', deadline}
+)lua");
+    return script;
+}
+
+std::string expire_at(std::time_t deadline)
+{
+    return std::to_string(std::max<std::time_t>(deadline, 1)); // EXAT wants > 0
+}
+
+nlohmann::json identity_json(const Identity &id)
+{
+    return {{"subject", id.subject},
+            {"holder", id.holder},
+            {"givenName", id.given_name},
+            {"surname", id.surname},
+            {"personalCode", id.personal_code},
+            {"country", id.country},
+            {"issuer", id.issuer},
+            {"serialNumber", id.serial_number},
+            {"fingerprint", id.fingerprint},
+            {"notAfter", id.not_after},
+            {"algorithm", id.algorithm}};
+}
+
+Identity identity_from(const nlohmann::json &j)
+{
+    Identity id;
+    id.subject = j.at("subject").get<std::string>();
+    id.holder = j.at("holder").get<std::string>();
+    id.given_name = j.at("givenName").get<std::string>();
+    id.surname = j.at("surname").get<std::string>();
+    id.personal_code = j.at("personalCode").get<std::string>();
+    id.country = j.at("country").get<std::string>();
+    id.issuer = j.at("issuer").get<std::string>();
+    id.serial_number = j.at("serialNumber").get<std::string>();
+    id.fingerprint = j.at("fingerprint").get<std::string>();
+    id.not_after = j.at("notAfter").get<std::string>();
+    id.algorithm = j.at("algorithm").get<std::string>();
+    return id;
+}
+
+std::string public_key_der_base64(EVP_PKEY *key)
+{
+    if (!key)
+        return {};
+    int len = i2d_PUBKEY(key, nullptr);
+    if (len <= 0)
+        throw std::runtime_error("the session's public key cannot be written as DER: " +
+                                 ossl::last_error());
+    Bytes der(static_cast<std::size_t>(len));
+    unsigned char *p = der.data();
+    if (i2d_PUBKEY(key, &p) != len)
+        throw std::runtime_error("the session's public key cannot be written as DER");
+    return base64_encode(der);
+}
+
+std::shared_ptr<EVP_PKEY> public_key_from(const std::string &b64)
+{
+    if (b64.empty())
+        return nullptr;
+    auto der = base64_decode(b64);
+    if (!der)
+        throw std::invalid_argument("the public key is not base64");
+    const unsigned char *p = der->data();
+    EVP_PKEY *key = d2i_PUBKEY(nullptr, &p, static_cast<long>(der->size()));
+    if (!key)
+        throw std::invalid_argument("the public key is not DER SubjectPublicKeyInfo: " +
+                                    ossl::last_error());
+    std::shared_ptr<EVP_PKEY> owned(key, EVP_PKEY_free);
+    if (p != der->data() + der->size())
+        throw std::invalid_argument("the public key has bytes after its DER");
+    return owned;
+}
+
+// Any error reply of a pipeline, or inside EXEC's results, fails the call.
+void check_transaction(const std::vector<RedisReply> &replies, const std::string &what)
+{
+    auto check = [&](const redisReply *r) {
+        if (r->type == REDIS_REPLY_ERROR)
+            throw StoreUnavailable("Redis refused to " + what + ": " + reply_text(r));
+    };
+    for (const RedisReply &r : replies) {
+        check(r.get());
+        if (r->type == REDIS_REPLY_ARRAY)
+            for (std::size_t i = 0; i < r->elements; i++)
+                check(r->element[i]);
+    }
+}
+
+// The next try of an update that lost a race waits a random time, up to a
+// bound that doubles with each loss (100 us, 200 us, ... at most 10 ms), so
+// that racers spread out instead of meeting again at once. The worst case of
+// 16 attempts waits about 0.1 s in all.
+void back_off(int attempt)
+{
+    thread_local std::minstd_rand random{std::random_device{}()};
+    int most = 100 << std::min(attempt - 1, 7); // microseconds
+    std::uniform_int_distribution<int> wait(0, std::min(most, 10'000));
+    std::this_thread::sleep_for(std::chrono::microseconds(wait(random)));
+}
+
+void unwatch(RedisClient::Lease &lease)
+{
+    // A WATCH left behind would make this connection's next transaction
+    // fail for nothing. If UNWATCH fails, the connection is closed anyway.
+    try {
+        lease.command({"UNWATCH"});
+    } catch (const StoreUnavailable &) {
+    }
+}
+
+} // namespace
+
+RedisSessionStore::RedisSessionStore(std::shared_ptr<RedisClient> redis, std::string prefix,
+                                     int max_update_attempts)
+    : redis_(std::move(redis)), prefix_(std::move(prefix)), max_attempts_(max_update_attempts)
+{
+    if (!redis_)
+        throw std::invalid_argument("a Redis session store needs a Redis client");
+    if (max_update_attempts < 1)
+        throw std::invalid_argument("a session update needs 1 attempt or more");
+}
+
+std::string RedisSessionStore::serialise(const Session &s)
+{
+    nlohmann::json j = {{"v", kFormat},
+                        {"id", s.id},
+                        {"tag", s.tag},
+                        {"origin", s.origin},
+                        {"identity", identity_json(s.identity)},
+                        {"publicKey", public_key_der_base64(s.public_key.get())},
+                        {"algorithm", std::string(to_string(s.algorithm))},
+                        {"confirmed", s.confirmed},
+                        {"pendingNonce", s.pending_nonce},
+                        {"answeredNonce", s.answered_nonce},
+                        {"deadline", static_cast<long long>(s.deadline)}};
+    return j.dump();
+}
+
+Session RedisSessionStore::parse(std::string_view text)
+{
+    try {
+        nlohmann::json j = nlohmann::json::parse(text);
+        if (j.at("v").get<int>() != kFormat)
+            throw std::invalid_argument("it is stored in format " + j.at("v").dump() +
+                                        ", this server reads " + std::to_string(kFormat));
+        Session s;
+        s.id = j.at("id").get<std::string>();
+        s.tag = j.at("tag").get<std::string>();
+        s.origin = j.at("origin").get<std::string>();
+        s.identity = identity_from(j.at("identity"));
+        s.public_key = public_key_from(j.at("publicKey").get<std::string>());
+        auto algorithm = algorithm_from_string(j.at("algorithm").get<std::string>());
+        if (!algorithm)
+            throw std::invalid_argument("unknown algorithm " + j.at("algorithm").dump());
+        s.algorithm = *algorithm;
+        s.confirmed = j.at("confirmed").get<bool>();
+        s.pending_nonce = j.at("pendingNonce").get<std::string>();
+        s.answered_nonce = j.at("answeredNonce").get<std::string>();
+        s.deadline = static_cast<std::time_t>(j.at("deadline").get<long long>());
+        return s;
+    } catch (const nlohmann::json::exception &e) {
+        throw StoreUnavailable(std::string("a session in Redis cannot be read: ") + e.what());
+    } catch (const std::invalid_argument &e) {
+        throw StoreUnavailable(std::string("a session in Redis cannot be read: ") + e.what());
+    }
+}
+
+void RedisSessionStore::put(const Session &s)
+{
+    auto replies = redis_->lease().pipeline(
+        {{"MULTI"},
+         {"SET", key_of(s.id), serialise(s), "EXAT", expire_at(s.deadline)},
+         {"ZADD", deadlines_key(), std::to_string(s.deadline), s.id},
+         {"EXEC"}});
+    check_transaction(replies, "store a session");
+}
+
+std::optional<Session> RedisSessionStore::update(const std::string &id, const Change &change)
+{
+    const std::string key = key_of(id);
+    std::lock_guard turn(stripes_[std::hash<std::string>{}(id) % kStripes]);
+    for (int attempt = 0; attempt < max_attempts_; attempt++) {
+        if (attempt > 0)
+            back_off(attempt);
+        RedisClient::Lease lease = redis_->lease();
+        std::vector<RedisCommand> write;
+        Session changed;
+        try { // anything that ends the call here takes the WATCH back first
+            auto read = lease.pipeline({{"WATCH", key}, {"GET", key}});
+            check_transaction(read, "read a session");
+            if (read[1]->type == REDIS_REPLY_NIL) {
+                unwatch(lease);
+                return std::nullopt; // ended meanwhile: never brought back
+            }
+            changed = parse(reply_text(read[1].get()));
+            std::time_t old_deadline = changed.deadline;
+            change(changed); // on a copy: a refusal leaves Redis untouched
+            write = {{"MULTI"},
+                     // XX: never create it again (WATCH already fails the EXEC
+                     // if the key was written, deleted or expired since the GET).
+                     {"SET", key, serialise(changed), "XX", "EXAT", expire_at(changed.deadline)}};
+            if (changed.deadline != old_deadline)
+                write.push_back({"ZADD", deadlines_key(), std::to_string(changed.deadline), id});
+        } catch (...) {
+            unwatch(lease);
+            throw;
+        }
+        write.push_back({"EXEC"});
+        auto replies = lease.pipeline(write);
+        check_transaction(replies, "change a session");
+        const redisReply *exec = replies.back().get();
+        if (exec->type == REDIS_REPLY_NIL) {
+            conflicts_++;
+            continue; // someone else wrote it first: read again, change again
+        }
+        if (exec->type != REDIS_REPLY_ARRAY || exec->elements < 1)
+            throw StoreUnavailable("Redis answered a session's change with no result");
+        if (exec->element[0]->type == REDIS_REPLY_NIL)
+            return std::nullopt; // SET XX found no session
+        return changed;
+    }
+    throw StoreUnavailable("session changed by others " + std::to_string(max_attempts_) +
+                           " times in a row while changing it; not changed");
+}
+
+std::optional<Session> RedisSessionStore::get(const std::string &id) const
+{
+    RedisReply r = redis_->command({"GET", key_of(id)});
+    if (r->type == REDIS_REPLY_NIL)
+        return std::nullopt;
+    return parse(reply_text(r.get()));
+}
+
+bool RedisSessionStore::erase(const std::string &id)
+{
+    auto replies = redis_->lease().pipeline(
+        {{"MULTI"}, {"DEL", key_of(id)}, {"ZREM", deadlines_key(), id}, {"EXEC"}});
+    check_transaction(replies, "end a session");
+    const redisReply *exec = replies.back().get();
+    if (exec->type != REDIS_REPLY_ARRAY || exec->elements != 2)
+        throw StoreUnavailable("Redis answered a session's end with no result");
+    return exec->element[0]->integer > 0 || exec->element[1]->integer > 0;
+}
+
+std::vector<Session> RedisSessionStore::expire(std::time_t now)
+{
+    std::vector<Session> ended;
+    RedisClient::Lease lease = redis_->lease();
+    for (int batch = 0; batch < kMaxExpireBatches; batch++) {
+        RedisReply due =
+            lease.command({"ZRANGEBYSCORE", deadlines_key(), "-inf", "(" + std::to_string(now),
+                           "LIMIT", "0", std::to_string(kExpireBatch)});
+        if (due->type != REDIS_REPLY_ARRAY)
+            throw StoreUnavailable("Redis answered ZRANGEBYSCORE with no list");
+        if (due->elements == 0)
+            break;
+        std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> runs;
+        for (std::size_t i = 0; i < due->elements; i++) {
+            std::string id = reply_text(due->element[i]);
+            runs.push_back({{deadlines_key(), key_of(id)}, {id, std::to_string(now)}});
+        }
+        auto taken = lease.eval_many(end_script(), runs);
+        for (std::size_t i = 0; i < taken.size(); i++) {
+            const redisReply *r = taken[i].get();
+            if (r->type == REDIS_REPLY_ERROR)
+                throw StoreUnavailable("Redis refused to end a session: " + reply_text(r));
+            if (r->type == REDIS_REPLY_NIL)
+                continue; // another instance ended it, or its deadline moved on
+            if (r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+                throw StoreUnavailable("Redis answered a session's end with no session");
+            std::string json = reply_text(r->element[0]);
+            if (!json.empty()) {
+                ended.push_back(parse(json));
+            } else { // Redis dropped its key at the deadline already
+                Session s;
+                s.id = runs[i].second[0];
+                try {
+                    s.deadline = static_cast<std::time_t>(std::stoll(reply_text(r->element[1])));
+                } catch (const std::exception &) {
+                    throw StoreUnavailable("Redis gave a session's deadline as \"" +
+                                           reply_text(r->element[1]) + "\"");
+                }
+                ended.push_back(std::move(s));
+            }
+        }
+        if (due->elements < kExpireBatch)
+            break;
+    }
+    return ended;
+}
+
+std::size_t RedisSessionStore::size() const
+{
+    RedisReply r = redis_->command({"ZCARD", deadlines_key()});
+    if (r->type != REDIS_REPLY_INTEGER || r->integer < 0)
+        throw StoreUnavailable("Redis answered ZCARD with no count");
+    return static_cast<std::size_t>(r->integer);
+}
+
+} // namespace cardbound::server

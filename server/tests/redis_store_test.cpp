@@ -1,0 +1,1060 @@
+// The Redis stores against a real redis-server, started by each test on a
+// free loopback port and killed after it (also when an assertion fails, and
+// by the kernel if this process dies first). Without redis-server the tests
+// fail, saying so: nothing is skipped.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include "cardbound/crypto/certificate.h"
+#include "cardbound/crypto/signature.h"
+#include "session/relying_party.h"
+#include "store/redis_nonce_store.h"
+#include "store/redis_session_store.h"
+#include "test_pki.h"
+#include "validation/validation_error.h"
+
+#include "outcome.h"
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <doctest/doctest.h>
+#include <filesystem>
+#include <fstream>
+#include <latch>
+#include <map>
+#include <mutex>
+#include <netinet/in.h>
+#include <set>
+#include <sstream>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+using namespace cardbound;
+using namespace cardbound::server;
+using testing::outcome;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace
+{
+
+std::string find_redis_server()
+{
+    if (const char *env = std::getenv("CARDBOUND_REDIS_SERVER")) {
+        if (::access(env, X_OK) != 0)
+            throw std::runtime_error(std::string("CARDBOUND_REDIS_SERVER=") + env +
+                                     " is not an executable redis-server");
+        return env;
+    }
+    for (const char *path : {"/usr/bin/redis-server", "/usr/local/bin/redis-server"})
+        if (::access(path, X_OK) == 0)
+            return path;
+    throw std::runtime_error("redis-server was not found (/usr/bin/redis-server, or set "
+                             "CARDBOUND_REDIS_SERVER): install Debian's redis-server package; "
+                             "these tests need a real one and skip nothing");
+}
+
+int free_loopback_port()
+{
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        throw std::runtime_error("socket() failed");
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len) != 0) {
+        ::close(fd);
+        throw std::runtime_error("cannot find a free loopback port");
+    }
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+// redis-server as a child process: no persistence, its own temporary folder.
+class RedisServer
+{
+  public:
+    RedisServer() : binary_(find_redis_server())
+    {
+        // As cardbound-server does: a write to a connection Redis closed
+        // must fail, not kill the process.
+        std::signal(SIGPIPE, SIG_IGN);
+        char dir[] = "/tmp/cardbound-redis-test-XXXXXX";
+        if (!::mkdtemp(dir))
+            throw std::runtime_error("mkdtemp failed");
+        dir_ = dir;
+        for (int tries = 0;; tries++) { // another process may take the port first
+            port_ = free_loopback_port();
+            try {
+                start();
+                return;
+            } catch (const std::exception &) {
+                if (tries == 4) {
+                    std::filesystem::remove_all(dir_);
+                    throw;
+                }
+            }
+        }
+    }
+    ~RedisServer()
+    {
+        stop();
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+    }
+    RedisServer(const RedisServer &) = delete;
+    RedisServer &operator=(const RedisServer &) = delete;
+
+    // Starts it on port() (again, after stop()) and waits until PING answers.
+    void start()
+    {
+        std::string port = std::to_string(port_), log = dir_ + "/redis.log";
+        std::vector<std::string> args{
+            binary_, "--port",      port, "--bind", "127.0.0.1", "--save",    "", "--appendonly",
+            "no",    "--daemonize", "no", "--dir",  dir_,        "--logfile", log};
+        std::vector<char *> argv;
+        for (auto &a : args)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        pid_t parent = ::getpid();
+        pid_ = ::fork();
+        if (pid_ < 0)
+            throw std::runtime_error("fork failed");
+        if (pid_ == 0) {
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL); // dies with this test
+            if (::getppid() != parent)
+                ::_exit(1);
+            ::execv(argv[0], argv.data());
+            ::_exit(127);
+        }
+        auto until = Clock::now() + std::chrono::seconds(10);
+        while (Clock::now() < until) {
+            int status = 0;
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+                pid_ = -1;
+                throw std::runtime_error("redis-server on port " + port + " exited: " + read_log());
+            }
+            if (answers_ping())
+                return;
+            std::this_thread::sleep_for(milliseconds(20));
+        }
+        stop();
+        throw std::runtime_error("redis-server on port " + port +
+                                 " did not answer PING in 10 s: " + read_log());
+    }
+
+    void stop()
+    {
+        if (pid_ <= 0)
+            return;
+        ::kill(pid_, SIGCONT); // in case it is frozen
+        ::kill(pid_, SIGTERM);
+        for (int i = 0; i < 250; i++) {
+            if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+                pid_ = -1;
+                return;
+            }
+            std::this_thread::sleep_for(milliseconds(20));
+        }
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+    }
+
+    void freeze() { ::kill(pid_, SIGSTOP); }
+    void thaw() { ::kill(pid_, SIGCONT); }
+
+    int port() const { return port_; }
+    RedisUrl url() const { return RedisUrl{"127.0.0.1", port_, 0}; }
+
+  private:
+    bool answers_ping() const
+    {
+        timeval tv{0, 200'000};
+        redisContext *c = redisConnectWithTimeout("127.0.0.1", port_, tv);
+        bool ok = false;
+        if (c && !c->err && redisSetTimeout(c, tv) == REDIS_OK) {
+            RedisReply r(static_cast<redisReply *>(redisCommand(c, "PING")));
+            ok = r && reply_text(r.get()) == "PONG";
+        }
+        if (c)
+            redisFree(c);
+        return ok;
+    }
+
+    std::string read_log() const
+    {
+        std::ifstream in(dir_ + "/redis.log");
+        std::stringstream s;
+        s << in.rdbuf();
+        return s.str().empty() ? "(its log is empty)" : s.str();
+    }
+
+    std::string binary_;
+    std::string dir_;
+    int port_ = 0;
+    pid_t pid_ = -1;
+};
+
+RedisOptions quick(std::size_t connections = 4)
+{
+    RedisOptions o;
+    o.connect_timeout = milliseconds(500);
+    o.command_timeout = milliseconds(300);
+    o.pool_wait = milliseconds(2000);
+    o.connections = connections;
+    return o;
+}
+
+std::shared_ptr<RedisClient> client_of(const RedisServer &server, std::size_t connections = 4)
+{
+    return std::make_shared<RedisClient>(server.url(), quick(connections));
+}
+
+// What a call ended with: "ok", a ValidationError's code, or "unavailable".
+std::string store_outcome(const std::function<void()> &f)
+{
+    try {
+        return outcome(f);
+    } catch (const StoreUnavailable &) {
+        return "unavailable";
+    }
+}
+
+long long integer(RedisClient &redis, const RedisCommand &cmd)
+{
+    RedisReply r = redis.command(cmd);
+    if (r->type == REDIS_REPLY_INTEGER)
+        return r->integer;
+    if (r->type == REDIS_REPLY_STRING)
+        return std::stoll(reply_text(r.get()));
+    return -999; // nil and anything else
+}
+
+std::shared_ptr<EVP_PKEY> shared_key(ossl::Pkey key)
+{
+    return std::shared_ptr<EVP_PKEY>(key.release(), EVP_PKEY_free);
+}
+
+Identity full_identity()
+{
+    Identity id;
+    id.subject = "CN=HOLDER\\,CARD\\,1,SN=HOLDER,GN=CARD,serialNumber=PNOEE-1,C=EE";
+    id.holder = "CARD HOLDER";
+    id.given_name = "CARD";
+    id.surname = "HOLDER";
+    id.personal_code = "PNOEE-38001085718";
+    id.country = "EE";
+    id.issuer = "CN=Test CA";
+    id.serial_number = "0a1b2c";
+    id.fingerprint = "ff00ee11";
+    id.not_after = "2030-01-01T00:00:00Z";
+    id.algorithm = "ES256";
+    return id;
+}
+
+Session make_session(const std::string &id, std::time_t deadline,
+                     std::shared_ptr<EVP_PKEY> key = nullptr)
+{
+    Session s;
+    s.id = id;
+    s.tag = "tag-" + id;
+    s.origin = "https://localhost:8443";
+    s.identity = full_identity();
+    s.public_key = std::move(key);
+    s.algorithm = Algorithm::ES256;
+    s.confirmed = false;
+    s.pending_nonce = "0";
+    s.answered_nonce = "";
+    s.deadline = deadline;
+    return s;
+}
+
+void check_same(const Session &a, const Session &b)
+{
+    CHECK(a.id == b.id);
+    CHECK(a.tag == b.tag);
+    CHECK(a.origin == b.origin);
+    CHECK(a.identity.subject == b.identity.subject);
+    CHECK(a.identity.holder == b.identity.holder);
+    CHECK(a.identity.given_name == b.identity.given_name);
+    CHECK(a.identity.surname == b.identity.surname);
+    CHECK(a.identity.personal_code == b.identity.personal_code);
+    CHECK(a.identity.country == b.identity.country);
+    CHECK(a.identity.issuer == b.identity.issuer);
+    CHECK(a.identity.serial_number == b.identity.serial_number);
+    CHECK(a.identity.fingerprint == b.identity.fingerprint);
+    CHECK(a.identity.not_after == b.identity.not_after);
+    CHECK(a.identity.algorithm == b.identity.algorithm);
+    CHECK(a.algorithm == b.algorithm);
+    CHECK(a.confirmed == b.confirmed);
+    CHECK(a.pending_nonce == b.pending_nonce);
+    CHECK(a.answered_nonce == b.answered_nonce);
+    CHECK(a.deadline == b.deadline);
+    REQUIRE(bool(a.public_key) == bool(b.public_key));
+    if (a.public_key)
+        CHECK(EVP_PKEY_eq(a.public_key.get(), b.public_key.get()) == 1);
+}
+
+// The read-back key verifies what the original private key signed.
+bool verifies(EVP_PKEY *signer, EVP_PKEY *restored, Algorithm alg)
+{
+    Bytes d = digest(digest_of(alg), as_bytes("a presence challenge"));
+    Bytes sig = sign_digest(signer, alg, d);
+    return verify_digest(restored, alg, d, sig);
+}
+
+void sleep_until_wall(std::time_t t, milliseconds after = milliseconds(50))
+{
+    auto target = std::chrono::system_clock::from_time_t(t) + after;
+    std::this_thread::sleep_until(target);
+}
+
+} // namespace
+
+TEST_CASE("RedisUrl takes redis://HOST:PORT/DB and nothing else")
+{
+    RedisUrl u = RedisUrl::parse("redis://127.0.0.1:6379/0");
+    CHECK(u.host == "127.0.0.1");
+    CHECK(u.port == 6379);
+    CHECK(u.db == 0);
+    u = RedisUrl::parse("redis://redis-1.internal_net:65535/15");
+    CHECK(u.host == "redis-1.internal_net");
+    CHECK(u.port == 65535);
+    CHECK(u.db == 15);
+    u = RedisUrl::parse("redis://[::1]:6380/2");
+    CHECK(u.host == "::1");
+    CHECK(u.port == 6380);
+    CHECK(u.db == 2);
+    CHECK(u.to_string() == "redis://[::1]:6380/2");
+    CHECK(RedisUrl::parse("redis://localhost:1/0").to_string() == "redis://localhost:1/0");
+
+    for (const char *bad : {"",
+                            "redis://",
+                            "redis:/h:1/0",
+                            "REDIS://h:1/0",
+                            "http://h:1/0",
+                            "rediss://h:1/0",
+                            "h:1/0",
+                            "redis://h/0",
+                            "redis://h:1",
+                            "redis://h:1/",
+                            "redis://h:/0",
+                            "redis://:1/0",
+                            "redis://h:0/0",
+                            "redis://h:65536/0",
+                            "redis://h:-1/0",
+                            "redis://h:1/-1",
+                            "redis://h:1/x",
+                            "redis://h:1/0/",
+                            "redis://h:1/0 ",
+                            "redis://h: 1/0",
+                            "redis://h:1/0?db=1",
+                            "redis://h:1/0#x",
+                            "redis://user:pw@h:1/0",
+                            "redis://:pw@h:1/0",
+                            "redis://h h:1/0",
+                            "redis://-h:1/0",
+                            "redis://[::1:1/0",
+                            "redis://[]:1/0",
+                            "redis://[zz::1]:1/0",
+                            "redis://::1:1/0",
+                            "redis://h:1/9999999999"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_AS(RedisUrl::parse(bad), std::invalid_argument);
+    }
+    // The error says what is wrong.
+    try {
+        RedisUrl::parse("redis://h:6379");
+        FAIL("accepted");
+    } catch (const std::invalid_argument &e) {
+        CHECK(std::string(e.what()).find("database") != std::string::npos);
+    }
+}
+
+TEST_CASE("redis nonces: the memory store's answers, with Redis TTLs")
+{
+    RedisServer server;
+    auto redis = client_of(server);
+    RedisNonceStore store(redis, 600, "t:");
+    MemoryNonceStore memory(600);
+    std::time_t now = std::time(nullptr);
+
+    // The same script on both stores gives the same answers.
+    for (NonceStore *s : std::vector<NonceStore *>{&memory, &store}) {
+        s->issue("a", now + 60);
+        s->issue("b", now + 60);
+    }
+    std::vector<std::function<std::string(NonceStore &)>> steps = {
+        [&](NonceStore &s) { return outcome([&] { s.consume("a", now); }); },
+        [&](NonceStore &s) { return outcome([&] { s.consume("a", now); }); },
+        [&](NonceStore &s) { return outcome([&] { s.consume("a", now + 100); }); },
+        [&](NonceStore &s) { return outcome([&] { s.consume("never", now); }); },
+        [&](NonceStore &s) { return outcome([&] { s.consume("b", now + 60); }); },
+        [&](NonceStore &s) { return outcome([&] { s.consume("b", now + 59); }); },
+    };
+    std::vector<std::string> expected = {
+        "ok", "NONCE_REUSED", "NONCE_REUSED", "NONCE_UNKNOWN", "NONCE_EXPIRED", "ok"};
+    for (std::size_t i = 0; i < steps.size(); i++) {
+        CAPTURE(i);
+        CHECK(steps[i](memory) == expected[i]);
+        CHECK(steps[i](store) == expected[i]);
+    }
+
+    // Expiry by TTL: an unused nonce until it expires, a used one
+    // keep_used_seconds longer; one key each, under the prefix.
+    store.issue("c", now + 60);
+    CHECK(store.key_of("c") == "t:nonce:c");
+    CHECK(integer(*redis, {"EXPIRETIME", "t:nonce:c"}) == now + 60);
+    CHECK(integer(*redis, {"EXPIRETIME", "t:nonce:a"}) == now + 60 + 600);
+    // An expired issue is forgotten at once.
+    store.issue("past", now - 10);
+    CHECK(integer(*redis, {"EXISTS", "t:nonce:past"}) == 0);
+    CHECK(outcome([&] { store.consume("past", now - 20); }) == "NONCE_UNKNOWN");
+    // An expired but unused nonce is not marked used: it stays EXPIRED.
+    store.issue("d", now + 60);
+    CHECK(outcome([&] { store.consume("d", now + 61); }) == "NONCE_EXPIRED");
+    CHECK(outcome([&] { store.consume("d", now + 61); }) == "NONCE_EXPIRED");
+    CHECK(integer(*redis, {"EXPIRETIME", "t:nonce:d"}) == now + 60);
+    // One round trip each.
+    auto before = redis->round_trips();
+    store.issue("e", now + 60);
+    CHECK(redis->round_trips() - before == 1);
+    store.consume("e", now);
+    CHECK(redis->round_trips() - before == 2);
+}
+
+TEST_CASE("redis nonces: Redis itself forgets them at their time")
+{
+    RedisServer server;
+    auto redis = client_of(server);
+    RedisNonceStore store(redis, 1, "t:");
+    std::time_t now = std::time(nullptr);
+    store.issue("unused", now + 1);
+    store.issue("used", now + 1);
+    store.consume("used", now);
+    sleep_until_wall(now + 1); // past the expiry: the unused one is gone
+    // `now` is still before the expiry here: it is the TTL that forgot it.
+    CHECK(outcome([&] { store.consume("unused", now); }) == "NONCE_UNKNOWN");
+    CHECK(outcome([&] { store.consume("used", now); }) == "NONCE_REUSED");
+    sleep_until_wall(now + 2); // past expiry + keep_used_seconds
+    CHECK(outcome([&] { store.consume("used", now); }) == "NONCE_UNKNOWN");
+}
+
+TEST_CASE("redis nonces: single use across instances, racing")
+{
+    RedisServer server;
+    constexpr int kInstances = 8, kRounds = 20;
+    std::vector<std::shared_ptr<RedisClient>> clients;
+    std::vector<std::unique_ptr<RedisNonceStore>> stores;
+    for (int i = 0; i < kInstances; i++) {
+        clients.push_back(client_of(server, 1));
+        stores.push_back(std::make_unique<RedisNonceStore>(clients.back(), 3600, "t:"));
+    }
+    std::time_t now = std::time(nullptr);
+    for (int round = 0; round < kRounds; round++) {
+        std::string nonce = "race-" + std::to_string(round);
+        stores[round % kInstances]->issue(nonce, now + 60);
+        std::vector<std::string> answers(kInstances);
+        std::latch start(kInstances);
+        std::vector<std::thread> threads;
+        for (int i = 0; i < kInstances; i++)
+            threads.emplace_back([&, i] {
+                start.arrive_and_wait();
+                answers[i] = store_outcome([&] { stores[i]->consume(nonce, now); });
+            });
+        for (auto &t : threads)
+            t.join();
+        CAPTURE(round);
+        CHECK(std::count(answers.begin(), answers.end(), "ok") == 1);
+        CHECK(std::count(answers.begin(), answers.end(), "NONCE_REUSED") == kInstances - 1);
+    }
+}
+
+TEST_CASE("redis sessions: put, get and erase keep every field; the key still verifies")
+{
+    RedisServer server;
+    auto redis = client_of(server);
+    RedisSessionStore store(redis, "t:");
+    std::time_t now = std::time(nullptr);
+
+    ossl::Pkey ec = test::make_ec_key("P-256");
+    ossl::Pkey rsa = test::make_rsa_key(2048);
+    EVP_PKEY *ec_signer = ec.get(), *rsa_signer = rsa.get();
+    Session a = make_session("ec-session", now + 120, shared_key(std::move(ec)));
+    a.confirmed = true;
+    a.pending_nonce = "pending+/=";
+    a.answered_nonce = "answered";
+    Session b = make_session("rsa-session", now + 130, shared_key(std::move(rsa)));
+    b.algorithm = Algorithm::PS384;
+    Session c = make_session("no-key", now + 140); // a session without a key reads back without
+
+    auto before = redis->round_trips();
+    store.put(a);
+    CHECK(redis->round_trips() - before == 1);
+    store.put(b);
+    store.put(c);
+    CHECK(store.size() == 3);
+
+    before = redis->round_trips();
+    auto got = store.get("ec-session");
+    CHECK(redis->round_trips() - before == 1);
+    REQUIRE(got);
+    check_same(*got, a);
+    CHECK(got->public_key.get() != a.public_key.get()); // parsed from Redis, not shared
+    CHECK(verifies(ec_signer, got->public_key.get(), Algorithm::ES256));
+    CHECK_FALSE(verifies(rsa_signer, got->public_key.get(), Algorithm::RS256));
+
+    got = store.get("rsa-session");
+    REQUIRE(got);
+    check_same(*got, b);
+    CHECK(verifies(rsa_signer, got->public_key.get(), Algorithm::PS384));
+    CHECK(verifies(rsa_signer, got->public_key.get(), Algorithm::RS256));
+
+    got = store.get("no-key");
+    REQUIRE(got);
+    CHECK_FALSE(got->public_key);
+
+    // The key's expiry is the deadline itself; the index holds the deadline.
+    CHECK(store.key_of("ec-session") == "t:session:ec-session");
+    CHECK(integer(*redis, {"EXPIRETIME", "t:session:ec-session"}) == now + 120);
+    CHECK(integer(*redis, {"EXPIRETIME", "t:session:rsa-session"}) == now + 130);
+    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", "rsa-session"}) == now + 130);
+
+    CHECK_FALSE(store.get("nobody"));
+    before = redis->round_trips();
+    CHECK(store.erase("ec-session"));
+    CHECK(redis->round_trips() - before == 1);
+    CHECK_FALSE(store.erase("ec-session"));
+    CHECK_FALSE(store.get("ec-session"));
+    CHECK(integer(*redis, {"EXISTS", "t:session:ec-session"}) == 0);
+    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", "ec-session"}) == -999);
+    CHECK(store.size() == 2);
+
+    // Damaged or foreign data is refused (503), never half read.
+    redis->command({"SET", "t:session:bad", "{\"v\":1,\"id\":\"bad\"}"});
+    CHECK(store_outcome([&] { store.get("bad"); }) == "unavailable");
+    redis->command({"SET", "t:session:v2", "{\"v\":2}"});
+    CHECK(store_outcome([&] { store.get("v2"); }) == "unavailable");
+    std::string json = RedisSessionStore::serialise(a);
+    auto at = json.find("\"publicKey\":\"") + 13;
+    json[at + 10] = json[at + 10] == 'A' ? 'B' : 'A'; // a byte of the key's algorithm OID
+    redis->command({"SET", "t:session:ec-session", json});
+    CHECK(store_outcome([&] { store.get("ec-session"); }) == "unavailable");
+}
+
+TEST_CASE("redis sessions: update changes atomically, refuses cleanly, never revives")
+{
+    RedisServer server;
+    auto redis = client_of(server, 1); // one connection: a WATCH left behind would show
+    auto other = client_of(server);
+    RedisSessionStore store(redis, "t:");
+    RedisSessionStore elsewhere(other, "t:");
+    std::time_t now = std::time(nullptr);
+    store.put(make_session("s", now + 100, shared_key(test::make_ec_key())));
+    store.put(make_session("t", now + 100));
+
+    auto before = redis->round_trips();
+    auto changed = store.update("s", [&](Session &s) {
+        s.confirmed = true;
+        s.answered_nonce = s.pending_nonce;
+        s.pending_nonce = "1";
+        s.deadline = now + 200;
+    });
+    CHECK(redis->round_trips() - before == 2);
+    REQUIRE(changed);
+    CHECK(changed->confirmed);
+    CHECK(changed->pending_nonce == "1");
+    auto read = elsewhere.get("s");
+    REQUIRE(read);
+    check_same(*read, *changed);
+    // The deadline moved: the key's expiry and the index follow it.
+    CHECK(integer(*redis, {"EXPIRETIME", "t:session:s"}) == now + 200);
+    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", "s"}) == now + 200);
+    // A change that keeps the deadline keeps the expiry.
+    store.update("s", [](Session &s) { s.pending_nonce = "2"; });
+    CHECK(integer(*redis, {"EXPIRETIME", "t:session:s"}) == now + 200);
+
+    // A refusal propagates and leaves the stored session exactly as it was.
+    RedisReply stored = redis->command({"GET", "t:session:s"});
+    std::string before_json = reply_text(stored.get());
+    CHECK(outcome([&] {
+              store.update("s", [&](Session &s) {
+                  s.deadline = now + 999;
+                  s.pending_nonce = "refused";
+                  throw ValidationError(ValidationCode::NonceReused, "refused");
+              });
+          }) == "NONCE_REUSED");
+    stored = redis->command({"GET", "t:session:s"});
+    CHECK(reply_text(stored.get()) == before_json);
+    CHECK(integer(*redis, {"EXPIRETIME", "t:session:s"}) == now + 200);
+    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", "s"}) == now + 200);
+    // ... and left no WATCH on the connection: another instance writes "s",
+    // yet this connection's next update (of "t") commits at its first try.
+    elsewhere.update("s", [](Session &s) { s.pending_nonce = "3"; });
+    before = redis->round_trips();
+    CHECK(store.update("t", [](Session &s) { s.pending_nonce = "x"; }));
+    CHECK(redis->round_trips() - before == 2);
+
+    // Gone (never there, or ended): nothing, and nothing brought back.
+    int calls = 0;
+    CHECK_FALSE(store.update("never", [&](Session &) { calls++; }));
+    CHECK(store.erase("s"));
+    CHECK_FALSE(store.update("s", [&](Session &) { calls++; }));
+    CHECK(calls == 0);
+    CHECK(integer(*redis, {"EXISTS", "t:session:s"}) == 0);
+    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", "s"}) == -999);
+}
+
+TEST_CASE("redis sessions: updates racing from two instances lose nothing")
+{
+    RedisServer server;
+    constexpr int kThreads = 8, kEach = 25;
+    auto c1 = client_of(server, kThreads), c2 = client_of(server, kThreads);
+    RedisSessionStore one(c1, "t:"), two(c2, "t:");
+    std::time_t now = std::time(nullptr);
+    one.put(make_session("busy", now + 100));
+
+    std::mutex mutex;
+    std::vector<int> seen; // the counter value each update returned
+    std::vector<std::string> errors;
+    std::latch start(2 * kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 2 * kThreads; t++)
+        threads.emplace_back([&, t] {
+            RedisSessionStore &store = t % 2 ? two : one;
+            start.arrive_and_wait();
+            for (int i = 0; i < kEach; i++) {
+                try {
+                    auto s = store.update("busy", [&](Session &s) {
+                        s.pending_nonce = std::to_string(std::stoi(s.pending_nonce) + 1);
+                        s.deadline++;
+                    });
+                    std::lock_guard lock(mutex);
+                    seen.push_back(s ? std::stoi(s->pending_nonce) : -1);
+                } catch (const std::exception &e) {
+                    std::lock_guard lock(mutex);
+                    errors.push_back(e.what());
+                }
+            }
+        });
+    for (auto &t : threads)
+        t.join();
+    for (auto &e : errors)
+        MESSAGE(e);
+    CHECK(errors.empty());
+    // The instances did race (WATCH turned some EXECs down), and lost nothing:
+    MESSAGE("updates retried after a lost race: ", one.conflicts() + two.conflicts());
+    CHECK(one.conflicts() + two.conflicts() > 0);
+    auto final = one.get("busy");
+    REQUIRE(final);
+    CHECK(final->pending_nonce == std::to_string(2 * kThreads * kEach));
+    CHECK(final->deadline == now + 100 + 2 * kThreads * kEach);
+    CHECK(integer(*c1, {"ZSCORE", "t:deadlines", "busy"}) == final->deadline);
+    // Every update saw its own value: 1, 2, ... n, each once.
+    std::sort(seen.begin(), seen.end());
+    std::vector<int> expected(2 * kThreads * kEach);
+    for (std::size_t i = 0; i < expected.size(); i++)
+        expected[i] = static_cast<int>(i) + 1;
+    CHECK(seen == expected);
+}
+
+TEST_CASE("redis sessions: a logout racing presence updates is never undone")
+{
+    RedisServer server;
+    auto c1 = client_of(server), c2 = client_of(server);
+    RedisSessionStore one(c1, "t:"), two(c2, "t:");
+    std::time_t now = std::time(nullptr);
+    int revived = 0, ended_twice = 0;
+    for (int round = 0; round < 30; round++) {
+        std::string id = "r" + std::to_string(round);
+        one.put(make_session(id, now + 100));
+        std::latch start(3);
+        std::atomic<int> erased{0};
+        std::thread presence([&] {
+            start.arrive_and_wait();
+            for (int i = 0; i < 20; i++)
+                two.update(id, [&](Session &s) { s.deadline = now + 100 + i; });
+        });
+        std::thread logout1([&] {
+            start.arrive_and_wait();
+            erased += one.erase(id);
+        });
+        std::thread logout2([&] {
+            start.arrive_and_wait();
+            erased += two.erase(id);
+        });
+        presence.join();
+        logout1.join();
+        logout2.join();
+        revived += one.get(id).has_value() || integer(*c1, {"EXISTS", "t:session:" + id}) != 0 ||
+                   integer(*c1, {"ZSCORE", "t:deadlines", id}) != -999;
+        ended_twice += erased != 1;
+    }
+    CHECK(revived == 0);
+    CHECK(ended_twice == 0);
+    CHECK(one.size() == 0);
+}
+
+TEST_CASE("redis sessions: expire ends each session exactly once across instances")
+{
+    RedisServer server;
+    auto c1 = client_of(server, 4), c2 = client_of(server, 4);
+    RedisSessionStore one(c1, "t:"), two(c2, "t:");
+    std::time_t now = std::time(nullptr);
+    auto key = shared_key(test::make_ec_key());
+    std::set<std::string> due;
+    for (int i = 0; i < 40; i++) {
+        std::string id = "due" + std::to_string(i);
+        (i % 2 ? one : two).put(make_session(id, now + 100 + i % 5, key));
+        due.insert(id);
+    }
+    for (int i = 0; i < 10; i++)
+        one.put(make_session("live" + std::to_string(i), now + 300));
+    one.put(make_session("edge", now + 200)); // deadline == now: not yet ended
+    // Its deadline moved on after it was indexed: not ended either.
+    one.put(make_session("moved", now + 100));
+    two.update("moved", [&](Session &s) { s.deadline = now + 300; });
+    CHECK(one.size() == 52);
+
+    std::mutex mutex;
+    std::map<std::string, int> ended;
+    std::vector<std::string> errors;
+    bool complete = true;
+    std::latch start(8);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; t++)
+        threads.emplace_back([&, t] {
+            RedisSessionStore &store = t % 2 ? two : one;
+            start.arrive_and_wait();
+            try {
+                for (int i = 0; i < 3; i++)
+                    for (Session &s : store.expire(now + 200)) {
+                        std::lock_guard lock(mutex);
+                        ended[s.id]++;
+                        complete = complete && s.identity.holder == "CARD HOLDER" && s.public_key;
+                    }
+            } catch (const std::exception &e) {
+                std::lock_guard lock(mutex);
+                errors.push_back(e.what());
+            }
+        });
+    for (auto &t : threads)
+        t.join();
+    CHECK(errors.empty());
+    CHECK(ended.size() == due.size());
+    for (const auto &[id, times] : ended) {
+        CAPTURE(id);
+        CHECK(due.count(id) == 1);
+        CHECK(times == 1);
+    }
+    CHECK(complete); // whole sessions, read before they were removed
+    CHECK(one.size() == 12);
+    CHECK(two.get("edge"));
+    CHECK(two.get("moved"));
+    CHECK_FALSE(two.get("due0"));
+    CHECK(integer(*c1, {"EXISTS", "t:session:due7"}) == 0);
+    CHECK(one.expire(now + 200).empty());
+    CHECK(one.expire(now + 201).size() == 1); // "edge"
+}
+
+TEST_CASE("redis sessions: a session Redis dropped at its deadline still ends once")
+{
+    RedisServer server;
+    auto redis = client_of(server);
+    RedisSessionStore one(redis, "t:"), two(client_of(server), "t:");
+    std::time_t now = std::time(nullptr);
+    one.put(make_session("short", now + 1));
+    one.put(make_session("short-logout", now + 1));
+    sleep_until_wall(now + 1);
+    CHECK(integer(*redis, {"EXISTS", "t:session:short"}) == 0); // Redis dropped it
+    CHECK_FALSE(one.get("short"));
+    CHECK_FALSE(one.update("short", [](Session &s) { s.confirmed = true; }));
+    CHECK(integer(*redis, {"EXISTS", "t:session:short"}) == 0); // not revived
+    CHECK(one.size() == 2); // its index entry stands for it until it is ended
+    // A logout of a dropped session ends it (once): it leaves the index.
+    CHECK(two.erase("short-logout"));
+    CHECK_FALSE(one.erase("short-logout"));
+    auto ended = two.expire(now + 2);
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].id == "short");
+    CHECK(ended[0].deadline == now + 1);
+    CHECK(ended[0].identity.holder.empty()); // its data went with its key
+    CHECK(one.expire(now + 2).empty());
+    CHECK(one.size() == 0);
+}
+
+namespace
+{
+
+// Two relying-party instances sharing one Redis, as behind a load balancer:
+// the fixture of relying_party_test.cpp, twice, with the Redis stores.
+struct TwoInstances {
+    const std::string origin = "https://localhost:8443";
+    ossl::Pkey ca_key = test::make_ec_key("P-384");
+    ossl::X509Ptr ca = test::make_certificate({"CA", {}, true}, ca_key.get(), nullptr, nullptr);
+    ossl::Pkey server_key = test::make_ec_key("P-256");
+    ossl::X509Ptr server_cert = test::make_certificate({"localhost", {"localhost"}},
+                                                       server_key.get(), ca.get(), ca_key.get());
+    ossl::Pkey card_key = test::make_ec_key("P-256");
+    ossl::X509Ptr card_cert;
+    std::shared_ptr<RedisClient> redis[2];
+    std::unique_ptr<RelyingParty> rp[2];
+    std::mutex mutex;
+    std::vector<std::pair<int, std::string>> ends; // (instance, id + " " + reason)
+    std::time_t now = std::time(nullptr);
+
+    explicit TwoInstances(const RedisServer &server)
+    {
+        test::CertSpec holder{"Card,Holder,1", {}};
+        holder.eku = "clientAuth";
+        card_cert = test::make_certificate(holder, card_key.get(), ca.get(), ca_key.get());
+        for (int i = 0; i < 2; i++) {
+            ServerIdentity id;
+            EVP_PKEY_up_ref(server_key.get());
+            id.key.reset(server_key.get());
+            id.chain = {certificate_der(server_cert.get()), certificate_der(ca.get())};
+            ValidatorConfig vc;
+            std::vector<ossl::X509Ptr> anchors;
+            X509_up_ref(ca.get());
+            anchors.emplace_back(ca.get());
+            vc.anchors = std::make_shared<const TrustAnchors>(std::move(anchors), "the test CA");
+            redis[i] = client_of(server);
+            rp[i] = std::make_unique<RelyingParty>(
+                RelyingPartyConfig{origin, 120, 30, 10}, std::move(id),
+                std::make_shared<TokenValidator>(std::move(vc)),
+                std::make_shared<RedisNonceStore>(redis[i], 3600, "rp:"),
+                std::make_shared<RedisSessionStore>(redis[i], "rp:"));
+            rp[i]->on_session_end([this, i](const std::string &sid, std::string_view reason) {
+                std::lock_guard lock(mutex);
+                ends.emplace_back(i, sid + " " + std::string(reason));
+            });
+        }
+    }
+
+    nlohmann::json token_for(const std::string &nonce) const
+    {
+        AuthToken t;
+        t.certificate = certificate_der(card_cert.get());
+        t.algorithm = Algorithm::ES256;
+        t.signature =
+            sign_digest(card_key.get(), t.algorithm, login_digest(t.algorithm, origin, nonce));
+        t.app_version = "test";
+        return t.to_json();
+    }
+
+    nlohmann::json proof_for(const std::string &tag, const std::string &nonce) const
+    {
+        PresenceProof p;
+        p.session_tag = tag;
+        p.nonce = nonce;
+        p.algorithm = Algorithm::ES256;
+        p.signature = sign_digest(card_key.get(), p.algorithm,
+                                  presence_digest(p.algorithm, origin, tag, nonce));
+        return p.to_json();
+    }
+
+    // Challenge on one instance, login on the other, confirm on the first.
+    RelyingParty::Login confirmed_login(int first)
+    {
+        ServerChallenge c = rp[first]->challenge(base64_encode(random_bytes(32)), now);
+        auto l = rp[1 - first]->login(token_for(c.server_nonce), c.server_nonce, origin, now);
+        rp[first]->confirm(l.session.id, proof_for(l.session.tag, l.receipt.presence_nonce), now);
+        return l;
+    }
+};
+
+} // namespace
+
+TEST_CASE("two relying parties on one Redis: a login, presence and its end across instances")
+{
+    RedisServer server;
+    TwoInstances f(server);
+
+    ServerChallenge c = f.rp[0]->challenge(base64_encode(random_bytes(32)), f.now);
+    auto l = f.rp[1]->login(f.token_for(c.server_nonce), c.server_nonce, f.origin, f.now);
+    CHECK(outcome([&] {
+              f.rp[0]->login(f.token_for(c.server_nonce), c.server_nonce, f.origin, f.now);
+          }) == "NONCE_REUSED");
+    CHECK(outcome([&] { f.rp[0]->session(l.session.id, f.now); }) == "NOT_CONFIRMED");
+    f.rp[0]->confirm(l.session.id, f.proof_for(l.session.tag, l.receipt.presence_nonce), f.now);
+    CHECK(f.rp[1]->session(l.session.id, f.now).identity.holder == "Card,Holder,1");
+
+    // Presence proofs alternate between the instances.
+    nlohmann::json proof;
+    for (int i = 1; i <= 4; i++) {
+        std::time_t t = f.now + 25 * i;
+        PresenceChallenge pc = f.rp[i % 2]->presence_challenge(l.session.id, t);
+        proof = f.proof_for(l.session.tag, pc.nonce);
+        auto before = f.redis[1 - i % 2]->round_trips();
+        CHECK(outcome([&] { f.rp[1 - i % 2]->presence(l.session.id, proof, t); }) == "ok");
+        // Today: get (the snapshot) + update (2); issue 15's target is 1.
+        CHECK(f.redis[1 - i % 2]->round_trips() - before == 3);
+    }
+    CHECK(outcome([&] { f.rp[0]->session(l.session.id, f.now + 100 + 39); }) == "ok");
+    // A replay on the other instance is refused and ends the session, once.
+    CHECK(outcome([&] { f.rp[1]->presence(l.session.id, proof, f.now + 101); }) == "NONCE_REUSED");
+    CHECK(outcome([&] { f.rp[0]->session(l.session.id, f.now + 101); }) == "SESSION_UNKNOWN");
+    REQUIRE(f.ends.size() == 1);
+    CHECK(f.ends[0] == std::pair<int, std::string>(1, l.session.id + " presence-refused"));
+
+    // A logout on one instance ends it for both; it is told once.
+    auto l2 = f.confirmed_login(1);
+    CHECK(f.rp[0]->logout(l2.session.id));
+    CHECK_FALSE(f.rp[1]->logout(l2.session.id));
+    CHECK(outcome([&] { f.rp[1]->session(l2.session.id, f.now); }) == "SESSION_UNKNOWN");
+    REQUIRE(f.ends.size() == 2);
+    CHECK(f.ends[1] == std::pair<int, std::string>(0, l2.session.id + " logout"));
+
+    // A missed deadline: whichever instance sweeps first tells it, once.
+    auto l3 = f.confirmed_login(0);
+    auto l4 = f.confirmed_login(1);
+    std::vector<std::string> swept;
+    for (int i : {0, 1, 0})
+        for (auto &id : f.rp[i]->expire(f.now + 1000))
+            swept.push_back(id);
+    std::sort(swept.begin(), swept.end());
+    std::vector<std::string> expected{l3.session.id, l4.session.id};
+    std::sort(expected.begin(), expected.end());
+    CHECK(swept == expected);
+    CHECK(f.ends.size() == 4);
+    CHECK(f.rp[0]->live_sessions() == 0);
+}
+
+TEST_CASE("redis stopped: StoreUnavailable within the timeout; back when it is back")
+{
+    RedisServer server;
+    auto redis = client_of(server, 2);
+    RedisNonceStore nonces(redis, 3600, "t:");
+    RedisSessionStore sessions(redis, "t:");
+    std::time_t now = std::time(nullptr);
+    nonces.issue("before", now + 60);
+    sessions.put(make_session("s", now + 100));
+
+    server.stop();
+    std::vector<std::pair<std::string, std::function<void()>>> calls = {
+        {"ping", [&] { redis->ping(); }},
+        {"issue", [&] { nonces.issue("n", now + 60); }},
+        {"consume", [&] { nonces.consume("before", now); }},
+        {"put", [&] { sessions.put(make_session("p", now + 100)); }},
+        {"get", [&] { sessions.get("s"); }},
+        {"update", [&] { sessions.update("s", [](Session &s) { s.confirmed = true; }); }},
+        {"erase", [&] { sessions.erase("s"); }},
+        {"expire", [&] { sessions.expire(now + 1000); }},
+        {"size", [&] { sessions.size(); }},
+    };
+    for (auto &[name, call] : calls) {
+        CAPTURE(name);
+        auto t0 = Clock::now();
+        CHECK(store_outcome(call) == "unavailable");
+        CHECK(Clock::now() - t0 < milliseconds(1500)); // timeouts 500 + 300 ms
+    }
+    try {
+        redis->ping();
+        FAIL("answered");
+    } catch (const StoreUnavailable &e) {
+        CHECK(std::string(e.what()).find(server.url().to_string()) != std::string::npos);
+    }
+
+    server.start(); // the same port; an empty Redis (no persistence here)
+    CHECK(store_outcome([&] { redis->ping(); }) == "ok");
+    CHECK(store_outcome([&] { nonces.issue("after", now + 60); }) == "ok");
+    CHECK(store_outcome([&] { nonces.consume("after", now); }) == "ok");
+    CHECK(store_outcome([&] { nonces.consume("before", now); }) == "NONCE_UNKNOWN");
+    // Both connections of the pool work again.
+    auto l1 = redis->lease();
+    auto l2 = redis->lease();
+    CHECK(reply_text(l1.command({"PING"}).get()) == "PONG");
+    CHECK(reply_text(l2.command({"PING"}).get()) == "PONG");
+}
+
+TEST_CASE("redis frozen: calls time out instead of hanging, then recover")
+{
+    RedisServer server;
+    auto redis = client_of(server, 2);
+    RedisSessionStore sessions(redis, "t:");
+    RedisNonceStore nonces(redis, 3600, "t:");
+    std::time_t now = std::time(nullptr);
+    sessions.put(make_session("s", now + 100));
+    nonces.issue("n", now + 60);
+
+    server.freeze(); // accepts connections (the kernel does), answers nothing
+    for (auto call : std::vector<std::function<void()>>{
+             [&] { sessions.get("s"); }, [&] { nonces.consume("n", now); },
+             [&] { sessions.update("s", [](Session &s) { s.confirmed = true; }); }}) {
+        auto t0 = Clock::now();
+        CHECK(store_outcome(call) == "unavailable");
+        auto took = Clock::now() - t0;
+        CHECK(took >= milliseconds(250)); // it waited for the timeout (300 ms) ...
+        CHECK(took < milliseconds(2000)); // ... and no longer
+    }
+    server.thaw();
+    auto s = sessions.get("s"); // a new connection, the same Redis
+    REQUIRE(s);
+    CHECK(s->id == "s");
+}
+
+TEST_CASE("RedisClient: commands, pipelines and scripts (reloaded after SCRIPT FLUSH)")
+{
+    RedisServer server;
+    auto redis = client_of(server, 1);
+    auto lease = redis->lease();
+    CHECK(reply_text(lease.command({"SET", "k", std::string("a\0b", 3)}).get()) == "OK");
+    RedisReply r = lease.command({"GET", "k"});
+    CHECK(reply_text(r.get()) == std::string("a\0b", 3)); // binary-safe
+    auto before = redis->round_trips();
+    auto replies = lease.pipeline({{"INCR", "n"}, {"INCR", "n"}, {"HGET", "k", "f"}});
+    CHECK(redis->round_trips() - before == 1);
+    REQUIRE(replies.size() == 3);
+    CHECK(replies[1]->integer == 2);
+    CHECK(is_error(replies[2].get(), "WRONGTYPE")); // returned, not thrown, in a pipeline
+    CHECK_THROWS_AS(lease.command({"HGET", "k", "f"}), StoreUnavailable);
+
+    RedisScript add("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+    CHECK(add.sha1.size() == 40);
+    before = redis->round_trips();
+    CHECK(lease.eval(add, {"n"}, {"10"})->integer == 12); // NOSCRIPT, then EVAL
+    CHECK(redis->round_trips() - before == 2);
+    CHECK(lease.eval(add, {"n"}, {"1"})->integer == 13); // EVALSHA alone
+    CHECK(redis->round_trips() - before == 3);
+    lease.command({"SCRIPT", "FLUSH"});
+    before = redis->round_trips();
+    auto runs = lease.eval_many(add, {{{"n"}, {"1"}}, {{"n"}, {"1"}}, {{"k"}, {"1"}}});
+    CHECK(redis->round_trips() - before == 2);
+    REQUIRE(runs.size() == 3);
+    CHECK(runs[0]->integer == 14);
+    CHECK(runs[1]->integer == 15);
+    CHECK(runs[2]->type == REDIS_REPLY_ERROR); // "k" is no number
+    RedisScript broken("return redis.call('NOSUCHCOMMAND')");
+    CHECK_THROWS_AS(lease.eval(broken, {}, {}), StoreUnavailable);
+}
+
+TEST_CASE("the pool: a call waits for a free connection, boundedly")
+{
+    RedisServer server;
+    RedisOptions o = quick(1);
+    o.pool_wait = milliseconds(200);
+    auto redis = std::make_shared<RedisClient>(server.url(), o);
+    {
+        auto held = redis->lease();
+        auto t0 = Clock::now();
+        CHECK(store_outcome([&] { redis->ping(); }) == "unavailable");
+        CHECK(Clock::now() - t0 >= milliseconds(150));
+    }
+    CHECK(store_outcome([&] { redis->ping(); }) == "ok");
+    // SELECT: the database of the URL.
+    auto db3 = std::make_shared<RedisClient>(RedisUrl{"127.0.0.1", server.port(), 3}, quick(1));
+    db3->command({"SET", "k", "in 3"});
+    CHECK(integer(*redis, {"EXISTS", "k"}) == 0);
+    RedisReply r = db3->command({"GET", "k"});
+    CHECK(reply_text(r.get()) == "in 3");
+    auto db99 = std::make_shared<RedisClient>(RedisUrl{"127.0.0.1", server.port(), 99}, quick(1));
+    CHECK(store_outcome([&] { db99->ping(); }) == "unavailable");
+}
