@@ -51,6 +51,10 @@ TlsStream::Core::Core(asio::ip::tcp::socket s, asio::ssl::context &tls)
     // holding all of its records' state until the last one is out.
     SSL_set_mode(ssl.get(), SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                                 SSL_MODE_ENABLE_PARTIAL_WRITE);
+    // One read() for whatever the socket has (a record's header and body,
+    // or several records) instead of two per record; what is left over
+    // stays in the record buffer, which every read tries before it waits.
+    SSL_set_read_ahead(ssl.get(), 1);
 }
 
 void TlsStream::expires_after(std::chrono::steady_clock::duration after)
