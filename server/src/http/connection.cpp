@@ -2,6 +2,7 @@
 #include "http/event_stream.h"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <spdlog/spdlog.h>
 
 namespace cardbound::server
@@ -48,7 +49,6 @@ void Connection::start()
             ? std::min<std::chrono::seconds>(kReserveDeadline, context_.timeouts.header)
             : context_.timeouts.header);
     stream_.async_handshake(
-        asio::ssl::stream_base::server,
         [self = shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
 }
 

@@ -60,9 +60,8 @@ HttpsListener::HttpsListener(const ListenerConfig &config) : state_(std::make_un
     // An event stream reads (to notice a closed tab) while it writes; a
     // renegotiation would make a write read too. No client of ours needs it.
     SSL_CTX_set_options(tls.native_handle(), SSL_OP_NO_RENEGOTIATION);
-    // A waiting connection (an idle keep-alive, an event stream) gives
-    // OpenSSL's record buffers back between messages.
-    SSL_CTX_set_mode(tls.native_handle(), SSL_MODE_RELEASE_BUFFERS);
+    // The record-buffer modes (released while a connection waits) are set
+    // on each connection's SSL object by TlsStream, which relies on them.
     tls.use_certificate_chain_file(config.certificate_chain);
     tls.use_private_key_file(config.private_key, asio::ssl::context::pem);
     tcp::endpoint ep(asio::ip::make_address(config.address), config.port);

@@ -4,16 +4,13 @@
 
 #include "http/event_hub.h"
 #include "http/router.h"
+#include "http/tls_stream.h"
 
 #include <boost/asio/thread_pool.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 
 namespace cardbound::server
 {
-
-using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
 // Every wait on a client is bounded, so a client that stops (or never
 // starts) sending or reading cannot hold a connection for long.
