@@ -10,6 +10,7 @@
 #include "http/site_files.h"
 #include "store/redis_connection.h"
 #include "store/redis_nonce_store.h"
+#include "store/redis_session_events.h"
 #include "store/redis_session_store.h"
 #include "validation/checks/origin_check.h"
 #include "validation/validator_setup.h"
@@ -425,9 +426,27 @@ int main(int argc, char **argv)
                         std::make_shared<TokenValidator>(std::move(vc)), nonces, sessions);
         EventHub hub;
         // The relying party alone says when a session ended; the hub tells
-        // that session's event streams.
-        rp.on_session_end([&hub](const std::string &id, std::string_view reason) {
-            hub.session_ended(id, std::string(reason));
+        // that session's event streams. With Redis the end is also published
+        // to the other instances, whose subscribers tell their hubs (this
+        // one hears its own too: a no-op); until the subscription stands,
+        // and whenever it drops, this instance keeps no stream open on
+        // state it may not hear about (redis_session_events.h).
+        std::unique_ptr<RedisSessionEvents> events;
+        if (redis) {
+            hub.lose_track();
+            events = std::make_unique<RedisSessionEvents>(
+                redis, RedisSessionEvents::Handlers{
+                           [&hub](const std::string &key, const std::string &reason) {
+                               hub.key_ended(key, reason);
+                           },
+                           [&hub] { hub.regain_track(); },
+                           [&hub](const std::string &) { hub.lose_track(); }});
+        }
+        rp.on_session_end([&hub, &events](const std::string &id, std::string_view reason) {
+            std::string key = EventHub::key_of(id);
+            hub.key_ended(key, std::string(reason)); // this instance's streams at once
+            if (events)
+                events->publish(key, reason);
         });
         StaticFiles files = demo_files();
         std::optional<SiteFiles> site_files;
