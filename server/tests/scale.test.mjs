@@ -166,8 +166,8 @@ function eventStream(on, session) {
 
 const reasonOf = (stream) => stream.text().match(/event: session-ended\ndata: (.*)\n\n/)?.[1];
 
-// A stream of B that the server holds open (B subscribed): retried while B
-// answers ": reconnect" (it has not subscribed yet), up to `ms`.
+// A stream that the instance holds open (it has subscribed): retried while
+// it answers ": reconnect" (not subscribed yet), up to `ms`.
 async function heldStream(on, session, ms = 5000) {
   for (const until = Date.now() + ms; ;) {
     const s = eventStream(on, session);
@@ -200,13 +200,14 @@ test('presence proofs alternate between A and B; a proof replayed on the other i
     const { res } = await prove(s, x, y);
     assert.equal(res.status, 204, `proof ${i}: ${JSON.stringify(res.json)}`);
   }
-  const stream = await heldStream(B, s);
+  // Held by A, so the end made by B must travel.
+  const stream = await heldStream(A, s);
   const { res, proof } = await prove(s, A, A);
   assert.equal(res.status, 204);
   const replay = await post(B, '/cardbound/presence', { proof }, s.cookie);
   assert.equal(replay.status, 401);
   assert.equal(replay.json.error, 'NONCE_REUSED');
-  // A refused proof ends the session, everywhere.
+  // A refused proof ends the session, everywhere: A's stream hears B's end.
   await Promise.race([stream.closed, sleep(2000)]);
   assert.equal(reasonOf(stream), '{"reason":"presence-refused"}');
   assert.equal(await me(A, s), 401);
