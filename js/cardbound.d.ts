@@ -97,7 +97,7 @@ export type ServerCode =
   | 'CERT_NOT_YET_VALID' | 'CERT_WRONG_PURPOSE' | 'CERT_REVOKED' | 'REVOCATION_UNKNOWN'
   | 'SIGNATURE_INVALID' | 'ORIGIN_MISMATCH' | 'NONCE_UNKNOWN' | 'NONCE_EXPIRED' | 'NONCE_REUSED'
   | 'PRESENCE_LATE' | 'SESSION_UNKNOWN' | 'NOT_CONFIRMED' | 'SESSION_EXISTS' | 'BAD_REQUEST'
-  | 'NOT_FOUND' | 'RATE_LIMITED' | 'SERVER_BUSY' | 'INTERNAL' | (string & {});
+  | 'NOT_FOUND' | 'RATE_LIMITED' | 'SERVER_BUSY' | 'STORE_UNAVAILABLE' | 'INTERNAL' | (string & {});
 // END generated (reasons)
 
 /** The PIN counter as the card reports it. */

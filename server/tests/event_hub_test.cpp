@@ -79,3 +79,48 @@ TEST_CASE("waiters registered, cancelled and woken from several threads: each on
     CHECK(hub.waiters() == 0);
     CHECK(calls.load() == kept.load());
 }
+
+TEST_CASE("streams are filed by the SHA-256 of the session id: an end told by key (from another "
+          "instance) wakes them, and the id itself is never needed")
+{
+    CHECK(EventHub::key_of("abc") ==
+          "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EventHub hub;
+    std::vector<std::string> heard;
+    auto t = hub.wait_for_end("cookie-value", [&](const std::string &r) { heard.push_back(r); });
+    REQUIRE(std::holds_alternative<EventHub::Ticket>(t));
+    hub.key_ended(EventHub::key_of("other"), "logout");
+    CHECK(heard.empty());
+    hub.key_ended(EventHub::key_of("cookie-value"), "card-removed");
+    CHECK(heard == std::vector<std::string>{"card-removed"});
+    hub.key_ended(EventHub::key_of("cookie-value"), "card-removed"); // heard twice: no-op
+    CHECK(heard.size() == 1);
+    auto late = hub.wait_for_end("cookie-value", [](const std::string &) {});
+    CHECK(std::get<std::string>(late) == "card-removed");
+}
+
+TEST_CASE("a hub that lost track wakes every waiter with kLostTrack and answers new ones so, until "
+          "it is on track again")
+{
+    EventHub hub;
+    CHECK(hub.on_track());
+    std::vector<std::string> heard;
+    for (const char *id : {"a", "b", "b"})
+        REQUIRE(std::holds_alternative<EventHub::Ticket>(
+            hub.wait_for_end(id, [&](const std::string &r) { heard.push_back(r); })));
+    hub.lose_track();
+    CHECK_FALSE(hub.on_track());
+    CHECK(heard == std::vector<std::string>(3, std::string(EventHub::kLostTrack)));
+    CHECK(hub.waiters() == 0);
+    bool called = false;
+    auto r = hub.wait_for_end("c", [&](const std::string &) { called = true; });
+    CHECK(std::get<std::string>(r) == EventHub::kLostTrack);
+    hub.session_ended("c", "logout"); // not kept: nothing to wake
+    CHECK_FALSE(called);
+    hub.regain_track();
+    CHECK(hub.on_track());
+    auto t = hub.wait_for_end("d", [&](const std::string &) { called = true; });
+    REQUIRE(std::holds_alternative<EventHub::Ticket>(t));
+    hub.session_ended("d", "logout");
+    CHECK(called);
+}

@@ -5,8 +5,13 @@
 #include "cardbound/crypto/certificate.h"
 #include "cardbound/protocol/registry.h"
 #include "http/listener.h"
+#include "http/log_throttle.h"
 #include "http/rate_limiter.h"
 #include "http/site_files.h"
+#include "store/redis_connection.h"
+#include "store/redis_nonce_store.h"
+#include "store/redis_session_events.h"
+#include "store/redis_session_store.h"
 #include "validation/checks/origin_check.h"
 #include "validation/validator_setup.h"
 
@@ -75,11 +80,16 @@ void usage(std::ostream &out)
            "                         bursts of 3N (default 20; 0: no limit); beyond, 429\n"
            "                         RATE_LIMITED with Retry-After\n"
            "  --access-log FORMAT    a log line a request: off (default), text or json\n"
+           "  --store memory|URL     where nonces and sessions live: memory (default; this\n"
+           "                         process only) or redis://HOST:PORT/DB, shared by every\n"
+           "                         instance given the same URL (and --origin); when it does\n"
+           "                         not answer, requests that need it get 503 STORE_UNAVAILABLE\n"
+           "                         and /healthz 503\n"
            "  --config FILE          a JSON file with any of: listen, origin, cert, key, trust "
            "[],\n"
            "                         crl [], ocsp, softFail, presenceInterval, presenceGrace,\n"
            "                         site, protect [], threads, maxConnections, headerTimeout,\n"
-           "                         bodyTimeout, idleTimeout, rateLimit, accessLog\n"
+           "                         bodyTimeout, idleTimeout, rateLimit, accessLog, store\n"
            "                         (options given on the command line win; a list option\n"
            "                         given there replaces the whole list)\n"
            "  --help                 this text\n"
@@ -140,6 +150,7 @@ int main(int argc, char **argv)
     std::optional<int> threads, max_connections, header_timeout, body_timeout, idle_timeout;
     int rate_limit = 20;
     std::string access_log = "off";
+    std::string store = "memory";
     // The configuration file first, so that command-line options win.
     for (int i = 1; i + 1 < argc; i++) {
         if (std::string(argv[i]) != "--config")
@@ -190,6 +201,8 @@ int main(int argc, char **argv)
                     rate_limit = v.get<int>();
                 else if (k == "accessLog")
                     access_log = v.get<std::string>();
+                else if (k == "store")
+                    store = v.get<std::string>();
                 else
                     throw std::runtime_error("unknown key '" + k + "'");
             }
@@ -271,6 +284,8 @@ int main(int argc, char **argv)
                 rate_limit = whole_number(v);
             else if (a == "--access-log")
                 access_log = v;
+            else if (a == "--store")
+                store = v;
             else {
                 std::cerr << "cardbound-server: unknown option " << a << "\n";
                 usage(std::cerr);
@@ -327,6 +342,17 @@ int main(int argc, char **argv)
         std::cerr << "cardbound-server: --ocsp takes aia, off or an http:// URL\n";
         return 2;
     }
+    // memory, or a Redis URL whose parser says what is wrong with it.
+    std::optional<RedisUrl> redis_url;
+    if (store != "memory") {
+        try {
+            redis_url = RedisUrl::parse(store);
+        } catch (const std::invalid_argument &e) {
+            std::cerr << "cardbound-server: --store (memory or redis://HOST:PORT/DB): " << e.what()
+                      << "\n";
+            return 2;
+        }
+    }
     auto outside = [](const std::optional<int> &v, int low, int high) {
         return v && (*v < low || *v > high);
     };
@@ -362,17 +388,65 @@ int main(int argc, char **argv)
             origin =
                 "https://localhost" +
                 (listener.port() == 443 ? std::string() : ":" + std::to_string(listener.port()));
-        auto sessions = std::make_shared<MemorySessionStore>();
-        auto nonces = std::make_shared<MemoryNonceStore>();
+        std::shared_ptr<SessionStore> sessions;
+        std::shared_ptr<NonceStore> nonces;
+        std::shared_ptr<RedisClient> redis;
+        Metrics metrics;
+        if (redis_url) {
+            // A connection for every thread that may call the store at once
+            // (I/O threads, login threads, the expiry sweep), so that none
+            // waits for another's connection.
+            RedisOptions ro;
+            ro.connections =
+                static_cast<std::size_t>(lc.threads > 0
+                                             ? lc.threads
+                                             : std::max(1u, std::thread::hardware_concurrency())) +
+                HttpsListener::kBlockingThreads + 2;
+            redis = std::make_shared<RedisClient>(*redis_url, ro);
+            // Checked now for the operator's sake; a Redis that is down is
+            // no reason not to start: every call connects again, so the
+            // server recovers by itself when it is back.
+            try {
+                redis->ping();
+                spdlog::info("store: {}", redis_url->to_string());
+            } catch (const StoreUnavailable &e) {
+                spdlog::warn("store: {} does not answer ({}); starting anyway: until it does, "
+                             "requests that need it answer 503 STORE_UNAVAILABLE",
+                             redis_url->to_string(), e.what());
+            }
+            sessions = std::make_shared<RedisSessionStore>(redis);
+            nonces = std::make_shared<RedisNonceStore>(redis);
+        } else {
+            auto memory_nonces = std::make_shared<MemoryNonceStore>();
+            metrics.nonces_dropped = [memory_nonces] { return memory_nonces->dropped(); };
+            sessions = std::make_shared<MemorySessionStore>();
+            nonces = memory_nonces;
+        }
         RelyingParty rp({origin, 120, interval, grace}, ServerIdentity::load(key, cert),
                         std::make_shared<TokenValidator>(std::move(vc)), nonces, sessions);
         EventHub hub;
-        Metrics metrics;
-        metrics.nonces_dropped = [nonces] { return nonces->dropped(); };
         // The relying party alone says when a session ended; the hub tells
-        // that session's event streams.
-        rp.on_session_end([&hub](const std::string &id, std::string_view reason) {
-            hub.session_ended(id, std::string(reason));
+        // that session's event streams. With Redis the end is also published
+        // to the other instances, whose subscribers tell their hubs (this
+        // one hears its own too: a no-op); until the subscription stands,
+        // and whenever it drops, this instance keeps no stream open on
+        // state it may not hear about (redis_session_events.h).
+        std::unique_ptr<RedisSessionEvents> events;
+        if (redis) {
+            hub.lose_track();
+            events = std::make_unique<RedisSessionEvents>(
+                redis, RedisSessionEvents::Handlers{
+                           [&hub](const std::string &key, const std::string &reason) {
+                               hub.key_ended(key, reason);
+                           },
+                           [&hub] { hub.regain_track(); },
+                           [&hub](const std::string &) { hub.lose_track(); }});
+        }
+        rp.on_session_end([&hub, &events](const std::string &id, std::string_view reason) {
+            std::string key = EventHub::key_of(id);
+            hub.key_ended(key, std::string(reason)); // this instance's streams at once
+            if (events)
+                events->publish(key, reason);
         });
         StaticFiles files = demo_files();
         std::optional<SiteFiles> site_files;
@@ -385,14 +459,31 @@ int main(int argc, char **argv)
         Router router(
             rp, metrics, [] { return std::time(nullptr); }, std::move(files),
             site_files ? &*site_files : nullptr, &limiter);
+        if (redis)
+            router.set_health_check([redis]() -> std::optional<std::string> {
+                try {
+                    redis->ping();
+                    return std::nullopt;
+                } catch (const StoreUnavailable &e) {
+                    return std::string(e.what());
+                }
+            });
         router.set_access_log(access_log == "json"   ? Router::AccessLog::Json
                               : access_log == "text" ? Router::AccessLog::Text
                                                      : Router::AccessLog::Off);
 
-        // Sessions that miss their presence deadline end even if nobody asks.
+        // Sessions that miss their presence deadline end even if nobody asks
+        // (with Redis, each ended session is returned to one instance's
+        // sweep). A store that does not answer is tried again next round.
         std::thread([&] {
+            LogThrottle store_log(std::chrono::seconds(10));
             for (;;) {
-                metrics.sessions_ended_late += rp.expire(std::time(nullptr)).size();
+                try {
+                    metrics.sessions_ended_late += rp.expire(std::time(nullptr)).size();
+                } catch (const StoreUnavailable &e) {
+                    if (store_log.note())
+                        spdlog::warn("expiry sweep: {}", e.what());
+                }
                 std::this_thread::sleep_for(std::chrono::milliseconds(250));
             }
         }).detach();

@@ -1,9 +1,24 @@
 #include "http/event_hub.h"
 
+#include "cardbound/crypto/encoding.h"
+#include "cardbound/crypto/signature.h"
+
+#include <vector>
+
 namespace cardbound::server
 {
 
+std::string EventHub::key_of(const std::string &session_id)
+{
+    return hex_encode(digest(EVP_sha256(), as_bytes(session_id)));
+}
+
 void EventHub::session_ended(const std::string &session_id, const std::string &reason)
+{
+    key_ended(key_of(session_id), reason);
+}
+
+void EventHub::key_ended(const std::string &key, const std::string &reason)
 {
     std::map<Ticket, Wake> woken;
     {
@@ -12,8 +27,8 @@ void EventHub::session_ended(const std::string &session_id, const std::string &r
         // learn it too; the map is trimmed to keep it bounded.
         if (ended_.size() > kRememberedEnds)
             ended_.clear();
-        ended_[session_id] = reason;
-        if (auto it = waiting_.find(session_id); it != waiting_.end()) {
+        ended_[key] = reason;
+        if (auto it = waiting_.find(key); it != waiting_.end()) {
             woken = std::move(it->second);
             waiting_.erase(it);
             waiter_count_ -= woken.size();
@@ -27,19 +42,23 @@ void EventHub::session_ended(const std::string &session_id, const std::string &r
 std::variant<EventHub::Ticket, std::string> EventHub::wait_for_end(const std::string &session_id,
                                                                    Wake wake)
 {
+    std::string key = key_of(session_id);
     std::lock_guard lock(mutex_);
-    if (auto it = ended_.find(session_id); it != ended_.end())
+    if (!on_track_)
+        return std::string(kLostTrack);
+    if (auto it = ended_.find(key); it != ended_.end())
         return it->second;
     Ticket ticket = next_ticket_++;
-    waiting_[session_id].emplace(ticket, std::move(wake));
+    waiting_[key].emplace(ticket, std::move(wake));
     waiter_count_++;
     return ticket;
 }
 
 bool EventHub::cancel(const std::string &session_id, Ticket ticket)
 {
+    std::string key = key_of(session_id);
     std::lock_guard lock(mutex_);
-    auto it = waiting_.find(session_id);
+    auto it = waiting_.find(key);
     if (it == waiting_.end())
         return false;
     bool found = it->second.erase(ticket) > 0;
@@ -53,6 +72,33 @@ std::size_t EventHub::waiters() const
 {
     std::lock_guard lock(mutex_);
     return waiter_count_;
+}
+
+void EventHub::lose_track()
+{
+    std::map<std::string, std::map<Ticket, Wake>, std::less<>> woken;
+    {
+        std::lock_guard lock(mutex_);
+        on_track_ = false;
+        woken.swap(waiting_);
+        waiter_count_ = 0;
+    }
+    const std::string reason(kLostTrack);
+    for (auto &[key, wakes] : woken)
+        for (auto &[ticket, wake] : wakes)
+            wake(reason);
+}
+
+void EventHub::regain_track()
+{
+    std::lock_guard lock(mutex_);
+    on_track_ = true;
+}
+
+bool EventHub::on_track() const
+{
+    std::lock_guard lock(mutex_);
+    return on_track_;
 }
 
 } // namespace cardbound::server

@@ -15,8 +15,12 @@ namespace http = beast::http;
 namespace
 {
 
+// The hub's kLostTrack is no end: the stream closes with a comment only,
+// and the tab's EventSource reconnects and asks again (store/redis_session_events.h).
 std::string session_ended(const std::string &reason)
 {
+    if (reason == EventHub::kLostTrack)
+        return ": reconnect\n\n";
     return "event: session-ended\ndata: " + nlohmann::json{{"reason", reason}}.dump() + "\n\n";
 }
 

@@ -31,7 +31,7 @@ void LatencyHistogram::prometheus(std::string &out, const char *name, const char
     out += std::string(name) + "_count " + std::to_string(count_) + "\n";
 }
 
-std::string Metrics::prometheus(std::size_t live_sessions) const
+std::string Metrics::prometheus(std::optional<std::size_t> live_sessions) const
 {
     std::string out;
     auto counter = [&](const char *name, const char *help, unsigned long v) {
@@ -54,6 +54,10 @@ std::string Metrics::prometheus(std::size_t live_sessions) const
             "Connections beyond --max-connections: closed at once, or from the reserve answered "
             "/healthz or 503.",
             connections_refused);
+    counter("cardbound_store_unavailable_total",
+            "Requests answered 503 STORE_UNAVAILABLE (and other store calls that failed): the "
+            "shared store did not answer.",
+            store_unavailable);
     if (nonces_dropped)
         counter("cardbound_nonces_dropped_total",
                 "Unanswered challenges forgotten early because the nonce store was full.",
@@ -65,7 +69,8 @@ std::string Metrics::prometheus(std::size_t live_sessions) const
     gauge("cardbound_open_connections", "Open client connections, event streams included.",
           open_connections);
     gauge("cardbound_open_event_streams", "Open event streams.", open_event_streams);
-    gauge("cardbound_sessions", "Live sessions.", static_cast<long>(live_sessions));
+    if (live_sessions)
+        gauge("cardbound_sessions", "Live sessions.", static_cast<long>(*live_sessions));
     validation_seconds.prometheus(out, "cardbound_login_validation_seconds",
                                   "Time to validate a login (nonce, token policy, revocation).");
     presence_seconds.prometheus(out, "cardbound_presence_seconds",

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace cardbound::server
@@ -31,14 +32,16 @@ class LatencyHistogram
 struct Metrics {
     std::atomic<unsigned long> requests{0}, logins_ok{0}, logins_refused{0}, confirms{0},
         presence_ok{0}, presence_refused{0}, sessions_ended_late{0}, logouts{0},
-        connections_refused{0}, rate_limited{0};
+        connections_refused{0}, rate_limited{0}, store_unavailable{0};
     // Gauges, kept by the listener.
     std::atomic<long> open_connections{0}, open_event_streams{0};
     LatencyHistogram validation_seconds, presence_seconds;
     // Unanswered challenges the nonce store forgot early, being full (a
     // store that keeps them elsewhere leaves it unset).
     std::function<std::size_t()> nonces_dropped;
-    std::string prometheus(std::size_t live_sessions) const;
+    // live_sessions: unknown when the store does not answer (the gauge is
+    // left out rather than reported as 0).
+    std::string prometheus(std::optional<std::size_t> live_sessions) const;
 };
 
 } // namespace cardbound::server

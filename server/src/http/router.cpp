@@ -3,6 +3,7 @@
 #include "cardbound/protocol/registry.h"
 #include "http/rate_limiter.h"
 #include "http/site_files.h"
+#include "validation/store_unavailable.h"
 
 #include <spdlog/spdlog.h>
 
@@ -143,9 +144,16 @@ std::variant<Identity, ValidationCode> Router::identity(const std::optional<std:
 
 bool Router::session_exists(const std::string &session_id)
 {
-    auto who = identity(session_id, now_());
-    auto *code = std::get_if<ValidationCode>(&who);
-    return !code || *code == ValidationCode::NotConfirmed;
+    try {
+        auto who = identity(session_id, now_());
+        auto *code = std::get_if<ValidationCode>(&who);
+        return !code || *code == ValidationCode::NotConfirmed;
+    } catch (const StoreUnavailable &e) {
+        metrics_.store_unavailable++;
+        if (store_log_.note())
+            spdlog::warn("event stream: store unavailable: {}", e.what());
+        return true;
+    }
 }
 
 namespace
@@ -180,6 +188,20 @@ HttpResponse Router::handle(const HttpRequest &req, const std::string &client)
         } else {
             res = route(req, client);
         }
+    } catch (const StoreUnavailable &e) {
+        // Fail closed, in one place: whatever the request was doing (a
+        // challenge's nonce, a login, a proof, a logout, a session check for
+        // /api/me or a protected file), it did not happen; the client may
+        // try again shortly.
+        metrics_.store_unavailable++;
+        if (auto n = store_log_.note())
+            spdlog::warn("{} {}: store unavailable: {}{}", std::string(req.method_string()),
+                         path_of(req), e.what(),
+                         n > 1 ? " (and " + std::to_string(n - 1) + " more since the last line)"
+                               : "");
+        res = http_error(req, http::status::service_unavailable,
+                         registry::HttpErrorCode::StoreUnavailable);
+        res.set(http::field::retry_after, "1");
     } catch (const std::exception &e) {
         // The path only: a query string could carry anything.
         spdlog::error("{} {}: {}", std::string(req.method_string()), path_of(req), e.what());
@@ -294,13 +316,24 @@ const std::string &cookie_of(const std::optional<std::string> &cookie)
 
 HttpResponse Router::healthz(Call &c)
 {
+    if (health_)
+        if (auto why = health_())
+            return reply(c.req, http::status::service_unavailable,
+                         "store unavailable: " + *why + "\n", "text/plain");
     return reply(c.req, http::status::ok, "ok\n", "text/plain");
 }
 
+// Counted even when the store is down (then without the sessions gauge):
+// that is when an operator looks.
 HttpResponse Router::metrics(Call &c)
 {
-    return reply(c.req, http::status::ok, metrics_.prometheus(rp_.live_sessions()),
-                 "text/plain; version=0.0.4");
+    std::optional<std::size_t> live;
+    try {
+        live = rp_.live_sessions();
+    } catch (const StoreUnavailable &) {
+        metrics_.store_unavailable++;
+    }
+    return reply(c.req, http::status::ok, metrics_.prometheus(live), "text/plain; version=0.0.4");
 }
 
 // The JavaScript API's view of this browser's session: another tab's login

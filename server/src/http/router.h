@@ -46,6 +46,12 @@ class Router
     // A line a request on the log (info): off (the default), text, or JSON.
     enum class AccessLog { Off, Text, Json };
     void set_access_log(AccessLog format) { access_log_ = format; }
+    // Whether what the server depends on answers, for /healthz: nothing when
+    // it does, else why not (then 503). Bounded in time by the check itself
+    // (a Redis PING within the client's timeouts). Set once, before requests
+    // are served; unset, /healthz is 200 while the process serves.
+    using HealthCheck = std::function<std::optional<std::string>()>;
+    void set_health_check(HealthCheck check) { health_ = std::move(check); }
 
     // Safe to call from several threads at once. HEAD is answered like GET
     // without the body. `client`: the peer's address, for per-client limits.
@@ -60,6 +66,10 @@ class Router
     // CRL fetches), which the listener keeps off its I/O threads.
     static bool may_block(const HttpRequest &req);
     // Whether a session by this id exists and has not ended (confirmed or not).
+    // True when the store cannot say (StoreUnavailable): the event streams
+    // ask, and a stream grants nothing, so it is not ended on a guess either;
+    // a stream whose instance cannot hear session ends is ended by the hub
+    // (EventHub::lose_track).
     bool session_exists(const std::string &session_id);
     static std::optional<std::string> session_cookie(const HttpRequest &req);
 
@@ -111,8 +121,12 @@ class Router
     const SiteFiles *site_;
     RateLimiter *limiter_;
     AccessLog access_log_ = AccessLog::Off;
+    HealthCheck health_;
     // Refused logins are logged, at most one line a period under a flood.
     LogThrottle refused_log_{std::chrono::milliseconds(100)};
+    // Requests refused because the store does not answer: every request
+    // while Redis is down, so one line a second at most.
+    LogThrottle store_log_{std::chrono::seconds(1)};
 };
 
 } // namespace cardbound::server

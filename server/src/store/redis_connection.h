@@ -23,6 +23,8 @@
 // Redis Cluster (the session store's transactions span two keys).
 #pragma once
 
+#include "validation/store_unavailable.h"
+
 #include <hiredis/hiredis.h>
 
 #include <atomic>
@@ -39,13 +41,6 @@
 
 namespace cardbound::server
 {
-
-// The shared store cannot answer (down, too slow, out of memory, refusing
-// writes, or its data cannot be read). The relying party answers 503: no
-// session is created, extended or ended on a guess.
-struct StoreUnavailable : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
 
 // redis://HOST:PORT/DB, nothing else: HOST a name, an IPv4 address or an
 // IPv6 address in brackets; PORT 1..65535; DB a database number (selected

@@ -170,14 +170,19 @@ enum class HttpErrorCode {
     // the server has as many connections open as it takes (`cardbound-server --max-connections`);
     // `Retry-After` says when to try again. `/healthz` is still answered
     ServerBusy,
+    // the shared store of sessions and nonces (`cardbound-server --store redis://...`) does not
+    // answer, so the server can neither create, check, extend nor end a session; nothing was
+    // changed. `Retry-After` says when to try again; `/healthz` answers 503 saying why
+    StoreUnavailable,
     // a bug in the server (logged)
     Internal,
 };
-inline constexpr std::array<std::string_view, 5> kHttpErrorCodes{
+inline constexpr std::array<std::string_view, 6> kHttpErrorCodes{
     "BAD_REQUEST",
     "NOT_FOUND",
     "RATE_LIMITED",
     "SERVER_BUSY",
+    "STORE_UNAVAILABLE",
     "INTERNAL",
 };
 constexpr std::string_view http_error_name(HttpErrorCode code)

@@ -93,6 +93,10 @@ public final class Registry {
         // the server has as many connections open as it takes (`cardbound-server
         // --max-connections`); `Retry-After` says when to try again. `/healthz` is still answered
         SERVER_BUSY(503),
+        // the shared store of sessions and nonces (`cardbound-server --store redis://...`) does not
+        // answer, so the server can neither create, check, extend nor end a session; nothing was
+        // changed. `Retry-After` says when to try again; `/healthz` answers 503 saying why
+        STORE_UNAVAILABLE(503),
         // a bug in the server (logged)
         INTERNAL(500);
 

@@ -1,0 +1,302 @@
+// Two cardbound-server instances sharing one real redis-server (issue 15):
+// a login's three steps spread over both, presence proofs alternating, a
+// replay refused by the other instance, a logout on A heard by an event
+// stream held by B within 100 ms, an instance killed mid-session, and Redis
+// stopped (503 STORE_UNAVAILABLE, /healthz 503, B's streams closed) and
+// started again (both recover without a restart). Starts its own
+// redis-server on a free loopback port and its own test PKI (OCSP off);
+// fails, never skips, without redis-server.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:https';
+import { connect as tcpConnect, createServer as tcpServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RpClient } from '../../tests/integration/rp_client.mjs';
+import { root, startServer } from './https_client.mjs';
+
+// Both instances serve one site: the origin a browser sends, signed into
+// every challenge, is the balancer's, not either instance's own port.
+const ORIGIN = 'https://localhost:8443';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let pki, tmp, env, redis, redisPort, storeUrl;
+let A, B; // {proc, port, stderr}
+let a, b; // RpClient of each instance (same origin, same card)
+const servers = [];
+
+function redisBinary() {
+  const path = process.env.CARDBOUND_REDIS_SERVER ?? '/usr/bin/redis-server';
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    throw new Error(`redis-server was not found at ${path} (set CARDBOUND_REDIS_SERVER, or install Debian's ` +
+      'redis-server: scripts/setup does); this test needs a real one and skips nothing');
+  }
+  return path;
+}
+
+const freePort = () => new Promise((resolve, reject) => {
+  const s = tcpServer();
+  s.on('error', reject);
+  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+
+// PING over a raw connection: true when Redis answers +PONG within 1 s.
+const redisAnswers = (port) => new Promise((resolve) => {
+  const s = tcpConnect({ host: '127.0.0.1', port });
+  let data = '';
+  const done = (v) => { clearTimeout(timer); s.destroy(); resolve(v); };
+  const timer = setTimeout(() => done(false), 1000);
+  s.on('connect', () => s.write('PING\r\n'));
+  s.on('data', (d) => { data += d; if (data.includes('\r\n')) done(data.startsWith('+PONG')); });
+  s.on('error', () => done(false));
+});
+
+// redis-server without persistence, killed with this process (setpriv
+// --pdeathsig) if the test dies before after() runs.
+async function startRedis() {
+  const proc = spawn('setpriv', ['--pdeathsig', 'KILL', '--', redisBinary(), '--port', String(redisPort),
+    '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', tmp],
+  { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stdout.on('data', (d) => { log += d; });
+  proc.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((resolve) => proc.on('exit', resolve));
+  for (const until = Date.now() + 10000; Date.now() < until;) {
+    if (proc.exitCode !== null) throw new Error(`redis-server on port ${redisPort} exited: ${log}`);
+    if (await redisAnswers(redisPort)) return { proc, exited };
+    await sleep(20);
+  }
+  proc.kill('SIGKILL');
+  throw new Error(`redis-server on port ${redisPort} did not answer PING in 10 s: ${log}`);
+}
+
+async function stopRedis() {
+  if (!redis || redis.proc.exitCode !== null) return;
+  redis.proc.kill('SIGTERM');
+  await Promise.race([redis.exited, sleep(5000)]);
+  if (redis.proc.exitCode === null && redis.proc.signalCode === null) {
+    redis.proc.kill('SIGKILL');
+    await redis.exited;
+  }
+}
+
+async function startInstance() {
+  const s = await startServer(env, ['--ocsp', 'off', '--origin', ORIGIN, '--store', storeUrl, '--rate-limit', '0']);
+  servers.push(s);
+  return s;
+}
+
+before(async () => {
+  redisBinary(); // fail first, and clearly, without it
+  tmp = mkdtempSync(join(tmpdir(), 'cardbound-scale-'));
+  pki = join(tmp, 'pki');
+  execFileSync(join(root, 'tests/pki/make-pki'), [pki], { stdio: 'ignore' });
+  env = { CARDBOUND_PKI_DIR: pki };
+  redisPort = await freePort();
+  storeUrl = `redis://127.0.0.1:${redisPort}/0`;
+  redis = await startRedis();
+  [A, B] = await Promise.all([startInstance(), startInstance()]);
+  a = new RpClient({ pki, port: A.port, origin: ORIGIN });
+  b = new RpClient({ pki, port: B.port, origin: ORIGIN });
+});
+
+after(async () => {
+  for (const s of servers) s.proc.kill('SIGKILL');
+  await stopRedis();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+// One request to an instance (`on`: A or B), with the shared origin.
+const call = (on, method, path, options = {}) => a.http(method, path, { ...options, to: on.port });
+const post = (on, path, body, cookie) => call(on, 'POST', path, { body, cookie });
+
+// The three steps, each on the instance given: {cookie, tag, nonce (the
+// receipt's presence nonce, answered by confirm)}.
+async function login({ challengeOn, loginOn, confirmOn }) {
+  const ch = await post(challengeOn, '/cardbound/challenge', { hostNonce: randomBytes(32).toString('base64') });
+  assert.equal(ch.status, 200, `challenge: ${JSON.stringify(ch.json)}`);
+  const res = await post(loginOn, '/cardbound/login', { serverNonce: ch.json.serverNonce, token: a.tokenFor(ch.json.serverNonce) });
+  assert.equal(res.status, 200, `login: ${JSON.stringify(res.json)}`);
+  const cookie = res.headers['set-cookie'][0].split(';')[0];
+  const { receipt } = res.json;
+  const c = await post(confirmOn, '/cardbound/confirm', { proof: a.proofFor(receipt.sessionTag, receipt.presenceNonce) }, cookie);
+  assert.equal(c.status, 200, `confirm: ${JSON.stringify(c.json)}`);
+  return { cookie, tag: receipt.sessionTag };
+}
+
+// A presence challenge on one instance, its proof on another: {res, proof}.
+async function prove(session, challengeOn, proveOn) {
+  const pc = await post(challengeOn, '/cardbound/presence/challenge', {}, session.cookie);
+  assert.equal(pc.status, 200, `presence challenge: ${JSON.stringify(pc.json)}`);
+  const proof = a.proofFor(session.tag, pc.json.nonce);
+  return { res: await post(proveOn, '/cardbound/presence', { proof }, session.cookie), proof };
+}
+
+const me = async (on, session) => (await call(on, 'GET', '/api/me', { cookie: session.cookie })).status;
+
+// An event stream held by an instance, as a tab holds it: `ready` resolves
+// with the first thing the server sends; `closed` when the server ends the
+// stream; `text()` all it sent; `endedAt` when "session-ended" arrived.
+function eventStream(on, session) {
+  const s = { chunks: [], text: () => s.chunks.map((c) => c.text).join('') };
+  let ready;
+  s.ready = new Promise((resolve) => { ready = resolve; });
+  s.closed = new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port: on.port, path: '/cardbound/events', ca: a.ca, servername: 'localhost',
+      headers: { cookie: session.cookie } }, (res) => {
+      s.status = res.statusCode;
+      res.on('data', (d) => {
+        s.chunks.push({ at: Date.now(), text: d.toString() });
+        if (s.endedAt === undefined && s.text().includes('event: session-ended')) s.endedAt = Date.now();
+        ready();
+      });
+      res.on('close', () => { ready(); resolve(); });
+    });
+    req.on('error', () => { ready(); resolve(); });
+    req.end();
+    s.close = () => req.destroy();
+  });
+  return s;
+}
+
+const reasonOf = (stream) => stream.text().match(/event: session-ended\ndata: (.*)\n\n/)?.[1];
+
+// A stream that the instance holds open (it has subscribed): retried while
+// it answers ": reconnect" (not subscribed yet), up to `ms`.
+async function heldStream(on, session, ms = 5000) {
+  for (const until = Date.now() + ms; ;) {
+    const s = eventStream(on, session);
+    await s.ready;
+    if (s.text().includes(': connected')) return s;
+    s.close();
+    if (Date.now() > until) assert.fail(`no event stream held by port ${on.port} within ${ms} ms: got ${JSON.stringify(s.text())}`);
+    await sleep(100);
+  }
+}
+
+test('one login over both instances: challenge on A, login on B, confirm on A; /api/me on both', async () => {
+  const s = await login({ challengeOn: A, loginOn: B, confirmOn: A });
+  assert.equal(await me(A, s), 200);
+  assert.equal(await me(B, s), 200);
+  // A nonce is single-use across instances: the same challenge answered
+  // again on the other instance is refused.
+  const ch = await post(A, '/cardbound/challenge', { hostNonce: randomBytes(32).toString('base64') });
+  const token = a.tokenFor(ch.json.serverNonce);
+  assert.equal((await post(B, '/cardbound/login', { serverNonce: ch.json.serverNonce, token })).status, 200);
+  const again = await post(A, '/cardbound/login', { serverNonce: ch.json.serverNonce, token });
+  assert.equal(again.status, 401);
+  assert.equal(again.json.error, 'NONCE_REUSED');
+});
+
+test('presence proofs alternate between A and B; a proof replayed on the other instance is refused', async () => {
+  const s = await login({ challengeOn: B, loginOn: A, confirmOn: B });
+  for (let i = 0; i < 6; i++) {
+    const [x, y] = i % 2 ? [A, B] : [B, A];
+    const { res } = await prove(s, x, y);
+    assert.equal(res.status, 204, `proof ${i}: ${JSON.stringify(res.json)}`);
+  }
+  // Held by A, so the end made by B must travel.
+  const stream = await heldStream(A, s);
+  const { res, proof } = await prove(s, A, A);
+  assert.equal(res.status, 204);
+  const replay = await post(B, '/cardbound/presence', { proof }, s.cookie);
+  assert.equal(replay.status, 401);
+  assert.equal(replay.json.error, 'NONCE_REUSED');
+  // A refused proof ends the session, everywhere: A's stream hears B's end.
+  await Promise.race([stream.closed, sleep(2000)]);
+  assert.equal(reasonOf(stream), '{"reason":"presence-refused"}');
+  assert.equal(await me(A, s), 401);
+  assert.equal(await me(B, s), 401);
+});
+
+test('a stream held by B hears a logout sent to A within 100 ms; /api/me is 401 on both after', async () => {
+  const s = await login({ challengeOn: A, loginOn: A, confirmOn: A });
+  const stream = await heldStream(B, s);
+  const sent = Date.now();
+  const res = await post(A, '/cardbound/logout', {}, s.cookie);
+  assert.equal(res.status, 204);
+  await Promise.race([stream.closed, sleep(2000)]);
+  assert.equal(reasonOf(stream), '{"reason":"logout"}');
+  const ms = stream.endedAt - sent;
+  console.log(`# logout on A heard by B's stream after ${ms} ms`);
+  assert.ok(ms <= 100, `B's stream heard the logout after ${ms} ms`);
+  assert.equal(await me(A, s), 401);
+  assert.equal(await me(B, s), 401);
+});
+
+test('an instance killed mid-session: the session goes on through the other', async () => {
+  const s = await login({ challengeOn: A, loginOn: A, confirmOn: A });
+  assert.equal((await prove(s, A, A)).res.status, 204);
+  A.proc.kill('SIGKILL');
+  await new Promise((r) => (A.proc.exitCode !== null || A.proc.signalCode !== null ? r() : A.proc.on('exit', r)));
+  assert.equal((await prove(s, B, B)).res.status, 204);
+  assert.equal(await me(B, s), 200);
+  // Its replacement (a rolling restart) serves the same session.
+  A = await startInstance();
+  assert.equal((await prove(s, A, B)).res.status, 204);
+  assert.equal(await me(A, s), 200);
+});
+
+test('Redis stopped: 503 STORE_UNAVAILABLE with Retry-After, /healthz 503 saying why, B\'s streams end; ' +
+  'Redis back: both recover without a restart', async () => {
+  const s = await login({ challengeOn: A, loginOn: B, confirmOn: A });
+  const stream = await heldStream(B, s);
+  const stopped = Date.now();
+  await stopRedis();
+
+  // B's stream closes without a session end (the tab reconnects and asks).
+  await Promise.race([stream.closed, sleep(3000)]);
+  assert.ok(stream.text().includes(': reconnect'), `B's stream after Redis stopped: ${JSON.stringify(stream.text())}`);
+  assert.equal(reasonOf(stream), undefined);
+  console.log(`# B's stream closed ${stream.chunks.at(-1).at - stopped} ms after Redis was stopped`);
+
+  const unavailable = (res, what) => {
+    assert.equal(res.status, 503, `${what}: ${res.status} ${JSON.stringify(res.json)}`);
+    assert.equal(res.json.error, 'STORE_UNAVAILABLE', what);
+    assert.equal(res.headers['retry-after'], '1', what);
+  };
+  unavailable(await post(A, '/cardbound/challenge', { hostNonce: randomBytes(32).toString('base64') }), 'challenge');
+  unavailable(await post(B, '/cardbound/login', { serverNonce: randomBytes(32).toString('base64'), token: a.tokenFor('x') }), 'login');
+  unavailable(await post(A, '/cardbound/presence/challenge', {}, s.cookie), 'presence challenge');
+  unavailable(await post(B, '/cardbound/presence', { proof: a.proofFor(s.tag, 'x') }, s.cookie), 'presence');
+  unavailable(await call(A, 'GET', '/api/me', { cookie: s.cookie }), '/api/me');
+  unavailable(await call(B, 'GET', '/cardbound/session', { cookie: s.cookie }), 'session');
+  unavailable(await post(A, '/cardbound/logout', {}, s.cookie), 'logout');
+  for (const on of [A, B]) {
+    const h = await call(on, 'GET', '/healthz');
+    assert.equal(h.status, 503);
+    assert.match(h.json, new RegExp(`^store unavailable: Redis at redis://127\\.0\\.0\\.1:${redisPort}/0: .+`));
+  }
+  const metrics = await call(A, 'GET', '/metrics');
+  assert.equal(metrics.status, 200);
+  assert.ok(Number(metrics.json.match(/^cardbound_store_unavailable_total (\d+)$/m)?.[1]) >= 4, 'the counter counts');
+  // A stream opened meanwhile is not held on state B cannot hear about.
+  const meanwhile = eventStream(B, s);
+  await Promise.race([meanwhile.closed, sleep(3000)]);
+  assert.equal(meanwhile.text(), ': reconnect\n\n');
+
+  redis = await startRedis(); // the same port, empty (no persistence)
+  for (const on of [A, B]) {
+    const h = await call(on, 'GET', '/healthz');
+    assert.equal(h.status, 200, `healthz once Redis is back: ${h.json}`);
+  }
+  // The session died with Redis's data: refused, not guessed.
+  assert.equal(await me(A, s), 401);
+  const fresh = await login({ challengeOn: B, loginOn: A, confirmOn: B });
+  assert.equal(await me(A, fresh), 200);
+  assert.equal(await me(B, fresh), 200);
+  const other = await login({ challengeOn: A, loginOn: B, confirmOn: A });
+  assert.equal(await me(B, other), 200);
+  // B subscribed again by itself: its stream hears A's logout.
+  const again = await heldStream(B, fresh);
+  const sent = Date.now();
+  assert.equal((await post(A, '/cardbound/logout', {}, fresh.cookie)).status, 204);
+  await Promise.race([again.closed, sleep(2000)]);
+  assert.equal(reasonOf(again), '{"reason":"logout"}');
+  assert.ok(again.endedAt - sent <= 100, `heard after ${again.endedAt - sent} ms`);
+});
