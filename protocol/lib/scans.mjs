@@ -49,12 +49,12 @@ const lineOf = (text, index) => text.slice(0, index).split('\n').length;
 const madeUpOnPurpose = (file) => /\.test\./.test(file) || /(^|\/)tests\//.test(file) || file === 'js/types-check.ts';
 
 // Every ERR_ code in the tree's sources and guides is one of the registry.
-// Not OpenSSL's X509_V_ERR_… (part of a longer name) nor its ERR_GET_LIB(…)
-// macros (called like functions).
+// Not OpenSSL's X509_V_ERR_… (part of a longer name), its ERR_GET_LIB(…)
+// macros (called like functions), nor its library numbers ERR_LIB_….
 export function scanErrorCodes(root, files, r) {
   const known = new Set(r.errors.map((e) => e.code));
   const problems = [];
-  const token = /(?<![A-Za-z0-9_])ERR_[A-Z0-9_]*[A-Z0-9]\b(?!\s*\()/g;
+  const token = /(?<![A-Za-z0-9_])ERR_(?!LIB_)[A-Z0-9_]*[A-Z0-9]\b(?!\s*\()/g;
   for (const file of files.filter((f) => !madeUpOnPurpose(f))) {
     const text = readText(root, file);
     if (text === null) continue;

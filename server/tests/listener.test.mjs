@@ -186,6 +186,14 @@ test('a closed tab\'s event stream ends at once, not at the next keep-alive', as
   await api.http('POST', '/cardbound/logout', { cookie, body: {} });
 });
 
+test('a body announced over 64 KiB is refused with 413 at once, before it is sent', async () => {
+  const s = await tls(server.port);
+  const all = readAll(s);
+  s.write(`POST /cardbound/challenge HTTP/1.1\r\nHost: localhost\r\nOrigin: https://localhost:${server.port}\r\n` +
+    'Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n');
+  assert.match(await all, /^HTTP\/1\.1 413 /);
+});
+
 test('HEAD gets the GET\'s headers and no body; not a 404', async () => {
   // Two requests on one connection: a body after HEAD's headers would show
   // up before the GET's status line.

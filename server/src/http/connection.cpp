@@ -77,7 +77,9 @@ void Connection::read_request(std::chrono::seconds deadline)
 
 void Connection::on_header(beast::error_code ec)
 {
-    if (ec == http::error::header_limit)
+    // A Content-Length over the body limit is refused as soon as the
+    // headers say so, before any of the body is read.
+    if (ec == http::error::header_limit || ec == http::error::body_limit)
         return refuse_too_large();
     if (ec) {
         if (!quiet_end(ec))
