@@ -8,14 +8,14 @@
 // fails, never skips, without redis-server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
-import { connect as tcpConnect, createServer as tcpServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RpClient } from '../../tests/integration/rp_client.mjs';
+import { RedisServer, redisBinary } from '../../tests/integration/redis_server.mjs';
 import { root, startServer } from './https_client.mjs';
 
 // Both instances serve one site: the origin a browser sends, signed into
@@ -23,67 +23,10 @@ import { root, startServer } from './https_client.mjs';
 const ORIGIN = 'https://localhost:8443';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-let pki, tmp, env, redis, redisPort, storeUrl;
+let pki, tmp, env, redis, redisPort, storeUrl; // redis: a RedisServer
 let A, B; // {proc, port, stderr}
 let a, b; // RpClient of each instance (same origin, same card)
 const servers = [];
-
-function redisBinary() {
-  const path = process.env.CARDBOUND_REDIS_SERVER ?? '/usr/bin/redis-server';
-  try {
-    accessSync(path, constants.X_OK);
-  } catch {
-    throw new Error(`redis-server was not found at ${path} (set CARDBOUND_REDIS_SERVER, or install Debian's ` +
-      'redis-server: scripts/setup does); this test needs a real one and skips nothing');
-  }
-  return path;
-}
-
-const freePort = () => new Promise((resolve, reject) => {
-  const s = tcpServer();
-  s.on('error', reject);
-  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-});
-
-// PING over a raw connection: true when Redis answers +PONG within 1 s.
-const redisAnswers = (port) => new Promise((resolve) => {
-  const s = tcpConnect({ host: '127.0.0.1', port });
-  let data = '';
-  const done = (v) => { clearTimeout(timer); s.destroy(); resolve(v); };
-  const timer = setTimeout(() => done(false), 1000);
-  s.on('connect', () => s.write('PING\r\n'));
-  s.on('data', (d) => { data += d; if (data.includes('\r\n')) done(data.startsWith('+PONG')); });
-  s.on('error', () => done(false));
-});
-
-// redis-server without persistence, killed with this process (setpriv
-// --pdeathsig) if the test dies before after() runs.
-async function startRedis() {
-  const proc = spawn('setpriv', ['--pdeathsig', 'KILL', '--', redisBinary(), '--port', String(redisPort),
-    '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', tmp],
-  { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  proc.stdout.on('data', (d) => { log += d; });
-  proc.stderr.on('data', (d) => { log += d; });
-  const exited = new Promise((resolve) => proc.on('exit', resolve));
-  for (const until = Date.now() + 10000; Date.now() < until;) {
-    if (proc.exitCode !== null) throw new Error(`redis-server on port ${redisPort} exited: ${log}`);
-    if (await redisAnswers(redisPort)) return { proc, exited };
-    await sleep(20);
-  }
-  proc.kill('SIGKILL');
-  throw new Error(`redis-server on port ${redisPort} did not answer PING in 10 s: ${log}`);
-}
-
-async function stopRedis() {
-  if (!redis || redis.proc.exitCode !== null) return;
-  redis.proc.kill('SIGTERM');
-  await Promise.race([redis.exited, sleep(5000)]);
-  if (redis.proc.exitCode === null && redis.proc.signalCode === null) {
-    redis.proc.kill('SIGKILL');
-    await redis.exited;
-  }
-}
 
 async function startInstance() {
   const s = await startServer(env, ['--ocsp', 'off', '--origin', ORIGIN, '--store', storeUrl, '--rate-limit', '0']);
@@ -97,9 +40,9 @@ before(async () => {
   pki = join(tmp, 'pki');
   execFileSync(join(root, 'tests/pki/make-pki'), [pki], { stdio: 'ignore' });
   env = { CARDBOUND_PKI_DIR: pki };
-  redisPort = await freePort();
-  storeUrl = `redis://127.0.0.1:${redisPort}/0`;
-  redis = await startRedis();
+  redis = await RedisServer.start({ dir: tmp }); // no persistence
+  redisPort = redis.port;
+  storeUrl = redis.url(0);
   [A, B] = await Promise.all([startInstance(), startInstance()]);
   a = new RpClient({ pki, port: A.port, origin: ORIGIN });
   b = new RpClient({ pki, port: B.port, origin: ORIGIN });
@@ -107,7 +50,7 @@ before(async () => {
 
 after(async () => {
   for (const s of servers) s.proc.kill('SIGKILL');
-  await stopRedis();
+  await redis?.stop();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -247,7 +190,7 @@ test('Redis stopped: 503 STORE_UNAVAILABLE with Retry-After, /healthz 503 saying
   const s = await login({ challengeOn: A, loginOn: B, confirmOn: A });
   const stream = await heldStream(B, s);
   const stopped = Date.now();
-  await stopRedis();
+  await redis.stop();
 
   // B's stream closes without a session end (the tab reconnects and asks).
   await Promise.race([stream.closed, sleep(3000)]);
@@ -280,7 +223,7 @@ test('Redis stopped: 503 STORE_UNAVAILABLE with Retry-After, /healthz 503 saying
   await Promise.race([meanwhile.closed, sleep(3000)]);
   assert.equal(meanwhile.text(), ': reconnect\n\n');
 
-  redis = await startRedis(); // the same port, empty (no persistence)
+  await redis.start(); // the same port, empty (no persistence)
   for (const on of [A, B]) {
     const h = await call(on, 'GET', '/healthz');
     assert.equal(h.status, 200, `healthz once Redis is back: ${h.json}`);

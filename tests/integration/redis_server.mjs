@@ -1,0 +1,98 @@
+// Debian's redis-server for the tests and benchmarks that need a real one
+// (issue 15): on loopback, a free port, in a directory of the caller's, and
+// killed with the node process that started it (setpriv --pdeathsig) if that
+// dies before stopping it. Fails, never skips, without redis-server.
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { connect as tcpConnect, createServer as tcpServer } from 'node:net';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function redisBinary() {
+  const path = process.env.CARDBOUND_REDIS_SERVER ?? '/usr/bin/redis-server';
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    throw new Error(`redis-server was not found at ${path} (set CARDBOUND_REDIS_SERVER, or install Debian's ` +
+      'redis-server: scripts/setup does); this needs a real one and skips nothing');
+  }
+  return path;
+}
+
+// A TCP port nobody listens on at the moment of asking.
+export const freePort = () => new Promise((resolve, reject) => {
+  const s = tcpServer();
+  s.on('error', reject);
+  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+
+// PING over a raw connection: true when Redis answers +PONG within 1 s.
+export const redisAnswers = (port) => new Promise((resolve) => {
+  const s = tcpConnect({ host: '127.0.0.1', port });
+  let data = '';
+  const done = (v) => { clearTimeout(timer); s.destroy(); resolve(v); };
+  const timer = setTimeout(() => done(false), 1000);
+  s.on('connect', () => s.write('PING\r\n'));
+  s.on('data', (d) => { data += d; if (data.includes('\r\n')) done(data.startsWith('+PONG')); });
+  s.on('error', () => done(false));
+});
+
+// A redis-server that the caller starts, stops and starts again on the same
+// port and directory. `aof`: persistence through the append-only file,
+// written through at every command (appendfsync always), so even a killed
+// Redis keeps every write it acknowledged; otherwise no persistence at all.
+export class RedisServer {
+  constructor({ dir, port, aof = false }) {
+    this.dir = dir;
+    this.port = port;
+    this.aof = aof;
+    this.proc = null;
+  }
+
+  static async start(options) {
+    const server = new RedisServer({ ...options, port: options.port ?? await freePort() });
+    await server.start();
+    return server;
+  }
+
+  url(db = 0) {
+    return `redis://127.0.0.1:${this.port}/${db}`;
+  }
+
+  get running() {
+    return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  async start() {
+    const persistence = this.aof
+      ? ['--appendonly', 'yes', '--appendfsync', 'always', '--save', '']
+      : ['--appendonly', 'no', '--save', ''];
+    const proc = spawn('setpriv', ['--pdeathsig', 'KILL', '--', redisBinary(), '--port', String(this.port),
+      '--bind', '127.0.0.1', ...persistence, '--daemonize', 'no', '--dir', this.dir],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    proc.stdout.on('data', (d) => { log += d; });
+    proc.stderr.on('data', (d) => { log += d; });
+    this.proc = proc;
+    this.exited = new Promise((resolve) => proc.on('exit', resolve));
+    for (const until = Date.now() + 10000; Date.now() < until;) {
+      if (proc.exitCode !== null) throw new Error(`redis-server on port ${this.port} exited: ${log}`);
+      if (await redisAnswers(this.port)) return;
+      await sleep(20);
+    }
+    proc.kill('SIGKILL');
+    throw new Error(`redis-server on port ${this.port} did not answer PING in 10 s: ${log}`);
+  }
+
+  // SIGTERM (Redis finishes its writes and exits) or SIGKILL (a crash); a
+  // Redis that ignores SIGTERM for 5 s is killed.
+  async stop(signal = 'SIGTERM') {
+    if (!this.running) return;
+    this.proc.kill(signal);
+    await Promise.race([this.exited, sleep(5000)]);
+    if (this.running) {
+      this.proc.kill('SIGKILL');
+      await this.exited;
+    }
+  }
+}
