@@ -14,9 +14,10 @@ export const extensionDir = join(buildDir, 'extension', 'chromium');
 export const hostPath = join(buildDir, 'host', 'cardbound-host');
 const serverPath = join(buildDir, 'server', 'cardbound-server');
 
-// cardbound-server --demo on 127.0.0.1:<free port>, as https://localhost:<port>.
-export async function startSite({ env = benchEnv(), args = [] } = {}) {
-  const proc = spawn(serverPath, ['--demo', '--listen', '127.0.0.1:0', ...args],
+// cardbound-server --demo on 127.0.0.1:<free port> (or `listen`), as
+// https://localhost:<port>.
+export async function startSite({ env = benchEnv(), args = [], listen = '127.0.0.1:0' } = {}) {
+  const proc = spawn(serverPath, ['--demo', '--listen', listen, ...args],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stderr.on('data', (d) => { log += d; });
