@@ -1,7 +1,8 @@
 // Two cardbound-server instances sharing one real redis-server (issue 15):
 // a login's three steps spread over both, presence proofs alternating, a
 // replay refused by the other instance, a logout on A heard by an event
-// stream held by B within 100 ms, an instance killed mid-session, and Redis
+// stream held by B within 100 ms, an instance killed mid-session, Redis
+// frozen (the I/O threads go on serving), and Redis
 // stopped (503 STORE_UNAVAILABLE, /healthz 503, B's streams closed) and
 // started again (both recover without a restart). Starts its own
 // redis-server on a free loopback port and its own test PKI (OCSP off);
@@ -183,6 +184,33 @@ test('an instance killed mid-session: the session goes on through the other', as
   A = await startInstance();
   assert.equal((await prove(s, A, B)).res.status, 204);
   assert.equal(await me(A, s), 200);
+});
+
+test('Redis frozen: requests that need it wait on threads of their own, and the I/O threads go on serving', async () => {
+  const s = await login({ challengeOn: A, loginOn: B, confirmOn: A });
+  redis.freeze();
+  try {
+    // More requests waiting on Redis than A has threads of any kind.
+    const started = Date.now();
+    const waiting = Array.from({ length: 40 }, () => call(A, 'GET', '/api/me', { cookie: s.cookie }));
+    await sleep(200);
+    const t0 = Date.now();
+    const page = await call(A, 'GET', '/');
+    const pageMs = Date.now() - t0;
+    assert.equal(page.status, 200);
+    console.log(`# with Redis frozen and 40 requests waiting on it, / answered in ${pageMs} ms`);
+    assert.ok(pageMs < 500, `/ took ${pageMs} ms while requests waited on a frozen Redis`);
+    // Each waits at most the client's timeouts: refused, never hung.
+    for (const res of await Promise.all(waiting)) {
+      assert.equal(res.status, 503);
+      assert.equal(res.json.error, 'STORE_UNAVAILABLE');
+    }
+    console.log(`# all 40 answered 503 within ${Date.now() - started} ms`);
+  } finally {
+    redis.thaw();
+  }
+  for (const until = Date.now() + 5000; (await me(A, s)) !== 200 && Date.now() < until;) await sleep(100);
+  assert.equal(await me(A, s), 200, 'the session outlived the freeze');
 });
 
 test('Redis stopped: 503 STORE_UNAVAILABLE with Retry-After, /healthz 503 saying why, B\'s streams end; ' +

@@ -84,6 +84,16 @@ export class RedisServer {
     throw new Error(`redis-server on port ${this.port} did not answer PING in 10 s: ${log}`);
   }
 
+  // A Redis that hangs: it takes connections (the kernel does) and answers
+  // nothing until thawed.
+  freeze() {
+    this.proc.kill('SIGSTOP');
+  }
+
+  thaw() {
+    this.proc.kill('SIGCONT');
+  }
+
   // SIGTERM (Redis finishes its writes and exits) or SIGKILL (a crash); a
   // Redis that ignores SIGTERM for 5 s is killed.
   async stop(signal = 'SIGTERM') {

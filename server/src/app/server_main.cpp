@@ -31,6 +31,11 @@ using namespace cardbound::server;
 namespace
 {
 
+// Threads for the requests that use a store across the network (Redis): as
+// many requests at once as may wait on it, each up to the client's timeouts
+// while it hangs, without holding up the I/O threads.
+constexpr int kStoreThreads = 16;
+
 // A decimal number and nothing else ("5s" and "70000x" are errors).
 int whole_number(const std::string &text)
 {
@@ -375,6 +380,10 @@ int main(int argc, char **argv)
         lc.private_key = key;
         lc.threads = threads.value_or(0);
         lc.max_connections = fit_connections(max_connections, lc.max_connections);
+        // Requests that use a store across the network run on threads of
+        // their own, never on the I/O threads: a Redis that hangs holds each
+        // of them up to the client's timeouts.
+        lc.store_threads = redis_url ? kStoreThreads : 0;
         if (header_timeout)
             lc.timeouts.header = std::chrono::seconds(*header_timeout);
         if (body_timeout)
@@ -394,14 +403,11 @@ int main(int argc, char **argv)
         Metrics metrics;
         if (redis_url) {
             // A connection for every thread that may call the store at once
-            // (I/O threads, login threads, the expiry sweep), so that none
-            // waits for another's connection.
+            // (the store threads, the login threads, the expiry sweep), so
+            // that none waits for another's connection.
             RedisOptions ro;
             ro.connections =
-                static_cast<std::size_t>(lc.threads > 0
-                                             ? lc.threads
-                                             : std::max(1u, std::thread::hardware_concurrency())) +
-                HttpsListener::kBlockingThreads + 2;
+                static_cast<std::size_t>(kStoreThreads) + HttpsListener::kBlockingThreads + 2;
             redis = std::make_shared<RedisClient>(*redis_url, ro);
             // Checked now for the operator's sake; a Redis that is down is
             // no reason not to start: every call connects again, so the

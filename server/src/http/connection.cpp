@@ -105,24 +105,31 @@ void Connection::on_body(beast::error_code ec)
     }
     HttpRequest req = parser_->release();
     beast::get_lowest_layer(stream_).expires_never();
-    if (kind_ == Kind::Reserve) {
-        HttpResponse res =
-            Router::is_health_check(req) ? context_.router.handle(req, client_) : Router::busy(req);
+    if (kind_ == Kind::Reserve && !Router::is_health_check(req)) {
+        HttpResponse res = Router::busy(req);
         res.keep_alive(false);
         return respond(std::move(res));
     }
-    if (Router::is_event_stream(req)) {
+    if (kind_ != Kind::Reserve && Router::is_event_stream(req)) {
         std::make_shared<EventStream>(std::move(stream_), context_, std::move(slot_))->start(req);
         return;
     }
-    if (!Router::may_block(req))
-        return respond(context_.router.handle(req, client_));
-    // On the blocking pool, then back on this connection's strand.
-    asio::post(context_.blocking, [self = shared_from_this(), req = std::move(req)] {
-        HttpResponse res = self->context_.router.handle(req, self->client_);
-        asio::post(self->stream_.get_executor(),
-                   [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
-    });
+    // A request that may wait (on OCSP, CRL or the store) is handled on a
+    // pool of its own, and the answer comes back to this connection's strand,
+    // so that no wait ever stalls an I/O thread and the connections on it.
+    asio::thread_pool *pool = Router::may_block(req)                 ? &context_.blocking
+                              : context_.router.is_builtin_file(req) ? nullptr
+                                                                     : context_.store;
+    run_then(
+        pool, stream_.get_executor(),
+        [self = shared_from_this(), req = std::move(req)] {
+            return self->context_.router.handle(req, self->client_);
+        },
+        [self = shared_from_this()](HttpResponse res) {
+            if (self->kind_ == Kind::Reserve)
+                res.keep_alive(false);
+            self->respond(std::move(res));
+        });
 }
 
 void Connection::respond(HttpResponse res)

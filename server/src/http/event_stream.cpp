@@ -47,10 +47,23 @@ void EventStream::start(const HttpRequest &req)
     header_.keep_alive(false);
 
     auto id = Router::session_cookie(req);
-    if (!id || !context_.router.session_exists(*id)) {
+    if (!id)
+        return open(std::nullopt);
+    // Asking the store may wait on it: not on an I/O thread.
+    run_then(
+        context_.store, stream_.get_executor(),
+        [&router = context_.router, id = *id] { return router.session_exists(id); },
+        [self = shared_from_this(), id = *id](bool exists) {
+            self->open(exists ? std::optional(id) : std::nullopt);
+        });
+}
+
+void EventStream::open(std::optional<std::string> live_session)
+{
+    if (!live_session) {
         ended_ = std::string(registry::end_reason::kNoSession);
     } else {
-        session_id_ = *id;
+        session_id_ = std::move(*live_session);
         // The hub may call from any thread; the news is handled on this
         // stream's strand, if the stream is still there.
         auto wake = [weak = weak_from_this(),
@@ -130,8 +143,22 @@ void EventStream::on_tick(beast::error_code ec)
     if (ec)
         return;
     // A session can go without an event (a replaced unconfirmed login):
-    // no stream waits for ever.
-    if (!context_.router.session_exists(session_id_))
+    // no stream waits for ever. Asking the store may wait on it: not on an
+    // I/O thread. Meanwhile nothing is written, and an end that arrives is
+    // sent after.
+    run_then(
+        context_.store, stream_.get_executor(),
+        [&router = context_.router, id = session_id_] { return router.session_exists(id); },
+        [self = shared_from_this()](bool exists) { self->on_checked(exists); });
+}
+
+void EventStream::on_checked(bool exists)
+{
+    if (state_ != State::Open)
+        return;
+    if (ended_)
+        return send(session_ended(*ended_), true);
+    if (!exists)
         return send(session_ended(std::string(registry::end_reason::kNoSession)), true);
     send(": keep-alive\n\n", false); // also finds out when the tab went away
 }

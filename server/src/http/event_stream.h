@@ -27,11 +27,14 @@ class EventStream : public std::enable_shared_from_this<EventStream>
     void start(const HttpRequest &req);
 
   private:
+    // Once the store said whether the cookie's session lives (nullopt: no).
+    void open(std::optional<std::string> live_session);
     void on_header_written(boost::beast::error_code ec);
     void watch_client();
     void on_session_end(std::string reason);
     void wait_tick();
     void on_tick(boost::beast::error_code ec);
+    void on_checked(bool exists);
     void send(std::string text, bool last);
     void on_sent(boost::beast::error_code ec, bool last);
     void shut_down();

@@ -43,6 +43,7 @@ struct HttpsListener::State {
     tcp::acceptor acceptor{io};
     asio::steady_timer backoff{io};
     asio::thread_pool blocking{kBlockingThreads};
+    std::unique_ptr<asio::thread_pool> store; // with store_threads only
     LogThrottle refused_log{kLogPeriod}, accept_error_log{kLogPeriod};
     std::unique_ptr<ServerContext> context;
 
@@ -124,7 +125,10 @@ void HttpsListener::State::on_accept(beast::error_code ec, tcp::socket socket)
 void HttpsListener::run(Router &router, EventHub &hub, Metrics &metrics)
 {
     State &st = *state_;
-    st.context.reset(new ServerContext{router, hub, metrics, st.config.timeouts, st.blocking});
+    if (st.config.store_threads > 0)
+        st.store = std::make_unique<asio::thread_pool>(st.config.store_threads);
+    st.context.reset(
+        new ServerContext{router, hub, metrics, st.config.timeouts, st.blocking, st.store.get()});
     st.accept();
     int threads = st.config.threads > 0 ? st.config.threads
                                         : std::max(1u, std::thread::hardware_concurrency());

@@ -25,6 +25,11 @@ struct ListenerConfig {
     // Connections taken beyond max_connections, each for one request with a
     // short deadline: /healthz answered, anything else 503 SERVER_BUSY.
     int health_reserve = 32;
+    // Threads for requests that may wait on a store across the network
+    // (Redis): everything but the built-in files, and the event streams'
+    // session checks. 0 when the store is in this process: its calls never
+    // wait, and run on the I/O threads.
+    int store_threads = 0;
     ConnectionTimeouts timeouts;
 };
 

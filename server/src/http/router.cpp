@@ -98,6 +98,12 @@ bool Router::may_block(const HttpRequest &req)
     return req.method() == http::verb::post && req.target() == "/cardbound/login";
 }
 
+bool Router::is_builtin_file(const HttpRequest &req) const
+{
+    return (req.method() == http::verb::get || req.method() == http::verb::head) &&
+           files_.find(path_of(req)) != files_.end();
+}
+
 std::optional<std::string> Router::session_cookie(const HttpRequest &req)
 {
     auto header = req[http::field::cookie];

@@ -65,6 +65,9 @@ class Router
     // Requests whose handling may wait on the network (a login's OCSP and
     // CRL fetches), which the listener keeps off its I/O threads.
     static bool may_block(const HttpRequest &req);
+    // A GET or HEAD of a built-in file (the demo page, /cardbound.js): the
+    // only requests that never touch the store.
+    bool is_builtin_file(const HttpRequest &req) const;
     // Whether a session by this id exists and has not ended (confirmed or not).
     // True when the store cannot say (StoreUnavailable): the event streams
     // ask, and a stream grants nothing, so it is not ended on a guess either;

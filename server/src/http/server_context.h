@@ -6,6 +6,7 @@
 #include "http/router.h"
 #include "http/tls_stream.h"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 
@@ -40,7 +41,25 @@ struct ServerContext {
     // Where requests that may wait on the network run (Router::may_block),
     // so that they never stall the I/O threads.
     boost::asio::thread_pool &blocking;
+    // Where calls that may wait on a store across the network run (the
+    // Redis client waits up to its timeouts, 1 s a call, when Redis hangs);
+    // null when the store is in this process.
+    boost::asio::thread_pool *store;
 };
+
+// Runs `work` on `pool`, then `then(result)` on `executor` (a connection's
+// strand); with no pool, both at once on the calling thread.
+template <class Executor, class Work, class Then>
+void run_then(boost::asio::thread_pool *pool, const Executor &executor, Work work, Then then)
+{
+    if (!pool)
+        return then(work());
+    boost::asio::post(*pool, [executor, work = std::move(work), then = std::move(then)]() mutable {
+        boost::asio::post(executor, [then = std::move(then), result = work()]() mutable {
+            then(std::move(result));
+        });
+    });
+}
 
 // Counts an open connection in the metrics for as long as it lives; moves
 // from the connection to its event stream.
