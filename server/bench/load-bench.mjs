@@ -14,12 +14,12 @@
 // Usage: node server/bench/load-bench.mjs [SECONDS]   (default 5 a run)
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey, randomBytes, sign, verify, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent } from 'node:https';
-import { cpus, tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { RpClient } from '../../tests/integration/rp_client.mjs';
-import { root, startServer } from '../tests/https_client.mjs';
+import { startServer } from '../tests/https_client.mjs';
+import { cpuSeconds, forSeconds, makePki, prove, sessions } from './bench_lib.mjs';
 
 const seconds = Number(process.argv[2] ?? 5);
 if (!(seconds >= 1 && seconds <= 120)) {
@@ -27,12 +27,10 @@ if (!(seconds >= 1 && seconds <= 120)) {
   process.exit(2);
 }
 const cores = cpus().length;
-const pki = mkdtempSync(join(tmpdir(), 'cardbound-load-pki-'));
-execFileSync(join(root, 'tests/pki/make-pki'), [pki], { stdio: 'ignore' });
+const pki = makePki('cardbound-load-pki-');
 const server = await startServer({ CARDBOUND_PKI_DIR: pki }, ['--ocsp', 'off', '--rate-limit', '0',
   '--presence-interval', '3600']);
-const cpuSeconds = () => readFileSync(`/proc/${server.proc.pid}/stat`, 'utf8').split(') ')[1].split(' ')
-  .slice(11, 13).reduce((t, v) => t + Number(v), 0) / 100; // utime + stime, in ticks of 10 ms
+const serverCpu = () => cpuSeconds(server.proc.pid);
 const client = (keepAlive = true) => new RpClient({ pki, port: server.port, keepAlive });
 
 // Operations a second on one core, for `run`, over about a second.
@@ -59,30 +57,19 @@ try {
   const chainRate = perSecond(() => card.verify(issuing.publicKey) && issuing.verify(rootCa.publicKey));
 
   // Presence: 64 sessions, each proving in a loop on its own connection.
-  const provers = [];
-  for (let i = 0; i < 64; i++) {
-    const c = client();
-    provers.push({ c, ...(await c.login()) });
-  }
-  for (const p of provers) await p.c.prove(p.cookie, p.receipt.sessionTag); // warm
-  let proofs = 0, refused = 0;
-  const cpu0 = cpuSeconds(), t0 = performance.now();
-  await Promise.all(provers.map(async (p) => {
-    while (performance.now() - t0 < seconds * 1000) {
-      const { res } = await p.c.prove(p.cookie, p.receipt.sessionTag);
-      if (res.status === 204) proofs++; else refused++;
-    }
-  }));
-  const presenceWall = (performance.now() - t0) / 1000, presenceCpu = cpuSeconds() - cpu0;
+  const provers = await sessions(Array.from({ length: 64 }, () => client()));
+  for (const p of provers) await prove(p); // warm
+  const cpu0 = serverCpu();
+  const { done: proofs, refused, wall: presenceWall } = await forSeconds(provers, seconds, prove);
+  const presenceCpu = serverCpu() - cpu0;
   for (const p of provers) p.c.close();
 
   // Logins, one after another on one connection.
   const loginClient = client();
   await loginClient.login();
-  let logins = 0;
-  const cpu1 = cpuSeconds(), t1 = performance.now();
-  while (performance.now() - t1 < seconds * 1000) { await loginClient.login(); logins++; }
-  const loginCpu = cpuSeconds() - cpu1;
+  const cpu1 = serverCpu();
+  const { done: logins } = await forSeconds([loginClient], seconds, async (c) => { await c.login(); return true; });
+  const loginCpu = serverCpu() - cpu1;
   loginClient.close();
 
   // /healthz at 400 connections.

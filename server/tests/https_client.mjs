@@ -11,13 +11,16 @@ export const serverPath = process.env.CARDBOUND_SERVER ?? join(buildDir, 'server
 
 // Starts `cardbound-server --demo --listen 127.0.0.1:0 ARGS` with the PKI of
 // `env` (CARDBOUND_PKI_DIR); resolves when it listens. `shell` runs it
-// through bash with that prefix (e.g. 'ulimit -n 80;').
-export async function startServer(env, args, { shell } = {}) {
+// through bash with that prefix (e.g. 'ulimit -n 80;'); `exec` through a
+// command that execs it, so that the pid is still the server's (e.g.
+// ['setpriv', '--pdeathsig', 'KILL', '--'], for it to die with this process).
+export async function startServer(env, args, { shell, exec = [] } = {}) {
   const argv = ['--demo', '--listen', '127.0.0.1:0', ...args];
+  const [command, ...commandArgs] = [...exec, serverPath, ...argv];
   const proc = shell
     ? spawn('bash', ['-c', `${shell} exec "$0" "$@"`, serverPath, ...argv],
       { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(serverPath, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    : spawn(command, commandArgs, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => { stderr += d; });
   const line = await new Promise((resolve, reject) => {

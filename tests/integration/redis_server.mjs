@@ -37,6 +37,41 @@ export const redisAnswers = (port) => new Promise((resolve) => {
   s.on('error', () => done(false));
 });
 
+// INFO SECTIONS... of the Redis at `port`, over a raw connection (no client
+// library), as {field: value}: numbers where they are numbers, and each
+// commandstats line as {calls, usec, ...}. Throws when Redis does not answer
+// within 2 s or answers an error.
+export function redisInfo(port, ...sections) {
+  return new Promise((resolve, reject) => {
+    const s = tcpConnect({ host: '127.0.0.1', port });
+    let data = Buffer.alloc(0);
+    const fail = (why) => { clearTimeout(timer); s.destroy(); reject(new Error(`INFO on port ${port}: ${why}`)); };
+    const timer = setTimeout(() => fail('no answer in 2 s'), 2000);
+    s.on('connect', () => s.write(`INFO ${sections.join(' ')}\r\n`));
+    s.on('data', (d) => {
+      data = Buffer.concat([data, d]);
+      const eol = data.indexOf('\r\n');
+      if (eol < 0) return;
+      const head = data.subarray(0, eol).toString();
+      if (head[0] !== '$') { fail(head); return; }
+      const len = Number(head.slice(1));
+      if (data.length < eol + 2 + len + 2) return;
+      clearTimeout(timer);
+      s.destroy();
+      const info = {};
+      for (const line of data.subarray(eol + 2, eol + 2 + len).toString().split('\r\n')) {
+        const m = line.match(/^([^#:][^:]*):(.*)$/);
+        if (!m) continue;
+        info[m[1]] = m[1].startsWith('cmdstat_')
+          ? Object.fromEntries(m[2].split(',').map((kv) => { const [k, v] = kv.split('='); return [k, Number(v)]; }))
+          : (m[2] !== '' && !Number.isNaN(Number(m[2])) ? Number(m[2]) : m[2]);
+      }
+      resolve(info);
+    });
+    s.on('error', (e) => fail(e.message));
+  });
+}
+
 // A redis-server that the caller starts, stops and starts again on the same
 // port and directory. `aof`: persistence through the append-only file,
 // written through at every command (appendfsync always), so even a killed
