@@ -442,8 +442,7 @@ int main(int argc, char **argv)
                            [&hub] { hub.regain_track(); },
                            [&hub](const std::string &) { hub.lose_track(); }});
         }
-        rp.on_session_end([&hub, &events](const std::string &id, std::string_view reason) {
-            std::string key = EventHub::key_of(id);
+        rp.on_session_end([&hub, &events](const std::string &key, std::string_view reason) {
             hub.key_ended(key, std::string(reason)); // this instance's streams at once
             if (events)
                 events->publish(key, reason);
