@@ -415,6 +415,7 @@ int main(int argc, char **argv)
                              redis_url->to_string(), e.what());
             }
             sessions = std::make_shared<RedisSessionStore>(redis);
+            metrics.redis_round_trips = [redis] { return redis->round_trips(); };
             nonces = std::make_shared<RedisNonceStore>(redis);
         } else {
             auto memory_nonces = std::make_shared<MemoryNonceStore>();
