@@ -6,6 +6,7 @@
 #include "cardbound/crypto/certificate.h"
 #include "cardbound/crypto/signature.h"
 #include "session/relying_party.h"
+#include "session/session_key.h"
 #include "store/redis_nonce_store.h"
 #include "store/redis_session_store.h"
 #include "test_pki.h"
@@ -523,10 +524,12 @@ TEST_CASE("redis sessions: put, get and erase keep every field; the key still ve
     CHECK_FALSE(got->public_key);
 
     // The key's expiry is the deadline itself; the index holds the deadline.
-    CHECK(store.key_of("ec-session") == "t:session:ec-session");
-    CHECK(integer(*redis, {"EXPIRETIME", "t:session:ec-session"}) == now + 120);
-    CHECK(integer(*redis, {"EXPIRETIME", "t:session:rsa-session"}) == now + 130);
-    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", "rsa-session"}) == now + 130);
+    // Named by the id's SHA-256, never by the id (the cookie).
+    CHECK(store.key_of("ec-session") == "t:session:" + session_key("ec-session"));
+    CHECK(session_key("ec-session").size() == 64);
+    CHECK(integer(*redis, {"EXPIRETIME", store.key_of("ec-session")}) == now + 120);
+    CHECK(integer(*redis, {"EXPIRETIME", store.key_of("rsa-session")}) == now + 130);
+    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", session_key("rsa-session")}) == now + 130);
 
     CHECK_FALSE(store.get("nobody"));
     before = redis->round_trips();
@@ -534,19 +537,24 @@ TEST_CASE("redis sessions: put, get and erase keep every field; the key still ve
     CHECK(redis->round_trips() - before == 1);
     CHECK_FALSE(store.erase("ec-session"));
     CHECK_FALSE(store.get("ec-session"));
-    CHECK(integer(*redis, {"EXISTS", "t:session:ec-session"}) == 0);
-    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", "ec-session"}) == -999);
+    CHECK(integer(*redis, {"EXISTS", store.key_of("ec-session")}) == 0);
+    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", session_key("ec-session")}) == -999);
     CHECK(store.size() == 2);
 
     // Damaged or foreign data is refused (503), never half read.
-    redis->command({"SET", "t:session:bad", "{\"v\":1,\"id\":\"bad\"}"});
+    redis->command({"SET", store.key_of("bad"), "{\"v\":2,\"tag\":\"bad\"}"});
     CHECK(store_outcome([&] { store.get("bad"); }) == "unavailable");
-    redis->command({"SET", "t:session:v2", "{\"v\":2}"});
-    CHECK(store_outcome([&] { store.get("v2"); }) == "unavailable");
+    redis->command({"SET", store.key_of("v3"), "{\"v\":3}"});
+    CHECK(store_outcome([&] { store.get("v3"); }) == "unavailable");
+    // The first format (it held the id) is not read either.
+    std::string v1 = RedisSessionStore::serialise(a);
+    v1.replace(v1.find("\"v\":2"), 5, "\"v\":1,\"id\":\"ec-session\"");
+    redis->command({"SET", store.key_of("v1"), v1});
+    CHECK(store_outcome([&] { store.get("v1"); }) == "unavailable");
     std::string json = RedisSessionStore::serialise(a);
     auto at = json.find("\"publicKey\":\"") + 13;
     json[at + 10] = json[at + 10] == 'A' ? 'B' : 'A'; // a byte of the key's algorithm OID
-    redis->command({"SET", "t:session:ec-session", json});
+    redis->command({"SET", store.key_of("ec-session"), json});
     CHECK(store_outcome([&] { store.get("ec-session"); }) == "unavailable");
 }
 
@@ -576,14 +584,14 @@ TEST_CASE("redis sessions: update changes atomically, refuses cleanly, never rev
     REQUIRE(read);
     check_same(*read, *changed);
     // The deadline moved: the key's expiry and the index follow it.
-    CHECK(integer(*redis, {"EXPIRETIME", "t:session:s"}) == now + 200);
-    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", "s"}) == now + 200);
+    CHECK(integer(*redis, {"EXPIRETIME", store.key_of("s")}) == now + 200);
+    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", session_key("s")}) == now + 200);
     // A change that keeps the deadline keeps the expiry.
     store.update("s", [](Session &s) { s.pending_nonce = "2"; });
-    CHECK(integer(*redis, {"EXPIRETIME", "t:session:s"}) == now + 200);
+    CHECK(integer(*redis, {"EXPIRETIME", store.key_of("s")}) == now + 200);
 
     // A refusal propagates and leaves the stored session exactly as it was.
-    RedisReply stored = redis->command({"GET", "t:session:s"});
+    RedisReply stored = redis->command({"GET", store.key_of("s")});
     std::string before_json = reply_text(stored.get());
     CHECK(outcome([&] {
               store.update("s", [&](Session &s) {
@@ -592,10 +600,10 @@ TEST_CASE("redis sessions: update changes atomically, refuses cleanly, never rev
                   throw ValidationError(ValidationCode::NonceReused, "refused");
               });
           }) == "NONCE_REUSED");
-    stored = redis->command({"GET", "t:session:s"});
+    stored = redis->command({"GET", store.key_of("s")});
     CHECK(reply_text(stored.get()) == before_json);
-    CHECK(integer(*redis, {"EXPIRETIME", "t:session:s"}) == now + 200);
-    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", "s"}) == now + 200);
+    CHECK(integer(*redis, {"EXPIRETIME", store.key_of("s")}) == now + 200);
+    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", session_key("s")}) == now + 200);
     // ... and left no WATCH on the connection: another instance writes "s",
     // yet this connection's next update (of "t") commits at its first try.
     elsewhere.update("s", [](Session &s) { s.pending_nonce = "3"; });
@@ -609,8 +617,8 @@ TEST_CASE("redis sessions: update changes atomically, refuses cleanly, never rev
     CHECK(store.erase("s"));
     CHECK_FALSE(store.update("s", [&](Session &) { calls++; }));
     CHECK(calls == 0);
-    CHECK(integer(*redis, {"EXISTS", "t:session:s"}) == 0);
-    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", "s"}) == -999);
+    CHECK(integer(*redis, {"EXISTS", store.key_of("s")}) == 0);
+    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", session_key("s")}) == -999);
 }
 
 TEST_CASE("redis sessions: updates racing from two instances lose nothing")
@@ -657,7 +665,7 @@ TEST_CASE("redis sessions: updates racing from two instances lose nothing")
     REQUIRE(final);
     CHECK(final->pending_nonce == std::to_string(2 * kThreads * kEach));
     CHECK(final->deadline == now + 100 + 2 * kThreads * kEach);
-    CHECK(integer(*c1, {"ZSCORE", "t:deadlines", "busy"}) == final->deadline);
+    CHECK(integer(*c1, {"ZSCORE", "t:deadlines", session_key("busy")}) == final->deadline);
     // Every update saw its own value: 1, 2, ... n, each once.
     std::sort(seen.begin(), seen.end());
     std::vector<int> expected(2 * kThreads * kEach);
@@ -694,8 +702,8 @@ TEST_CASE("redis sessions: a logout racing presence updates is never undone")
         presence.join();
         logout1.join();
         logout2.join();
-        revived += one.get(id).has_value() || integer(*c1, {"EXISTS", "t:session:" + id}) != 0 ||
-                   integer(*c1, {"ZSCORE", "t:deadlines", id}) != -999;
+        revived += one.get(id).has_value() || integer(*c1, {"EXISTS", one.key_of(id)}) != 0 ||
+                   integer(*c1, {"ZSCORE", "t:deadlines", session_key(id)}) != -999;
         ended_twice += erased != 1;
     }
     CHECK(revived == 0);
@@ -714,7 +722,7 @@ TEST_CASE("redis sessions: expire ends each session exactly once across instance
     for (int i = 0; i < 40; i++) {
         std::string id = "due" + std::to_string(i);
         (i % 2 ? one : two).put(make_session(id, now + 100 + i % 5, key));
-        due.insert(id);
+        due.insert(session_key(id));
     }
     for (int i = 0; i < 10; i++)
         one.put(make_session("live" + std::to_string(i), now + 300));
@@ -727,7 +735,6 @@ TEST_CASE("redis sessions: expire ends each session exactly once across instance
     std::mutex mutex;
     std::map<std::string, int> ended;
     std::vector<std::string> errors;
-    bool complete = true;
     std::latch start(8);
     std::vector<std::thread> threads;
     for (int t = 0; t < 8; t++)
@@ -736,10 +743,9 @@ TEST_CASE("redis sessions: expire ends each session exactly once across instance
             start.arrive_and_wait();
             try {
                 for (int i = 0; i < 3; i++)
-                    for (Session &s : store.expire(now + 200)) {
+                    for (const std::string &ended_key : store.expire(now + 200)) {
                         std::lock_guard lock(mutex);
-                        ended[s.id]++;
-                        complete = complete && s.identity.holder == "CARD HOLDER" && s.public_key;
+                        ended[ended_key]++;
                     }
             } catch (const std::exception &e) {
                 std::lock_guard lock(mutex);
@@ -750,17 +756,16 @@ TEST_CASE("redis sessions: expire ends each session exactly once across instance
         t.join();
     CHECK(errors.empty());
     CHECK(ended.size() == due.size());
-    for (const auto &[id, times] : ended) {
-        CAPTURE(id);
-        CHECK(due.count(id) == 1);
+    for (const auto &[ended_key, times] : ended) {
+        CAPTURE(ended_key);
+        CHECK(due.count(ended_key) == 1); // by key: the ids are not in Redis
         CHECK(times == 1);
     }
-    CHECK(complete); // whole sessions, read before they were removed
     CHECK(one.size() == 12);
     CHECK(two.get("edge"));
     CHECK(two.get("moved"));
     CHECK_FALSE(two.get("due0"));
-    CHECK(integer(*c1, {"EXISTS", "t:session:due7"}) == 0);
+    CHECK(integer(*c1, {"EXISTS", one.key_of("due7")}) == 0);
     CHECK(one.expire(now + 200).empty());
     CHECK(one.expire(now + 201).size() == 1); // "edge"
 }
@@ -774,20 +779,161 @@ TEST_CASE("redis sessions: a session Redis dropped at its deadline still ends on
     one.put(make_session("short", now + 1));
     one.put(make_session("short-logout", now + 1));
     sleep_until_wall(now + 1);
-    CHECK(integer(*redis, {"EXISTS", "t:session:short"}) == 0); // Redis dropped it
+    CHECK(integer(*redis, {"EXISTS", one.key_of("short")}) == 0); // Redis dropped it
     CHECK_FALSE(one.get("short"));
     CHECK_FALSE(one.update("short", [](Session &s) { s.confirmed = true; }));
-    CHECK(integer(*redis, {"EXISTS", "t:session:short"}) == 0); // not revived
+    CHECK(integer(*redis, {"EXISTS", one.key_of("short")}) == 0); // not revived
     CHECK(one.size() == 2); // its index entry stands for it until it is ended
     // A logout of a dropped session ends it (once): it leaves the index.
     CHECK(two.erase("short-logout"));
     CHECK_FALSE(one.erase("short-logout"));
     auto ended = two.expire(now + 2);
     REQUIRE(ended.size() == 1);
-    CHECK(ended[0].id == "short");
-    CHECK(ended[0].deadline == now + 1);
-    CHECK(ended[0].identity.holder.empty()); // its data went with its key
+    CHECK(ended[0] == session_key("short"));
     CHECK(one.expire(now + 2).empty());
+    CHECK(one.size() == 0);
+}
+
+TEST_CASE("redis sessions: the presence steps, one round trip each, answer as in memory")
+{
+    RedisServer server;
+    auto redis = client_of(server);
+    RedisSessionStore store(redis, "t:");
+    MemorySessionStore memory;
+    std::time_t now = std::time(nullptr);
+    ossl::Pkey ec = test::make_ec_key("P-256");
+    EVP_PKEY *signer = ec.get();
+    Session s = make_session("p", now + 100, shared_key(std::move(ec)));
+    s.identity.holder = "ÕUNAPUU, MARI-LIIS \"ML\" / 1"; // cjson passes it through
+    s.pending_nonce = "n1+/=";
+    for (SessionStore *st : std::vector<SessionStore *>{&memory, &store})
+        st->put(s);
+    // Redis learns each script once (EVALSHA, then EVAL): not counted below.
+    store.prove_presence("warm-up", {"t", "n", now, now, true});
+    store.rotate_presence("warm-up", "n", now);
+
+    auto prove = [&](const std::string &tag, const std::string &nonce, std::time_t at,
+                     bool must_be_confirmed) {
+        return [=](SessionStore &st) {
+            return static_cast<int>(
+                st.prove_presence("p", {tag, nonce, at, at + 40, must_be_confirmed}));
+        };
+    };
+    auto rotate = [&](const std::string &nonce, std::time_t at) {
+        return [=](SessionStore &st) {
+            PresenceRotation r = st.rotate_presence("p", nonce, at);
+            CHECK((r.check != PresenceCheck::Done ||
+                   (r.tag == "tag-p" && r.origin == "https://localhost:8443")));
+            return static_cast<int>(r.check) * 1000000 + static_cast<int>(r.deadline - now);
+        };
+    };
+    std::vector<std::function<int(SessionStore &)>> steps = {
+        rotate("x", now),                          // not confirmed
+        prove("tag-p", "n1+/=", now, true),        // not confirmed
+        prove("tag-p", "n1+/=", now + 101, false), // late
+        prove("tag-q", "n1+/=", now, false),       // another session's
+        prove("tag-p", "n2", now, false),          // unknown nonce
+        prove("tag-p", "n1+/=", now, false),       // the confirmation: deadline now + 40
+        prove("tag-p", "n1+/=", now, true),        // a replay
+        rotate("n2", now + 10),                    // deadline unchanged
+        prove("tag-p", "n1+/=", now + 10, true),   // still a replay
+        prove("tag-p", "n2", now + 20, true),      // deadline now + 60
+        rotate("n3", now + 61),                    // late
+        prove("tag-p", "n2", now + 20, true),      // a replay
+    };
+    for (std::size_t i = 0; i < steps.size(); i++) {
+        CAPTURE(i);
+        int in_memory = steps[i](memory);
+        auto before = redis->round_trips();
+        CHECK(steps[i](store) == in_memory);
+        CHECK(redis->round_trips() - before == 1);
+    }
+    // Every field came through cjson as it was, the changed ones changed.
+    auto got = store.get("p");
+    REQUIRE(got);
+    check_same(*got, *memory.get("p"));
+    CHECK(got->deadline == now + 60);
+    CHECK(got->pending_nonce == "n2");
+    CHECK(got->answered_nonce == "n2");
+    CHECK(verifies(signer, got->public_key.get(), Algorithm::ES256));
+    // The key's expiry and the index moved with the deadline.
+    CHECK(integer(*redis, {"EXPIRETIME", store.key_of("p")}) == now + 60);
+    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", session_key("p")}) == now + 60);
+    CHECK(store.expire(now + 59).empty());
+    CHECK(store.expire(now + 61) == std::vector<std::string>{session_key("p")});
+
+    // Gone: nothing, nothing brought back; one round trip still.
+    auto before = redis->round_trips();
+    CHECK(store.prove_presence("p", {"tag-p", "n2", now, now + 40, false}) == PresenceCheck::Gone);
+    CHECK(store.rotate_presence("p", "n4", now).check == PresenceCheck::Gone);
+    CHECK(redis->round_trips() - before == 2);
+    CHECK(integer(*redis, {"EXISTS", store.key_of("p")}) == 0);
+    CHECK(store.size() == 0);
+    // A damaged session fails the step (503), as get() does.
+    redis->command({"SET", store.key_of("bad"), "{\"v\":1}"});
+    CHECK(store_outcome([&] {
+              store.prove_presence("bad", {"t", "n", now, now + 40, false});
+          }) == "unavailable");
+    redis->command({"SET", store.key_of("bad"), "not json"});
+    CHECK(store_outcome([&] { store.rotate_presence("bad", "n", now); }) == "unavailable");
+}
+
+TEST_CASE("redis sessions: a proof racing itself and a logout across instances")
+{
+    RedisServer server;
+    auto c1 = client_of(server), c2 = client_of(server);
+    RedisSessionStore one(c1, "t:"), two(c2, "t:");
+    std::time_t now = std::time(nullptr);
+    int not_once = 0, revived = 0, ended_twice = 0;
+    for (int round = 0; round < 30; round++) {
+        std::string id = "r" + std::to_string(round);
+        Session s = make_session(id, now + 100);
+        s.confirmed = true;
+        s.pending_nonce = "n";
+        one.put(s);
+        // The same proof on 8 threads of two instances: exactly one counts.
+        std::atomic<int> done{0}, replayed{0};
+        std::latch start(8);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 8; t++)
+            threads.emplace_back([&, t] {
+                start.arrive_and_wait();
+                RedisSessionStore &store = t % 2 ? two : one;
+                PresenceCheck c =
+                    store.prove_presence(id, {"tag-" + id, "n", now, now + 140, true});
+                if (c == PresenceCheck::Done)
+                    done++;
+                else if (c == PresenceCheck::Replayed)
+                    replayed++;
+            });
+        for (auto &t : threads)
+            t.join();
+        not_once += done != 1 || replayed != 7;
+        CHECK(integer(*c1, {"ZSCORE", "t:deadlines", session_key(id)}) == now + 140);
+
+        // A new nonce, then its proofs racing two logouts: ended once, never revived.
+        one.rotate_presence(id, "m", now);
+        std::latch race(5);
+        std::atomic<int> erased{0};
+        threads.clear();
+        for (int t = 0; t < 5; t++)
+            threads.emplace_back([&, t] {
+                RedisSessionStore &store = t % 2 ? two : one;
+                race.arrive_and_wait();
+                if (t < 2)
+                    erased += store.erase(id);
+                else
+                    store.prove_presence(id, {"tag-" + id, "m", now, now + 180 + t, true});
+            });
+        for (auto &t : threads)
+            t.join();
+        revived += one.get(id).has_value() || integer(*c1, {"EXISTS", one.key_of(id)}) != 0 ||
+                   integer(*c1, {"ZSCORE", "t:deadlines", session_key(id)}) != -999;
+        ended_twice += erased != 1;
+    }
+    CHECK(not_once == 0);
+    CHECK(revived == 0);
+    CHECK(ended_twice == 0);
     CHECK(one.size() == 0);
 }
 
@@ -808,7 +954,7 @@ struct TwoInstances {
     std::shared_ptr<RedisClient> redis[2];
     std::unique_ptr<RelyingParty> rp[2];
     std::mutex mutex;
-    std::vector<std::pair<int, std::string>> ends; // (instance, id + " " + reason)
+    std::vector<std::pair<int, std::string>> ends; // (instance, key + " " + reason)
     std::time_t now = std::time(nullptr);
 
     explicit TwoInstances(const RedisServer &server)
@@ -832,9 +978,9 @@ struct TwoInstances {
                 std::make_shared<TokenValidator>(std::move(vc)),
                 std::make_shared<RedisNonceStore>(redis[i], 3600, "rp:"),
                 std::make_shared<RedisSessionStore>(redis[i], "rp:"));
-            rp[i]->on_session_end([this, i](const std::string &sid, std::string_view reason) {
+            rp[i]->on_session_end([this, i](const std::string &key, std::string_view reason) {
                 std::lock_guard lock(mutex);
-                ends.emplace_back(i, sid + " " + std::string(reason));
+                ends.emplace_back(i, key + " " + std::string(reason));
             });
         }
     }
@@ -895,15 +1041,17 @@ TEST_CASE("two relying parties on one Redis: a login, presence and its end acros
         proof = f.proof_for(l.session.tag, pc.nonce);
         auto before = f.redis[1 - i % 2]->round_trips();
         CHECK(outcome([&] { f.rp[1 - i % 2]->presence(l.session.id, proof, t); }) == "ok");
-        // Today: get (the snapshot) + update (2); issue 15's target is 1.
-        CHECK(f.redis[1 - i % 2]->round_trips() - before == 3);
+        // One script run; each instance has seen the session already (the
+        // login on rp[1], the confirmation on rp[0]), so neither reads it.
+        CHECK(f.redis[1 - i % 2]->round_trips() - before == 1);
     }
     CHECK(outcome([&] { f.rp[0]->session(l.session.id, f.now + 100 + 39); }) == "ok");
     // A replay on the other instance is refused and ends the session, once.
     CHECK(outcome([&] { f.rp[1]->presence(l.session.id, proof, f.now + 101); }) == "NONCE_REUSED");
     CHECK(outcome([&] { f.rp[0]->session(l.session.id, f.now + 101); }) == "SESSION_UNKNOWN");
     REQUIRE(f.ends.size() == 1);
-    CHECK(f.ends[0] == std::pair<int, std::string>(1, l.session.id + " presence-refused"));
+    CHECK(f.ends[0] ==
+          std::pair<int, std::string>(1, session_key(l.session.id) + " presence-refused"));
 
     // A logout on one instance ends it for both; it is told once.
     auto l2 = f.confirmed_login(1);
@@ -911,21 +1059,146 @@ TEST_CASE("two relying parties on one Redis: a login, presence and its end acros
     CHECK_FALSE(f.rp[1]->logout(l2.session.id));
     CHECK(outcome([&] { f.rp[1]->session(l2.session.id, f.now); }) == "SESSION_UNKNOWN");
     REQUIRE(f.ends.size() == 2);
-    CHECK(f.ends[1] == std::pair<int, std::string>(0, l2.session.id + " logout"));
+    CHECK(f.ends[1] == std::pair<int, std::string>(0, session_key(l2.session.id) + " logout"));
 
     // A missed deadline: whichever instance sweeps first tells it, once.
     auto l3 = f.confirmed_login(0);
     auto l4 = f.confirmed_login(1);
     std::vector<std::string> swept;
     for (int i : {0, 1, 0})
-        for (auto &id : f.rp[i]->expire(f.now + 1000))
-            swept.push_back(id);
+        for (auto &key : f.rp[i]->expire(f.now + 1000))
+            swept.push_back(key);
     std::sort(swept.begin(), swept.end());
-    std::vector<std::string> expected{l3.session.id, l4.session.id};
+    std::vector<std::string> expected{session_key(l3.session.id), session_key(l4.session.id)};
     std::sort(expected.begin(), expected.end());
     CHECK(swept == expected);
     CHECK(f.ends.size() == 4);
     CHECK(f.rp[0]->live_sessions() == 0);
+}
+
+TEST_CASE("two relying parties on one Redis: one proof on 16 threads counts once, ends once")
+{
+    RedisServer server;
+    TwoInstances f(server);
+    for (int round = 0; round < 5; round++) {
+        auto l = f.confirmed_login(round % 2);
+        PresenceChallenge pc = f.rp[round % 2]->presence_challenge(l.session.id, f.now);
+        auto proof = f.proof_for(l.session.tag, pc.nonce);
+        std::atomic<int> accepted{0}, refused{0};
+        std::latch start(16);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 16; t++)
+            threads.emplace_back([&, t] {
+                start.arrive_and_wait();
+                std::string r =
+                    store_outcome([&] { f.rp[t % 2]->presence(l.session.id, proof, f.now); });
+                (r == "ok" ? accepted : refused)++;
+            });
+        for (auto &t : threads)
+            t.join();
+        CAPTURE(round);
+        CHECK(accepted == 1);
+        CHECK(refused == 15);
+        std::lock_guard lock(f.mutex);
+        REQUIRE(f.ends.size() == static_cast<std::size_t>(round + 1));
+        CHECK(f.ends.back().second == session_key(l.session.id) + " presence-refused");
+    }
+}
+
+namespace
+{
+
+// Every command Redis runs (MONITOR), from now until stop().
+class Monitor
+{
+  public:
+    explicit Monitor(const RedisServer &server)
+    {
+        timeval tv{2, 0};
+        c_ = redisConnectWithTimeout("127.0.0.1", server.port(), tv);
+        REQUIRE((c_ && !c_->err));
+        redisSetTimeout(c_, tv);
+        RedisReply ok(static_cast<redisReply *>(redisCommand(c_, "MONITOR")));
+        REQUIRE((ok && reply_text(ok.get()) == "OK"));
+    }
+    ~Monitor() { redisFree(c_); }
+    Monitor(const Monitor &) = delete;
+    Monitor &operator=(const Monitor &) = delete;
+
+    // What it saw, up to a marker sent now through `redis`.
+    std::string stop(RedisClient &redis)
+    {
+        const std::string marker = "end-of-monitor-" + std::to_string(::getpid());
+        redis.command({"ECHO", marker});
+        std::string seen;
+        for (;;) {
+            void *reply = nullptr;
+            if (redisGetReply(c_, &reply) != REDIS_OK || !reply)
+                throw std::runtime_error("MONITOR stopped answering");
+            RedisReply r(static_cast<redisReply *>(reply));
+            std::string line = reply_text(r.get());
+            if (line.find(marker) != std::string::npos)
+                return seen;
+            seen += line + "\n";
+        }
+    }
+
+  private:
+    redisContext *c_ = nullptr;
+};
+
+// Every key of the database and what it holds, as text.
+std::string dump_redis(RedisClient &redis)
+{
+    std::string out;
+    RedisReply keys = redis.command({"KEYS", "*"});
+    for (std::size_t i = 0; i < keys->elements; i++) {
+        std::string key = reply_text(keys->element[i]);
+        out += key + " = ";
+        std::string type = reply_text(redis.command({"TYPE", key}).get());
+        RedisReply value = type == "string" ? redis.command({"GET", key})
+                           : type == "zset"
+                               ? redis.command({"ZRANGE", key, "0", "-1", "WITHSCORES"})
+                               : redis.command({"DUMP", key});
+        if (value->type == REDIS_REPLY_ARRAY)
+            for (std::size_t j = 0; j < value->elements; j++)
+                out += reply_text(value->element[j]) + " ";
+        else
+            out += reply_text(value.get());
+        out += "\n";
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("two relying parties on one Redis: no session id is ever in Redis, nor sent to it")
+{
+    RedisServer server;
+    TwoInstances f(server);
+    auto watcher = client_of(server, 1);
+    Monitor monitor(server);
+    std::vector<std::string> ids;
+    auto l1 = f.confirmed_login(0), l2 = f.confirmed_login(1), l3 = f.confirmed_login(0);
+    for (auto *l : {&l1, &l2, &l3})
+        ids.push_back(l->session.id);
+    for (int i = 0; i < 2; i++) {
+        PresenceChallenge pc = f.rp[i]->presence_challenge(l1.session.id, f.now + 10);
+        f.rp[1 - i]->presence(l1.session.id, f.proof_for(l1.session.tag, pc.nonce), f.now + 10);
+        f.rp[i]->session(l2.session.id, f.now + 10);
+    }
+    std::string held = dump_redis(*watcher); // while all three live
+    CHECK(held.find(session_key(l1.session.id)) != std::string::npos);
+    f.rp[1]->logout(l2.session.id);
+    CHECK(f.rp[0]->expire(f.now + 45).size() == 1); // l3 (l1 was proven until now + 50)
+    held += dump_redis(*watcher);
+    std::string sent = monitor.stop(*watcher);
+    CHECK(sent.find("EVALSHA") != std::string::npos); // it did watch the traffic
+    for (const std::string &id : ids) {
+        CAPTURE(id);
+        CHECK(held.find(id) == std::string::npos);
+        CHECK(sent.find(id) == std::string::npos);
+    }
 }
 
 TEST_CASE("redis stopped: StoreUnavailable within the timeout; back when it is back")
@@ -946,6 +1219,11 @@ TEST_CASE("redis stopped: StoreUnavailable within the timeout; back when it is b
         {"put", [&] { sessions.put(make_session("p", now + 100)); }},
         {"get", [&] { sessions.get("s"); }},
         {"update", [&] { sessions.update("s", [](Session &s) { s.confirmed = true; }); }},
+        {"prove",
+         [&] {
+             sessions.prove_presence("s", {"t", "n", now, now + 40, false});
+         }},
+        {"rotate", [&] { sessions.rotate_presence("s", "n", now); }},
         {"erase", [&] { sessions.erase("s"); }},
         {"expire", [&] { sessions.expire(now + 1000); }},
         {"size", [&] { sessions.size(); }},

@@ -1,5 +1,6 @@
 #include "cardbound/crypto/certificate.h"
 #include "session/relying_party.h"
+#include "session/session_key.h"
 #include "test_pki.h"
 
 #include "outcome.h"
@@ -241,7 +242,7 @@ TEST_CASE("expiry follows the deadlines as they move, without a scan of every se
     store.update("s0", [](Session &x) { x.deadline = 200; }); // a proof moved it on
     auto ended = store.expire(102);
     REQUIRE(ended.size() == 1);
-    CHECK(ended[0].id == "s1");
+    CHECK(ended[0] == session_key("s1")); // its key, not its id
     CHECK(store.expire(150).size() == 1); // s2 at 102; s0's old entry is skipped
     CHECK(store.get("s0").has_value());
     CHECK(store.expire(201).size() == 1);
@@ -276,7 +277,7 @@ TEST_CASE("one presence proof sent on 16 threads at once is accepted once; the r
         // A replay is refused and ends the session, told once.
         std::lock_guard lock(ends_mutex);
         REQUIRE(ends.size() == static_cast<std::size_t>(round + 1));
-        CHECK(ends.back() == l.session.id + " presence-refused");
+        CHECK(ends.back() == session_key(l.session.id) + " presence-refused");
     }
 }
 
@@ -323,4 +324,151 @@ TEST_CASE("the relying party tells every end once, with the registry's reason")
     CHECK(ends ==
           std::vector<std::string>{"logout", "card-removed", "presence-late", "presence-late"});
     (void)d;
+}
+
+TEST_CASE("the presence steps of the memory store: the checks in order, atomic, never reviving")
+{
+    MemorySessionStore store;
+    Session s;
+    s.id = "id-1";
+    s.tag = "tag-1";
+    s.origin = kOrigin;
+    s.pending_nonce = "n1";
+    s.deadline = 100;
+    store.put(s);
+    auto prove = [&](const std::string &tag, const std::string &nonce, std::time_t now,
+                     bool must_be_confirmed) {
+        return store.prove_presence("id-1", {tag, nonce, now, now + 40, must_be_confirmed});
+    };
+    CHECK(store.rotate_presence("id-1", "x", 50).check == PresenceCheck::NotConfirmed);
+    CHECK(prove("tag-1", "n1", 50, true) == PresenceCheck::NotConfirmed);
+    CHECK(prove("tag-1", "n1", 101, false) == PresenceCheck::Late);
+    CHECK(prove("tag-2", "n1", 50, false) == PresenceCheck::OtherSession);
+    CHECK(prove("tag-1", "n2", 50, false) == PresenceCheck::UnknownNonce);
+    CHECK(store.get("id-1")->deadline == 100); // refusals change nothing
+    CHECK(prove("tag-1", "n1", 50, false) == PresenceCheck::Done);
+    Session now = *store.get("id-1");
+    CHECK(now.confirmed);
+    CHECK(now.answered_nonce == "n1");
+    CHECK(now.deadline == 90);
+    CHECK(prove("tag-1", "n1", 50, true) == PresenceCheck::Replayed);
+
+    PresenceRotation r = store.rotate_presence("id-1", "n2", 60);
+    CHECK(r.check == PresenceCheck::Done);
+    CHECK(r.tag == "tag-1");
+    CHECK(r.origin == kOrigin);
+    CHECK(r.deadline == 90);
+    CHECK(store.get("id-1")->pending_nonce == "n2");
+    CHECK(prove("tag-1", "n1", 60, true) == PresenceCheck::Replayed); // still told as a replay
+    CHECK(store.rotate_presence("id-1", "n3", 91).check == PresenceCheck::Late);
+    // The moved deadline is the one expiry reads: the old one (100) is skipped.
+    CHECK(prove("tag-1", "n2", 70, true) == PresenceCheck::Done); // deadline 110
+    CHECK(store.expire(105).empty());
+    CHECK(store.expire(111) == std::vector<std::string>{session_key("id-1")});
+
+    // Ended: nothing is brought back.
+    store.put(s);
+    CHECK(store.erase("id-1"));
+    CHECK(prove("tag-1", "n1", 50, false) == PresenceCheck::Gone);
+    CHECK(store.rotate_presence("id-1", "n9", 50).check == PresenceCheck::Gone);
+    CHECK_FALSE(store.get("id-1"));
+    CHECK(store.size() == 0);
+}
+
+TEST_CASE("memory store: one proof racing itself and a logout counts at most once, never revives")
+{
+    MemorySessionStore store;
+    for (int round = 0; round < 50; round++) {
+        Session s;
+        s.id = "r" + std::to_string(round);
+        s.tag = "t";
+        s.pending_nonce = "n";
+        s.confirmed = true;
+        s.deadline = 100;
+        store.put(s);
+        std::atomic<int> done{0}, erased{0};
+        std::vector<std::thread> threads;
+        for (int i = 0; i < 8; i++)
+            threads.emplace_back([&, i] {
+                if (i == 3)
+                    erased += store.erase(s.id);
+                else
+                    done += store.prove_presence(s.id, {"t", "n", 50, 140, true}) ==
+                            PresenceCheck::Done;
+            });
+        for (auto &t : threads)
+            t.join();
+        CHECK(done <= 1);
+        CHECK(erased == 1);
+        CHECK_FALSE(store.get(s.id));
+    }
+    CHECK(store.size() == 0);
+}
+
+TEST_CASE("a proof's refusal has the same code whether its instance remembers the session or not")
+{
+    // Two relying parties on one store: the first made the session (and
+    // remembers its fixed parts), the second reads it.
+    Fixture f;
+    ValidatorConfig vc;
+    std::vector<ossl::X509Ptr> anchors;
+    X509_up_ref(f.ca.get());
+    anchors.emplace_back(f.ca.get());
+    vc.anchors = std::make_shared<const TrustAnchors>(std::move(anchors), "the test CA");
+    ServerIdentity id;
+    EVP_PKEY_up_ref(f.server_key.get());
+    id.key.reset(f.server_key.get());
+    id.chain = {certificate_der(f.server_cert.get())};
+    RelyingParty other({kOrigin, 120, 30, 10}, std::move(id),
+                       std::make_shared<TokenValidator>(std::move(vc)),
+                       std::make_shared<MemoryNonceStore>(), f.sessions);
+    auto stranger = test::make_ec_key("P-256");
+    for (RelyingParty *rp : {f.rp.get(), &other}) {
+        CAPTURE(rp == &other);
+        auto l = f.login();
+        std::string sid = l.session.id, tag = l.session.tag;
+        std::string first = l.receipt.presence_nonce;
+        // Not confirmed yet: a presence proof is refused for that first.
+        CHECK(outcome([&] { rp->presence(sid, f.proof_for(tag, first, stranger.get()), f.now); }) ==
+              "NOT_CONFIRMED");
+        l = f.login();
+        sid = l.session.id, tag = l.session.tag, first = l.receipt.presence_nonce;
+        // A bad signature over an unknown nonce: the nonce is told first.
+        CHECK(outcome([&] {
+                  rp->confirm(sid,
+                              f.proof_for(tag, base64_encode(random_bytes(32)), stranger.get()),
+                              f.now);
+              }) == "NONCE_UNKNOWN");
+        CHECK(outcome([&] { rp->confirm(sid, f.proof_for(tag, first, stranger.get()), f.now); }) ==
+              "SIGNATURE_INVALID");
+        CHECK(outcome([&] { rp->confirm(sid, f.proof_for(tag, first), f.now); }) == "ok");
+        // A replay with a bad signature: the replay is told first.
+        CHECK(outcome([&] { rp->confirm(sid, f.proof_for(tag, first, stranger.get()), f.now); }) ==
+              "NONCE_REUSED");
+        CHECK(outcome([&] { rp->confirm(sid, f.proof_for(tag, first), f.now); }) == "NONCE_REUSED");
+        // Another session's tag.
+        PresenceChallenge pc = rp->presence_challenge(sid, f.now);
+        std::string other_tag = base64url_encode(random_bytes(16));
+        CHECK(outcome([&] { rp->confirm(sid, f.proof_for(other_tag, pc.nonce), f.now); }) ==
+              "SESSION_UNKNOWN");
+        // Late, with a bad signature: late (and ended as late).
+        CHECK(outcome([&] {
+                  rp->presence(sid, f.proof_for(tag, pc.nonce, stranger.get()), f.now + 41);
+              }) == "PRESENCE_LATE");
+        CHECK(outcome([&] { rp->session(sid, f.now); }) == "SESSION_UNKNOWN");
+    }
+}
+
+TEST_CASE("a remembered session never outlives its end: the store decides")
+{
+    Fixture f;
+    auto l = f.login();
+    f.rp->confirm(l.session.id, f.proof_for(l.session.tag, l.receipt.presence_nonce), f.now);
+    PresenceChallenge pc = f.rp->presence_challenge(l.session.id, f.now);
+    auto proof = f.proof_for(l.session.tag, pc.nonce);
+    // Ended behind this relying party's back (another instance's logout).
+    CHECK(f.sessions->erase(l.session.id));
+    CHECK(outcome([&] { f.rp->presence(l.session.id, proof, f.now); }) == "SESSION_UNKNOWN");
+    CHECK(outcome([&] { f.rp->presence_challenge(l.session.id, f.now); }) == "SESSION_UNKNOWN");
+    CHECK(f.sessions->size() == 0);
 }

@@ -173,6 +173,29 @@ test('a stream held by B hears a logout sent to A within 100 ms; /api/me is 401 
   assert.equal(await me(B, s), 401);
 });
 
+test('cardbound_redis_round_trips_total: a presence challenge costs one round trip, a proof one', async () => {
+  const s = await login({ challengeOn: A, loginOn: B, confirmOn: B }); // B has seen it: no read
+  const trips = async (on) => {
+    const m = await call(on, 'GET', '/metrics');
+    assert.equal(m.status, 200);
+    const v = m.json.match(/^cardbound_redis_round_trips_total (\d+)$/m)?.[1];
+    assert.ok(v !== undefined, 'the counter is there with --store redis://…');
+    return Number(v);
+  };
+  const started = Date.now();
+  const [a0, b0] = [await trips(A), await trips(B)];
+  const n = 20;
+  for (let i = 0; i < n; i++) assert.equal((await prove(s, A, B)).res.status, 204);
+  const [a1, b1] = [await trips(A), await trips(B)];
+  // Besides the n steps: the second scrape's own ZCARD (the sessions gauge)
+  // and the expiry sweep's ZRANGEBYSCORE, once every 250 ms.
+  const others = Math.ceil((Date.now() - started) / 250) + 2;
+  for (const [what, d] of [['A, presence challenges', a1 - a0], ['B, presence proofs', b1 - b0]]) {
+    console.log(`# ${what}: ${d} round trips for ${n} (at most ${others} of them not the steps')`);
+    assert.ok(d >= n && d <= n + others, `${what}: ${d} round trips for ${n}`);
+  }
+});
+
 test('an instance killed mid-session: the session goes on through the other', async () => {
   const s = await login({ challengeOn: A, loginOn: A, confirmOn: A });
   assert.equal((await prove(s, A, A)).res.status, 204);

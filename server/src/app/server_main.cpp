@@ -421,6 +421,7 @@ int main(int argc, char **argv)
                              redis_url->to_string(), e.what());
             }
             sessions = std::make_shared<RedisSessionStore>(redis);
+            metrics.redis_round_trips = [redis] { return redis->round_trips(); };
             nonces = std::make_shared<RedisNonceStore>(redis);
         } else {
             auto memory_nonces = std::make_shared<MemoryNonceStore>();
@@ -448,8 +449,7 @@ int main(int argc, char **argv)
                            [&hub] { hub.regain_track(); },
                            [&hub](const std::string &) { hub.lose_track(); }});
         }
-        rp.on_session_end([&hub, &events](const std::string &id, std::string_view reason) {
-            std::string key = EventHub::key_of(id);
+        rp.on_session_end([&hub, &events](const std::string &key, std::string_view reason) {
             hub.key_ended(key, std::string(reason)); // this instance's streams at once
             if (events)
                 events->publish(key, reason);

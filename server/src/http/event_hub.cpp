@@ -1,7 +1,6 @@
 #include "http/event_hub.h"
 
-#include "cardbound/crypto/encoding.h"
-#include "cardbound/crypto/signature.h"
+#include "session/session_key.h"
 
 #include <vector>
 
@@ -10,7 +9,7 @@ namespace cardbound::server
 
 std::string EventHub::key_of(const std::string &session_id)
 {
-    return hex_encode(digest(EVP_sha256(), as_bytes(session_id)));
+    return session_key(session_id);
 }
 
 void EventHub::session_ended(const std::string &session_id, const std::string &reason)

@@ -35,7 +35,8 @@ class EventHub
     // event, so the tab reconnects and asks the server again.
     static constexpr std::string_view kLostTrack = "";
 
-    // Lowercase hex SHA-256 of the session id.
+    // session_key(session_id) (session/session_key.h): lowercase hex
+    // SHA-256 of the session id.
     static std::string key_of(const std::string &session_id);
 
     // Records that the session ended and wakes its waiters.

@@ -62,6 +62,10 @@ std::string Metrics::prometheus(std::optional<std::size_t> live_sessions) const
         counter("cardbound_nonces_dropped_total",
                 "Unanswered challenges forgotten early because the nonce store was full.",
                 nonces_dropped());
+    if (redis_round_trips)
+        counter("cardbound_redis_round_trips_total",
+                "Round trips to Redis (a pipeline or a script run counts one).",
+                redis_round_trips());
     auto gauge = [&](const char *name, const char *help, long v) {
         out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " gauge\n" + name +
                " " + std::to_string(v) + "\n";

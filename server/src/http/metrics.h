@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -39,6 +40,9 @@ struct Metrics {
     // Unanswered challenges the nonce store forgot early, being full (a
     // store that keeps them elsewhere leaves it unset).
     std::function<std::size_t()> nonces_dropped;
+    // Round trips to Redis since the start (RedisClient::round_trips); set
+    // only when the store is Redis, so the counter is absent otherwise.
+    std::function<std::uint64_t()> redis_round_trips;
     // live_sessions: unknown when the store does not answer (the gauge is
     // left out rather than reported as 0).
     std::string prometheus(std::optional<std::size_t> live_sessions) const;

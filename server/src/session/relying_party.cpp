@@ -2,6 +2,7 @@
 #include "cardbound/protocol/registry.h"
 
 #include "cardbound/crypto/certificate.h"
+#include "session/session_key.h"
 #include "validation/checks/origin_check.h"
 
 namespace cardbound::server
@@ -27,7 +28,7 @@ RelyingParty::RelyingParty(RelyingPartyConfig config, ServerIdentity identity,
                            std::shared_ptr<NonceStore> nonces,
                            std::shared_ptr<SessionStore> sessions)
     : config_(std::move(config)), identity_(std::move(identity)), validator_(std::move(validator)),
-      nonces_(std::move(nonces)), sessions_(std::move(sessions))
+      nonces_(std::move(nonces)), sessions_(std::move(sessions)), proof_keys_(config_.proof_keys)
 {
     if (config_.challenge_lifetime < 1 ||
         config_.challenge_lifetime > registry::kMaxChallengeLifetimeSeconds)
@@ -94,6 +95,7 @@ RelyingParty::Login RelyingParty::login(const nlohmann::json &token_json,
     r.algorithm = identity_.algorithm;
     r.signature = identity_.sign(r.signing_input());
     sessions_->put(s);
+    proof_keys_.remember(s); // this instance's proofs of it need no read
     return {s, r};
 }
 
@@ -109,11 +111,18 @@ Session RelyingParty::live(const std::string &session_id, std::time_t now)
 
 bool RelyingParty::end(const std::string &session_id, std::string_view reason)
 {
+    proof_keys_.forget(session_id);
     if (!sessions_->erase(session_id))
         return false;
     if (on_end_)
-        on_end_(session_id, reason);
+        on_end_(session_key(session_id), reason);
     return true;
+}
+
+bool RelyingParty::discard(const std::string &session_id)
+{
+    proof_keys_.forget(session_id);
+    return sessions_->erase(session_id);
 }
 
 bool RelyingParty::logout(const std::string &session_id, std::string_view reason)
@@ -127,24 +136,22 @@ void RelyingParty::late(const std::string &session_id)
     fail(ValidationCode::PresenceLate, "the session missed its presence deadline");
 }
 
-Session RelyingParty::change(const std::string &session_id, std::time_t now,
-                             const SessionStore::Change &change)
+void RelyingParty::refuse(const std::string &session_id, PresenceCheck check)
 {
-    std::optional<Session> changed;
-    try {
-        changed = sessions_->update(session_id, [&](Session &s) {
-            if (now > s.deadline)
-                fail(ValidationCode::PresenceLate, "the session missed its presence deadline");
-            change(s);
-        });
-    } catch (const ValidationError &e) {
-        if (e.code == ValidationCode::PresenceLate)
-            late(session_id);
-        throw;
+    switch (check) {
+    case PresenceCheck::Gone: fail(ValidationCode::SessionUnknown, "no such session");
+    case PresenceCheck::Late: late(session_id);
+    case PresenceCheck::NotConfirmed:
+        fail(ValidationCode::NotConfirmed, "the session is not confirmed");
+    case PresenceCheck::OtherSession:
+        fail(ValidationCode::SessionUnknown, "the proof is for another session");
+    case PresenceCheck::Replayed:
+        fail(ValidationCode::NonceReused, "that presence challenge was answered already");
+    case PresenceCheck::UnknownNonce:
+        fail(ValidationCode::NonceUnknown, "no such presence challenge");
+    case PresenceCheck::Done: break;
     }
-    if (!changed)
-        fail(ValidationCode::SessionUnknown, "the session ended meanwhile");
-    return *changed;
+    throw std::logic_error("a presence step that succeeded was refused");
 }
 
 // The order of the checks is the Java RelyingParty's and the protocol's:
@@ -159,38 +166,76 @@ void RelyingParty::check_nonce(const Session &s, const PresenceProof &proof)
         fail(ValidationCode::NonceUnknown, "no such presence challenge");
 }
 
-// The signature is checked on a snapshot, outside the store's lock (it is
-// the slow part); the nonce is then answered in one atomic step, only if it
-// is still the pending, unanswered one, so of two equal proofs exactly one
-// counts however many connections carry them.
-void RelyingParty::answer(const std::string &session_id, const nlohmann::json &proof_json,
-                          std::time_t now, bool must_be_confirmed)
+namespace
 {
-    Session snapshot = live(session_id, now);
-    if (must_be_confirmed && !snapshot.confirmed)
-        fail(ValidationCode::NotConfirmed, "the session is not confirmed");
-    PresenceProof proof;
+
+PresenceProof parse_proof(const nlohmann::json &proof_json)
+{
     try {
-        proof = PresenceProof::from_json(proof_json);
+        return PresenceProof::from_json(proof_json);
     } catch (const ProtocolError &e) {
         fail(ValidationCode::TokenMalformed, e.what());
     }
-    check_nonce(snapshot, proof);
-    if (proof.algorithm != snapshot.algorithm)
+}
+
+} // namespace
+
+// The protocol's order: an unconfirmed session, a malformed proof, the
+// nonce's checks, another algorithm (the signature comes after).
+void RelyingParty::check_before_signature(const Session &s, const nlohmann::json &proof_json,
+                                          bool must_be_confirmed)
+{
+    if (must_be_confirmed && !s.confirmed)
+        fail(ValidationCode::NotConfirmed, "the session is not confirmed");
+    PresenceProof proof = parse_proof(proof_json);
+    check_nonce(s, proof);
+    if (proof.algorithm != s.algorithm)
         fail(ValidationCode::AlgorithmUnsupported, "the card signs with another algorithm");
-    Bytes d = presence_digest(proof.algorithm, snapshot.origin, snapshot.tag, proof.nonce);
-    if (!snapshot.public_key ||
-        !verify_digest(snapshot.public_key.get(), proof.algorithm, d, proof.signature))
-        fail(ValidationCode::SignatureInvalid, "the presence proof does not verify");
-    std::time_t deadline = now + config_.presence_interval + config_.presence_grace;
-    change(session_id, now, [&](Session &s) {
-        if (must_be_confirmed && !s.confirmed)
-            fail(ValidationCode::NotConfirmed, "the session is not confirmed");
-        check_nonce(s, proof);
-        s.answered_nonce = s.pending_nonce;
-        s.confirmed = true;
-        s.deadline = deadline;
-    });
+}
+
+// The signature is checked outside the store (it is the slow part), with
+// the session's fixed parts, remembered by this instance or read once; the
+// store then records the proof in one atomic step that checks the session's
+// state there and then (live, confirmed, the nonce still the pending,
+// unanswered one), so of two equal proofs exactly one counts however many
+// connections and instances carry them, and no proof outlives a logout.
+void RelyingParty::answer(const std::string &session_id, const nlohmann::json &proof_json,
+                          std::time_t now, bool must_be_confirmed)
+{
+    std::shared_ptr<const ProofKey> key = proof_keys_.find(session_id);
+    bool checked = false; // on a snapshot, in the protocol's order
+    if (!key) {
+        Session snapshot = live(session_id, now);
+        check_before_signature(snapshot, proof_json, must_be_confirmed);
+        key = proof_keys_.remember(snapshot);
+        checked = true;
+    }
+    PresenceProof proof;
+    try {
+        proof = parse_proof(proof_json);
+        if (proof.session_tag != key->tag)
+            fail(ValidationCode::SessionUnknown, "the proof is for another session");
+        if (proof.algorithm != key->algorithm)
+            fail(ValidationCode::AlgorithmUnsupported, "the card signs with another algorithm");
+        Bytes d = presence_digest(proof.algorithm, key->origin, key->tag, proof.nonce);
+        if (!key->public_key ||
+            !verify_digest(key->public_key.get(), proof.algorithm, d, proof.signature))
+            fail(ValidationCode::SignatureInvalid, "the presence proof does not verify");
+    } catch (const ValidationError &) {
+        // Refused on the fixed parts alone; the protocol answers the
+        // session's state first (ended, late, unconfirmed, a replay, an
+        // unknown nonce), so a snapshot says which code this refusal gets:
+        // one read more, for a refused proof only.
+        if (!checked)
+            check_before_signature(live(session_id, now), proof_json, must_be_confirmed);
+        throw;
+    }
+    PresenceAnswer answer{proof.session_tag, proof.nonce, now,
+                          now + config_.presence_interval + config_.presence_grace,
+                          must_be_confirmed};
+    if (PresenceCheck check = sessions_->prove_presence(session_id, answer);
+        check != PresenceCheck::Done)
+        refuse(session_id, check);
 }
 
 void RelyingParty::confirm(const std::string &session_id, const nlohmann::json &proof,
@@ -202,15 +247,13 @@ void RelyingParty::confirm(const std::string &session_id, const nlohmann::json &
 PresenceChallenge RelyingParty::presence_challenge(const std::string &session_id, std::time_t now)
 {
     std::string nonce = fresh_nonce();
-    Session s = change(session_id, now, [&](Session &current) {
-        if (!current.confirmed)
-            fail(ValidationCode::NotConfirmed, "the session is not confirmed");
-        current.pending_nonce = nonce;
-    });
+    PresenceRotation s = sessions_->rotate_presence(session_id, nonce, now);
+    if (s.check != PresenceCheck::Done)
+        refuse(session_id, s.check);
     PresenceChallenge p;
     p.origin = s.origin;
     p.session_tag = s.tag;
-    p.nonce = s.pending_nonce;
+    p.nonce = nonce;
     p.issued_at = format_time(now);
     // The answer is due by the deadline; the challenge is good until then,
     // but never longer than a host accepts (a long interval means a later
@@ -244,15 +287,15 @@ Session RelyingParty::session(const std::string &session_id, std::time_t now)
     return s;
 }
 
+// The proof keys of these sessions are not forgotten here (the store gives
+// keys, not ids): they age out of the cache, and never prove anything meanwhile.
 std::vector<std::string> RelyingParty::expire(std::time_t now)
 {
-    std::vector<std::string> ids;
-    for (auto &s : sessions_->expire(now)) {
-        if (on_end_)
-            on_end_(s.id, registry::end_reason::kPresenceLate);
-        ids.push_back(s.id);
-    }
-    return ids;
+    std::vector<std::string> keys = sessions_->expire(now);
+    if (on_end_)
+        for (const std::string &key : keys)
+            on_end_(key, registry::end_reason::kPresenceLate);
+    return keys;
 }
 
 } // namespace cardbound::server

@@ -11,11 +11,20 @@
 // registry's reason, to the one listener given to on_session_end (the event
 // hub): a logout (logout, card-removed), a refused presence proof
 // (presence-refused), a missed deadline found by any request or by expire()
-// (presence-late). Each end is told once.
+// (presence-late). Each end is told once, by the session's key
+// (session_key.h), never its id: an end found by the store's expiry has no
+// id to tell (a shared store keeps none).
+//
+// A presence proof is verified with the session's fixed parts, remembered
+// by this instance (proof_keys.h), and then recorded by the store in one
+// atomic step that checks the session's state (SessionStore::
+// prove_presence): with Redis one round trip, plus one read the first time
+// this instance sees the session. A presence challenge is one step too.
 #pragma once
 
 #include "cardbound/protocol/messages.h"
 #include "cardbound/protocol/registry.h"
+#include "session/proof_keys.h"
 #include "session/server_identity.h"
 #include "session/session_store.h"
 #include "validation/nonce_store.h"
@@ -32,6 +41,9 @@ struct RelyingPartyConfig {
     int challenge_lifetime = 120; // seconds (at most registry::kMaxChallengeLifetimeSeconds)
     int presence_interval = 30;   // seconds between presence proofs
     int presence_grace = 10;      // slack after the interval
+    // Sessions whose fixed parts (proof_keys.h) this instance remembers;
+    // one more read of the store for a proof of any other.
+    std::size_t proof_keys = 65536;
 };
 
 class RelyingParty
@@ -56,7 +68,8 @@ class RelyingParty
     // The confirmed, live session; throws SESSION_UNKNOWN, NOT_CONFIRMED,
     // PRESENCE_LATE (and ends a late session).
     Session session(const std::string &session_id, std::time_t now);
-    using EndListener = std::function<void(const std::string &session_id, std::string_view reason)>;
+    using EndListener =
+        std::function<void(const std::string &session_key, std::string_view reason)>;
     // Set once, before requests are served.
     void on_session_end(EndListener listener) { on_end_ = std::move(listener); }
     // Ends the session for the user (logout) or the extension (card-removed);
@@ -66,8 +79,8 @@ class RelyingParty
     // Removes a session without telling anyone: an unconfirmed session
     // replaced by a new login from the same browser, whose tabs must not hear
     // "ended".
-    bool discard(const std::string &session_id) { return sessions_->erase(session_id); }
-    // Ends the sessions that missed their deadline; returns their ids.
+    bool discard(const std::string &session_id);
+    // Ends the sessions that missed their deadline; returns their keys.
     std::vector<std::string> expire(std::time_t now);
     std::size_t live_sessions() const { return sessions_->size(); }
 
@@ -79,11 +92,12 @@ class RelyingParty
     bool end(const std::string &session_id, std::string_view reason);
     // Ends a late session and throws PRESENCE_LATE.
     [[noreturn]] void late(const std::string &session_id);
-    // An atomic change of a live session (SESSION_UNKNOWN when it ended
-    // meanwhile); a late one ends as late.
-    Session change(const std::string &session_id, std::time_t now,
-                   const SessionStore::Change &change);
+    // Throws what a presence step's failed check means (a late session ends).
+    [[noreturn]] void refuse(const std::string &session_id, PresenceCheck check);
     static void check_nonce(const Session &s, const PresenceProof &proof);
+    // The checks of a proof against a snapshot, up to its signature.
+    static void check_before_signature(const Session &s, const nlohmann::json &proof_json,
+                                       bool must_be_confirmed);
     void answer(const std::string &session_id, const nlohmann::json &proof, std::time_t now,
                 bool must_be_confirmed);
 
@@ -92,6 +106,7 @@ class RelyingParty
     std::shared_ptr<const TokenValidator> validator_;
     std::shared_ptr<NonceStore> nonces_;
     std::shared_ptr<SessionStore> sessions_;
+    ProofKeys proof_keys_;
     EndListener on_end_;
 };
 

@@ -1,6 +1,7 @@
 #include "store/redis_session_store.h"
 
 #include "cardbound/crypto/encoding.h"
+#include "session/session_key.h"
 
 #include <algorithm>
 #include <chrono>
@@ -34,24 +35,106 @@ struct SessionFields {
 static_assert(sizeof(Session) == sizeof(SessionFields),
               "Session changed: serialise every field in redis_session_store.cpp");
 
-constexpr int kFormat = 1; // the "v" of the stored JSON
+// The "v" of the stored JSON. 2: without the id (1 had it, under keys named
+// by it; a server of this version does not see those sessions).
+constexpr int kFormat = 2;
 constexpr std::size_t kExpireBatch = 1000;
 constexpr int kMaxExpireBatches = 100; // a call ends at most 100'000 sessions
 
-// KEYS[1] the deadlines, KEYS[2] the session's key; ARGV[1] the id, ARGV[2]
-// now. Takes the session out if its deadline (still) passed: {json or "",
-// deadline}; nil when another call took it or its deadline moved on.
+// KEYS[1] the deadlines, KEYS[2] the session's Redis key; ARGV[1] its key
+// (the index member), ARGV[2] now. Takes the session out if its deadline
+// (still) passed: 1; nil when another call took it or its deadline moved on.
 const RedisScript &end_script()
 {
     static const RedisScript script(R"lua(
 local deadline = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not deadline or tonumber(deadline) >= tonumber(ARGV[2]) then return false end
 redis.call('ZREM', KEYS[1], ARGV[1])
-local v = redis.call('GET', KEYS[2])
 redis.call('DEL', KEYS[2])
-return {v or '', deadline}
+return 1
 )lua");
     return script;
+}
+
+// The presence steps' checks, on Redis's side: the same checks, in the same
+// order, as MemorySessionStore's (session_store.cpp), on the stored JSON
+// (serialise()), which cjson reads and writes back: its other fields pass
+// through unchanged (cjson writes a deadline, a whole number of seconds, in
+// full up to 14 digits; a "/" as "\/", which is the same JSON string).
+// A key that is not a session of this format fails the call
+// (StoreUnavailable), as parse() does.
+std::string read_session()
+{
+    const std::string v = std::to_string(kFormat);
+    return "local v = redis.call('GET', KEYS[1])\n"
+           "if not v then return {'gone'} end\n"
+           "local s = cjson.decode(v)\n"
+           "if s.v ~= " +
+           v + " then return redis.error_reply('a session in Redis is not in format " + v +
+           "') end\n";
+}
+
+// KEYS[1] the session, KEYS[2] the deadlines; ARGV[1] its key (the index
+// member), ARGV[2] now, ARGV[3] the proof's tag, ARGV[4] its nonce, ARGV[5]
+// the new deadline, ARGV[6] its EXAT, ARGV[7] "1" when it must be confirmed.
+// {outcome}; the deadline, the key's TTL and the index move together.
+const RedisScript &prove_script()
+{
+    static const RedisScript script(read_session() + R"lua(
+if tonumber(ARGV[2]) > s.deadline then return {'late'} end
+if ARGV[7] == '1' and not s.confirmed then return {'not-confirmed'} end
+if s.tag ~= ARGV[3] then return {'other-session'} end
+if s.answeredNonce == ARGV[4] then return {'replayed'} end
+if s.pendingNonce ~= ARGV[4] then return {'unknown-nonce'} end
+s.answeredNonce = s.pendingNonce
+s.confirmed = true
+s.deadline = tonumber(ARGV[5])
+redis.call('SET', KEYS[1], cjson.encode(s), 'EXAT', ARGV[6])
+redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
+return {'done'}
+)lua");
+    return script;
+}
+
+// KEYS[1] the session; ARGV[1] now, ARGV[2] the new pending nonce.
+// {outcome, tag, origin, deadline}; the TTL stays (the deadline does).
+const RedisScript &rotate_script()
+{
+    static const RedisScript script(read_session() + R"lua(
+if tonumber(ARGV[1]) > s.deadline then return {'late'} end
+if not s.confirmed then return {'not-confirmed'} end
+s.pendingNonce = ARGV[2]
+redis.call('SET', KEYS[1], cjson.encode(s), 'KEEPTTL')
+return {'done', s.tag, s.origin, string.format('%d', s.deadline)}
+)lua");
+    return script;
+}
+
+PresenceCheck presence_check_from(const std::string &outcome)
+{
+    static const std::pair<std::string_view, PresenceCheck> outcomes[] = {
+        {"done", PresenceCheck::Done},
+        {"gone", PresenceCheck::Gone},
+        {"late", PresenceCheck::Late},
+        {"not-confirmed", PresenceCheck::NotConfirmed},
+        {"other-session", PresenceCheck::OtherSession},
+        {"replayed", PresenceCheck::Replayed},
+        {"unknown-nonce", PresenceCheck::UnknownNonce}};
+    for (const auto &[name, check] : outcomes)
+        if (outcome == name)
+            return check;
+    throw StoreUnavailable("Redis answered a presence step with \"" + outcome + "\"");
+}
+
+// A script's {outcome, ...} reply: its strings.
+std::vector<std::string> script_strings(const redisReply *r, std::size_t at_least)
+{
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < at_least)
+        throw StoreUnavailable("Redis answered a presence step with no outcome");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < r->elements; i++)
+        out.push_back(reply_text(r->element[i]));
+    return out;
 }
 
 std::string expire_at(std::time_t deadline)
@@ -176,7 +259,6 @@ RedisSessionStore::RedisSessionStore(std::shared_ptr<RedisClient> redis, std::st
 std::string RedisSessionStore::serialise(const Session &s)
 {
     nlohmann::json j = {{"v", kFormat},
-                        {"id", s.id},
                         {"tag", s.tag},
                         {"origin", s.origin},
                         {"identity", identity_json(s.identity)},
@@ -197,7 +279,6 @@ Session RedisSessionStore::parse(std::string_view text)
             throw std::invalid_argument("it is stored in format " + j.at("v").dump() +
                                         ", this server reads " + std::to_string(kFormat));
         Session s;
-        s.id = j.at("id").get<std::string>();
         s.tag = j.at("tag").get<std::string>();
         s.origin = j.at("origin").get<std::string>();
         s.identity = identity_from(j.at("identity"));
@@ -218,19 +299,25 @@ Session RedisSessionStore::parse(std::string_view text)
     }
 }
 
+std::string RedisSessionStore::key_of(const std::string &id) const
+{
+    return redis_key(session_key(id));
+}
+
 void RedisSessionStore::put(const Session &s)
 {
+    const std::string key = session_key(s.id);
     auto replies = redis_->lease().pipeline(
         {{"MULTI"},
-         {"SET", key_of(s.id), serialise(s), "EXAT", expire_at(s.deadline)},
-         {"ZADD", deadlines_key(), std::to_string(s.deadline), s.id},
+         {"SET", redis_key(key), serialise(s), "EXAT", expire_at(s.deadline)},
+         {"ZADD", deadlines_key(), std::to_string(s.deadline), key},
          {"EXEC"}});
     check_transaction(replies, "store a session");
 }
 
 std::optional<Session> RedisSessionStore::update(const std::string &id, const Change &change)
 {
-    const std::string key = key_of(id);
+    const std::string member = session_key(id), key = redis_key(member);
     std::lock_guard turn(stripes_[std::hash<std::string>{}(id) % kStripes]);
     for (int attempt = 0; attempt < max_attempts_; attempt++) {
         if (attempt > 0)
@@ -246,6 +333,7 @@ std::optional<Session> RedisSessionStore::update(const std::string &id, const Ch
                 return std::nullopt; // ended meanwhile: never brought back
             }
             changed = parse(reply_text(read[1].get()));
+            changed.id = id;
             std::time_t old_deadline = changed.deadline;
             change(changed); // on a copy: a refusal leaves Redis untouched
             write = {{"MULTI"},
@@ -253,7 +341,8 @@ std::optional<Session> RedisSessionStore::update(const std::string &id, const Ch
                      // if the key was written, deleted or expired since the GET).
                      {"SET", key, serialise(changed), "XX", "EXAT", expire_at(changed.deadline)}};
             if (changed.deadline != old_deadline)
-                write.push_back({"ZADD", deadlines_key(), std::to_string(changed.deadline), id});
+                write.push_back(
+                    {"ZADD", deadlines_key(), std::to_string(changed.deadline), member});
         } catch (...) {
             unwatch(lease);
             throw;
@@ -276,18 +365,54 @@ std::optional<Session> RedisSessionStore::update(const std::string &id, const Ch
                            " times in a row while changing it; not changed");
 }
 
+PresenceCheck RedisSessionStore::prove_presence(const std::string &id, const PresenceAnswer &answer)
+{
+    const std::string member = session_key(id);
+    RedisReply r =
+        redis_->lease().eval(prove_script(), {redis_key(member), deadlines_key()},
+                             {member, std::to_string(answer.now), answer.tag, answer.nonce,
+                              std::to_string(answer.deadline), expire_at(answer.deadline),
+                              answer.must_be_confirmed ? "1" : "0"});
+    return presence_check_from(script_strings(r.get(), 1)[0]);
+}
+
+PresenceRotation RedisSessionStore::rotate_presence(const std::string &id, const std::string &nonce,
+                                                    std::time_t now)
+{
+    RedisReply r =
+        redis_->lease().eval(rotate_script(), {key_of(id)}, {std::to_string(now), nonce});
+    std::vector<std::string> got = script_strings(r.get(), 1);
+    PresenceRotation rotation;
+    rotation.check = presence_check_from(got[0]);
+    if (rotation.check != PresenceCheck::Done)
+        return rotation;
+    if (got.size() != 4)
+        throw StoreUnavailable("Redis answered a presence challenge without its session");
+    rotation.tag = std::move(got[1]);
+    rotation.origin = std::move(got[2]);
+    try {
+        rotation.deadline = static_cast<std::time_t>(std::stoll(got[3]));
+    } catch (const std::exception &) {
+        throw StoreUnavailable("Redis gave a session's deadline as \"" + got[3] + "\"");
+    }
+    return rotation;
+}
+
 std::optional<Session> RedisSessionStore::get(const std::string &id) const
 {
     RedisReply r = redis_->command({"GET", key_of(id)});
     if (r->type == REDIS_REPLY_NIL)
         return std::nullopt;
-    return parse(reply_text(r.get()));
+    Session s = parse(reply_text(r.get()));
+    s.id = id;
+    return s;
 }
 
 bool RedisSessionStore::erase(const std::string &id)
 {
+    const std::string member = session_key(id);
     auto replies = redis_->lease().pipeline(
-        {{"MULTI"}, {"DEL", key_of(id)}, {"ZREM", deadlines_key(), id}, {"EXEC"}});
+        {{"MULTI"}, {"DEL", redis_key(member)}, {"ZREM", deadlines_key(), member}, {"EXEC"}});
     check_transaction(replies, "end a session");
     const redisReply *exec = replies.back().get();
     if (exec->type != REDIS_REPLY_ARRAY || exec->elements != 2)
@@ -295,9 +420,9 @@ bool RedisSessionStore::erase(const std::string &id)
     return exec->element[0]->integer > 0 || exec->element[1]->integer > 0;
 }
 
-std::vector<Session> RedisSessionStore::expire(std::time_t now)
+std::vector<std::string> RedisSessionStore::expire(std::time_t now)
 {
-    std::vector<Session> ended;
+    std::vector<std::string> ended;
     RedisClient::Lease lease = redis_->lease();
     for (int batch = 0; batch < kMaxExpireBatches; batch++) {
         RedisReply due =
@@ -309,8 +434,8 @@ std::vector<Session> RedisSessionStore::expire(std::time_t now)
             break;
         std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> runs;
         for (std::size_t i = 0; i < due->elements; i++) {
-            std::string id = reply_text(due->element[i]);
-            runs.push_back({{deadlines_key(), key_of(id)}, {id, std::to_string(now)}});
+            std::string key = reply_text(due->element[i]);
+            runs.push_back({{deadlines_key(), redis_key(key)}, {key, std::to_string(now)}});
         }
         auto taken = lease.eval_many(end_script(), runs);
         for (std::size_t i = 0; i < taken.size(); i++) {
@@ -319,22 +444,9 @@ std::vector<Session> RedisSessionStore::expire(std::time_t now)
                 throw StoreUnavailable("Redis refused to end a session: " + reply_text(r));
             if (r->type == REDIS_REPLY_NIL)
                 continue; // another instance ended it, or its deadline moved on
-            if (r->type != REDIS_REPLY_ARRAY || r->elements != 2)
-                throw StoreUnavailable("Redis answered a session's end with no session");
-            std::string json = reply_text(r->element[0]);
-            if (!json.empty()) {
-                ended.push_back(parse(json));
-            } else { // Redis dropped its key at the deadline already
-                Session s;
-                s.id = runs[i].second[0];
-                try {
-                    s.deadline = static_cast<std::time_t>(std::stoll(reply_text(r->element[1])));
-                } catch (const std::exception &) {
-                    throw StoreUnavailable("Redis gave a session's deadline as \"" +
-                                           reply_text(r->element[1]) + "\"");
-                }
-                ended.push_back(std::move(s));
-            }
+            if (r->type != REDIS_REPLY_INTEGER)
+                throw StoreUnavailable("Redis answered a session's end with no result");
+            ended.push_back(runs[i].second[0]);
         }
         if (due->elements < kExpireBatch)
             break;
