@@ -1,7 +1,9 @@
 // The user's side of a login in the browser, step by step, for the tests,
 // the benchmark and the demo: click the page's login button, pick the card's
-// certificate in the extension's picker window, type the PIN in its PIN
-// window, and wait for the page to welcome the holder.
+// certificate in the extension's login window, type the PIN in the same
+// window, and wait for the page to welcome the holder. The window opens on
+// the PIN entry when there is exactly one certificate; "Other certificate"
+// goes back to the list.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,11 +13,19 @@ import { hostPath } from './harness.mjs';
 
 const run = promisify(execFile);
 
-// Windows that close themselves (picker, PIN) end Playwright's click with
-// "target closed": that is the click working.
+// The login window closes itself when the login is over: Playwright's click
+// then ends with "target closed", which is the click working.
 const clickClosing = (page, selector) => page.click(selector).catch((e) => {
   if (!/closed/i.test(e.message)) throw e;
 });
+
+// The steps of the login window (ui/login.html), as selectors.
+export const step = {
+  picker: '#picker:not([hidden])',
+  pin: '#entry:not([hidden])',
+  blocked: '#blocked:not([hidden])',
+};
+export const certEntry = (holder) => `button.cert:has(.holder:text-is("${holder}"))`;
 
 export class LoginFlow {
   constructor(context, { artefacts = null } = {}) {
@@ -32,38 +42,55 @@ export class LoginFlow {
     return this.context.waitForEvent('page', { timeout });
   }
 
-  // Click login; resolves with the picker window once it lists certificates.
-  async openPicker(page) {
-    const picker = this.nextWindow();
+  // Click login; resolves with the login window once it shows a step (the
+  // picker, or the PIN entry of the only certificate).
+  async openWindow(page) {
+    const opened = this.nextWindow();
     await page.click('#login');
-    const w = await picker;
-    await w.waitForSelector('button.cert');
+    const w = await opened;
+    await w.waitForSelector(`${step.picker}, ${step.pin}, ${step.blocked}`);
     return w;
   }
 
-  // Picks the certificate with this holder name; resolves with the PIN window.
-  async pick(picker, holder) {
-    const pinWindow = this.nextWindow();
-    await clickClosing(picker, `button.cert:has(.holder:text-is("${holder}"))`);
-    const w = await pinWindow;
+  // Click login; resolves with the login window once it lists certificates
+  // (going back to the list if it opened on the PIN entry).
+  async openPicker(page) {
+    const w = await this.openWindow(page);
+    if (await w.isVisible(step.pin)) await w.click('#back');
+    await w.waitForSelector(`${step.picker} button.cert`);
+    return w;
+  }
+
+  // Picks the certificate with this holder name (unless the window shows
+  // its PIN entry already); resolves with the window at its PIN entry.
+  async pick(w, holder) {
+    if (!(await this.showsPinOf(w, holder))) {
+      await w.click(`${step.picker} ${certEntry(holder)}`);
+      await w.waitForFunction((name) => !document.querySelector('#entry').hidden
+        && document.querySelector('#holder').textContent === name, holder);
+    }
     await w.waitForSelector('#pin');
     return w;
   }
 
-  async typePin(pinWindow, pin) {
-    await pinWindow.fill('#pin', pin);
-    await clickClosing(pinWindow, '#ok');
+  showsPinOf(w, holder) {
+    return w.evaluate((name) => !document.querySelector('#entry').hidden && document.querySelector('#holder').textContent === name, holder);
+  }
+
+  async typePin(w, pin) {
+    await w.fill('#pin', pin);
+    await clickClosing(w, '#ok');
   }
 
   // The whole login; returns the milliseconds from the click to the welcome.
   async login(page, { holder, pin, shots = false }) {
     const t0 = performance.now();
-    const picker = await this.openPicker(page);
-    if (shots) await this.shot(picker, 'picker');
-    const pinWindow = await this.pick(picker, holder);
-    await pinWindow.fill('#pin', pin);
-    if (shots) await this.shot(pinWindow, 'pin');
-    await clickClosing(pinWindow, '#ok');
+    const w = await this.openWindow(page);
+    if (shots && await w.isVisible(step.picker)) await this.shot(w, 'picker');
+    await this.pick(w, holder);
+    await w.fill('#pin', pin);
+    if (shots) await this.shot(w, 'pin');
+    await clickClosing(w, '#ok');
     await page.waitForSelector('#state.in', { timeout: 15_000 });
     const ms = performance.now() - t0;
     if (shots) await this.shot(page, 'logged-in');

@@ -61,14 +61,21 @@ export function hostEnvironment(home, env, caFiles, extra = {}) {
 // TLS; `hostTrust` those cardbound-host trusts for servers. As a user may
 // have it: `extension: false` without the extension, `host: false` with the
 // extension but no cardbound-host registered. `args`: more Chromium flags.
+// `preferences`: the profile's preferences (e.g. a default font size), as a
+// user would have set them. `viewport`: null lets every window keep its own
+// size (the login window's, as the extension opened it).
 export async function launchBrowser({ env = benchEnv(), trust, hostTrust, headless = true, hostConfig = {},
-  extension = true, host = true, args = [] } = {}) {
+  extension = true, host = true, args = [], preferences = null, viewport = { width: 900, height: 700 } } = {}) {
   const pki = env.CARDBOUND_PKI_DIR;
   trust ??= [join(pki, 'root-ca.pem')];
   hostTrust ??= [join(pki, 'root-ca.pem')];
   const home = mkdtempSync(join(tmpdir(), 'cardbound-browser-'));
   const profile = join(home, 'profile');
   mkdirSync(profile);
+  if (preferences) {
+    mkdirSync(join(profile, 'Default'));
+    writeFileSync(join(profile, 'Default', 'Preferences'), JSON.stringify(preferences));
+  }
 
   // Chromium on Linux trusts the CAs of $HOME/.pki/nssdb.
   trustInNss(join(home, '.pki', 'nssdb'), trust);
@@ -87,7 +94,7 @@ export async function launchBrowser({ env = benchEnv(), trust, hostTrust, headle
       '--disable-component-update', '--disable-sync', ...args,
     ],
     env: { ...process.env, ...env, ...hostEnv },
-    viewport: { width: 900, height: 700 },
+    viewport,
   });
   return {
     context, home, hostLog: hostEnv.CARDBOUND_HOST_LOG,

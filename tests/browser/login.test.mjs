@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { benchEnv } from '../integration/bench_env.mjs';
-import { apiMe, bench, killHostOf, LoginFlow } from './flow.mjs';
+import { apiMe, bench, certEntry, killHostOf, LoginFlow, step } from './flow.mjs';
 import { buildDir, launchBrowser, readHostLog, startSite } from './harness.mjs';
 import { repoRoot } from '../integration/bench_env.mjs';
 
@@ -60,9 +60,12 @@ test('happy path: picker, PIN, welcome; /api/me answers 200', async () => {
   const entry = await picker.locator(`button.cert:has(.holder:text-is("${MARI}"))`).textContent();
   assert.match(entry, /Cardbound Test Issuing CA/);
   assert.match(entry, /Virtual PCD 00 00/);
-  assert.match(await picker.textContent('#site'), new RegExp(site.origin));
+  assert.match(await picker.textContent('#origin'), new RegExp(site.origin));
+  assert.equal(await picker.textContent('#verified'), 'Verified: Cardbound Test (localhost)', 'the site as a person reads it');
   await flow.shot(picker, 'picker');
   const pinWindow = await flow.pick(picker, MARI);
+  assert.equal(pinWindow, picker, 'the PIN entry is in the same window');
+  assert.equal(await pinWindow.title(), 'Enter your PIN');
   await pinWindow.fill('#pin', PIN);
   await flow.shot(pinWindow, 'pin');
   await flow.typePin(pinWindow, PIN);
@@ -116,13 +119,21 @@ test('the PIN window counts down the tries and shows a blocked card; the page ge
     await flow.shot(pinWindow, 'pin-last-try');
     await pinWindow.fill('#pin', '975310');
     await pinWindow.click('#ok');
-    await pinWindow.waitForSelector('#blockedArea:not([hidden])');
-    assert.match(await pinWindow.textContent('#blockedArea'), /blocked/);
+    await pinWindow.waitForSelector(step.blocked);
+    assert.match(await pinWindow.textContent('#blocked'), /blocked/);
+    assert.equal(await pinWindow.textContent('h1'), 'PIN blocked', 'a title of its own');
+    assert.equal(await pinWindow.title(), 'PIN blocked');
     await flow.shot(pinWindow, 'pin-blocked');
     await page.waitForSelector('#hint[data-code]');
     assert.equal(await page.getAttribute('#hint', 'data-code'), 'ERR_PIN_BLOCKED');
     assert.match(await page.textContent('#hint'), /^The PIN of your card is blocked\. Unblock it with your PUK/, 'in words');
     await pinWindow.click('#close').catch(() => {});
+    // The next login marks the blocked card in the list.
+    const again = await flow.openPicker(page);
+    assert.equal(await again.textContent(`${certEntry('Jaan Card')} .badge`), 'PIN blocked');
+    assert.equal(await again.locator(`${certEntry(MARI)} .badge`).count(), 0);
+    await flow.shot(again, 'picker-blocked-card');
+    await again.click('#pickerCancel').catch(() => {});
   } finally {
     await bench('reset-pin', '1');
     await page.close();
@@ -132,7 +143,7 @@ test('the PIN window counts down the tries and shows a blocked card; the page ge
 test('cancel in the picker gives the page ERR_USER_CANCELLED, shown as "Login cancelled." and not as a failure', async () => {
   const page = await openSite();
   const picker = await flow.openPicker(page);
-  await picker.click('#cancel').catch(() => {});
+  await picker.click('#pickerCancel').catch(() => {});
   await page.waitForSelector('#hint[data-code]');
   assert.equal(await page.getAttribute('#hint', 'data-code'), 'ERR_USER_CANCELLED');
   assert.equal(await page.textContent('#hint'), 'Login cancelled.');
@@ -153,7 +164,7 @@ test('a server whose challenge is signed by an untrusted CA: no window opens, ER
     browser.context.off('page', opened);
     assert.equal(await page.getAttribute('#hint', 'data-code'), 'ERR_SERVER_NOT_TRUSTED');
     assert.match(await page.textContent('#hint'), /^This site could not prove who it is/, 'in words');
-    assert.deepEqual(windows, [], 'no picker or PIN window opened');
+    assert.deepEqual(windows, [], 'no login window opened');
     assert.match(readHostLog(browser), /ERR_SERVER_NOT_TRUSTED/);
     await page.close();
   } finally {

@@ -100,7 +100,7 @@ export class Browser {
     return new Page(this, context);
   }
 
-  // The next window the extension opens with ui/<name>.html (picker, pin),
+  // The next window the extension opens with ui/<name>.html (login),
   // once its document has loaded.
   async nextWindow(name, { timeout = 10_000 } = {}) {
     const deadline = Date.now() + timeout;

@@ -25,6 +25,7 @@ let browser;
 before(async () => {
   mkdirSync(artefacts, { recursive: true });
   await bench('insert', '0');
+  await bench('insert', '1'); // two cards: the window opens on the picker
   site = await startSite({ env });
   browser = await launchBrowser({ env });
   console.log(`# Firefox ${browser.version}`);
@@ -53,11 +54,12 @@ const apiMe = (page) => page.evaluate('fetch("/api/me").then((r) => r.status)');
 async function login(page, { shots = false, target = site } = {}) {
   const t0 = performance.now();
   await page.click('#login');
-  const picker = await browser.nextWindow('picker', { timeout: 15_000 });
-  await picker.waitFor('document.querySelector("button.cert") !== null', { what: 'a certificate in the picker' });
+  // One login window: the picker (both cards are in), then the PIN entry.
+  const picker = await browser.nextWindow('login', { timeout: 15_000 });
+  await picker.waitFor('document.querySelector("#picker:not([hidden]) button.cert") !== null', { what: 'a certificate in the picker' });
   const holders = await picker.evaluate('[...document.querySelectorAll("button.cert .holder")].map((e) => e.textContent)');
   assert.ok(holders.includes(MARI), `the picker lists ${holders.join(', ')}`);
-  assert.match(await picker.text('#site'), new RegExp(target.origin));
+  assert.match(await picker.text('#origin'), new RegExp(target.origin));
   if (shots) await picker.screenshot(join(artefacts, 'picker.png'));
   const picked = await picker.evaluate(`(() => {
     const b = [...document.querySelectorAll('button.cert')].find((e) => e.querySelector('.holder')?.textContent === ${JSON.stringify(MARI)});
@@ -68,8 +70,8 @@ async function login(page, { shots = false, target = site } = {}) {
   })()`, { userActivation: true });
   assert.match(picked ?? '', /Virtual PCD 00 00/);
 
-  const pinWindow = await browser.nextWindow('pin');
-  await pinWindow.waitFor(`document.getElementById("holder")?.textContent === ${JSON.stringify(MARI)}`, { what: 'the PIN window' });
+  const pinWindow = picker;
+  await pinWindow.waitFor(`!document.getElementById("entry").hidden && document.getElementById("holder")?.textContent === ${JSON.stringify(MARI)}`, { what: 'the PIN entry' });
   await pinWindow.evaluate(`document.getElementById('pin').value = ${JSON.stringify(PIN)}`);
   if (shots) await pinWindow.screenshot(join(artefacts, 'pin.png'));
   await pinWindow.click('#ok');
@@ -163,7 +165,7 @@ test('journey 1: a second tab follows the login without a reload, needs no login
     // A login asked for in the second tab joins the session: no window.
     const holder = await second.evaluate('import("/cardbound.js").then((m) => m.authenticate()).then((s) => s.identity.holder)', { timeout: 10_000 });
     assert.equal(holder, MARI);
-    await assert.rejects(browser.nextWindow('picker', { timeout: 1000 }), /no picker window/);
+    await assert.rejects(browser.nextWindow('login', { timeout: 1000 }), /no login window/);
     await sleep(4 * DEADLINE_MS);
     for (const tab of [first, second]) assert.match((await state(tab)).text, /Welcome, Mari Card/);
     assert.equal(await apiMe(first), 200);

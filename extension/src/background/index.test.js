@@ -68,7 +68,8 @@ async function startBackground({ storage = memoryStorage(), tabReply = async () 
     port.send({ type: 'page-request', action, arguments: args, userActivated });
     return port;
   }
-  const dialog = (n, op, value) => message({ type: 'dialog', dialog: new URL(api.created[n].url).searchParams.get('dialog'), op, value },
+  // An action in the window's step `stage` (1: the step it opened on).
+  const dialog = (n, op, value, stage = 1) => message({ type: 'dialog', dialog: new URL(api.created[n].url).searchParams.get('dialog'), op, value, stage },
     { id: api.runtime.id, url: api.created[n].url });
 
   // The host: waits for the next unanswered request of `command`.
@@ -83,13 +84,14 @@ async function startBackground({ storage = memoryStorage(), tabReply = async () 
     return found;
   }
   const hostAnswers = (request, result) => ports.at(-1).answer({ id: request.id, result });
-  // Through verify-server and the list to the picker (window n).
-  async function toPicker(n = bg.api.created.length) {
+  // Through verify-server and the list (of one certificate) to the window
+  // (n), which opens on the PIN entry.
+  async function toWindow(n = bg.api.created.length) {
     bg.hostAnswers(await bg.hostGets('verify-server'), { server: { subject: 'CN=a.example' } });
     bg.hostAnswers(await bg.hostGets('list-certificates'), { certificates: [CERT] });
-    await until(() => api.created.length === n + 1, 'the picker');
+    await until(() => api.created.length === n + 1, 'the window');
   }
-  const bg = { api, ports, storage, message, pageRequest, portRequest, dialog, hostGets, hostAnswers, toPicker };
+  const bg = { api, ports, storage, message, pageRequest, portRequest, dialog, hostGets, hostAnswers, toWindow };
   return bg;
 }
 
@@ -217,14 +219,14 @@ describe('background/index.js', () => {
   test('the port of a login closed (its frame unloaded) at the picker: the window closes, the next login is not busy', async () => {
     const bg = await startBackground();
     const first = bg.portRequest('authenticate', { loginId: 'L1', challenge: { origin: ORIGIN } });
-    await bg.toPicker(0);
+    await bg.toWindow(0);
     first.close();
     await until(() => bg.api.removed.includes(bg.api.created[0].id), 'the picker to close');
     await flush();
     assert.deepEqual(first.received, [], 'nothing is posted on a closed port');
 
     const next = bg.portRequest('authenticate', { loginId: 'L2', challenge: { origin: ORIGIN } });
-    await bg.toPicker(1);
+    await bg.toWindow(1);
     assert.equal(await settled(next.answered), false, 'not ERR_BUSY');
     await bg.dialog(1, 'cancel');
     assert.equal((await next.answered).error.code, 'ERR_USER_CANCELLED');
@@ -266,7 +268,7 @@ describe('background/index.js', () => {
   test("a busy login's window comes forward only for a request the user made (the bridge's userActivated)", async () => {
     const bg = await startBackground();
     const first = bg.portRequest('authenticate', { loginId: 'L1', challenge: { origin: ORIGIN } });
-    await bg.toPicker(0);
+    await bg.toWindow(0);
     const other = { sender: tabSender(bg.api, { tab: { id: 9 }, origin: 'https://evil.example', url: 'https://evil.example/' }) };
     for (const userActivated of [false, 'true', 1]) {
       const busy = bg.portRequest('authenticate', { loginId: 'L2', challenge: {} }, { ...other, userActivated });
@@ -304,10 +306,9 @@ describe('background/index.js', () => {
     assert.equal(verify.origin, ORIGIN);
     bg.hostAnswers(verify, { server: { subject: 'CN=a.example' } });
     bg.hostAnswers(await bg.hostGets('list-certificates'), { certificates: [CERT] });
-    await until(() => bg.api.created.length === 1, 'the picker');
-    assert.deepEqual(await bg.dialog(0, 'submit', CERT.fingerprint), { state: 'done' });
-    await until(() => bg.api.created.length === 2, 'the PIN window');
-    const pinReply = bg.dialog(1, 'submit', '1234');
+    await until(() => bg.api.created.length === 1, 'the window');
+    assert.equal((await bg.dialog(0, 'hello')).view.step, 'pin', 'one certificate: straight to the PIN');
+    const pinReply = bg.dialog(0, 'submit', '1234');
     const authReq = await bg.hostGets('authenticate');
     assert.deepEqual(authReq.arguments, { loginId: 'L1', certificate: CERT.fingerprint, pin: '1234' });
     bg.hostAnswers(authReq, { token: { format: 'web-eid:1.0' } });
@@ -340,12 +341,10 @@ describe('background/index.js', () => {
     assert.deepEqual(storage.data.get('cardSessions').sessions, []);
   });
 
-  test('a login follows its card and its page: the PIN window hears the card pulled; the page gone cancels the login', async () => {
+  test('a login follows its card and its page: the PIN entry hears the card pulled; the page gone cancels the login', async () => {
     const bg = await startBackground();
     const auth = bg.portRequest('authenticate', { loginId: 'L1', challenge: { origin: ORIGIN } });
-    await bg.toPicker(0);
-    await bg.dialog(0, 'submit', CERT.fingerprint);
-    await until(() => bg.api.created.length === 2, 'the PIN window');
+    await bg.toWindow(0);
 
     // The host's event on the one native port reaches the PIN window as a pushed view.
     bg.ports.at(-1).answer({ event: 'card-removed', data: { reader: CERT.reader, certificates: [CERT.fingerprint], cause: 'pcsc' } });
@@ -353,12 +352,12 @@ describe('background/index.js', () => {
 
     // The page's frame unloads (closed, reloaded, navigated): its port closes, the login ends.
     auth.close();
-    await until(() => bg.api.removed.includes(bg.api.created[1].id), 'the PIN window to close');
+    await until(() => bg.api.removed.includes(bg.api.created[0].id), 'the window to close');
     await flush();
     assert.deepEqual(auth.received, []);
     const next = bg.portRequest('authenticate', { loginId: 'L2', challenge: { origin: ORIGIN } });
-    await bg.toPicker(2);
-    await bg.dialog(2, 'cancel');
+    await bg.toWindow(1);
+    await bg.dialog(1, 'cancel');
     assert.equal((await next.answered).error.code, 'ERR_USER_CANCELLED', 'not ERR_BUSY');
   });
 

@@ -1,12 +1,20 @@
-// What both trusted windows share: their dialog id, talking to the
+// What every view of the trusted window uses: its dialog id, talking to the
 // background, the extension's translations, dates for people.
 const api = globalThis.browser ?? globalThis.chrome;
 
 export const dialogId = new URLSearchParams(location.search).get('dialog') ?? '';
 
+// The stage of the view on screen: every action says in which step it was
+// made, and the background takes it only in that step (a click on a
+// certificate that arrives after the PIN entry is shown is not a PIN).
+let stage = null;
+export function shownStage(number) {
+  stage = number;
+}
+
 // Sends an operation of this dialog; resolves with the background's answer.
 export function send(op, value) {
-  return api.runtime.sendMessage({ type: 'dialog', dialog: dialogId, op, value });
+  return api.runtime.sendMessage({ type: 'dialog', dialog: dialogId, op, value, stage });
 }
 
 export function t(key, ...substitutions) {
@@ -20,19 +28,20 @@ export function tOptional(key, ...substitutions) {
 
 // Fills every element that has a data-i18n attribute with that message.
 export function translatePage() {
-  document.documentElement.lang = api.i18n.getUILanguage();
+  document.documentElement.lang = uiLanguage();
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+}
+
+// The language of the messages the window shows (each _locales file says
+// its own: the browser may run in a language the extension has no messages
+// for): its lang attribute and its dates follow the words.
+export function uiLanguage() {
+  return api.i18n.getMessage('locale') || api.i18n.getUILanguage();
 }
 
 export function formatDate(iso) {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '?' : d.toLocaleDateString(api.i18n.getUILanguage(), { year: 'numeric', month: 'short', day: 'numeric' });
-}
-
-// The issuer's common name, or the whole issuer.
-export function issuerName(issuer) {
-  const m = /(?:^|, )CN=((?:\\.|[^,])*)/.exec(issuer ?? '');
-  return m ? m[1].replace(/\\(.)/g, '$1') : issuer ?? '';
+  return Number.isNaN(d.getTime()) ? '?' : d.toLocaleDateString(uiLanguage(), { year: 'numeric', month: 'short', day: 'numeric' });
 }
 
 // Views the background pushes when something changes (a card pulled or
@@ -71,4 +80,10 @@ export function el(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children);
   return node;
+}
+
+// Phrases on one line, each kept whole: a narrow window (or a large font)
+// moves a whole phrase to the next line rather than breaking one.
+export function phrases(...texts) {
+  return texts.flatMap((text, i) => [...(i ? [' '] : []), el('span', { className: 'phrase', textContent: text })]);
 }

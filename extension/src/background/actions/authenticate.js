@@ -1,9 +1,11 @@
 // Step 2 of a login, the part the user sees. The server's challenge is
 // verified first, so a site that cannot prove itself never gets as far as a
-// window, let alone a PIN. Then the certificate picker, then the PIN window,
-// which stays open through wrong PINs and shows the tries left.
+// window, let alone a PIN. Then one window goes from the certificate picker
+// to the PIN entry (straight to the PIN when the card holds exactly one
+// certificate, with a way back to the list); the PIN entry stays through
+// wrong PINs and shows the tries left.
 //
-// The windows follow the card (services/card_watch.js). A login belongs to
+// The window follows the card (services/card_watch.js). A login belongs to
 // the frame that asked: when that page goes (its port to the background
 // closes), the login is cancelled and its window closes. A login has a time
 // limit, shorter than the page's own.
@@ -30,36 +32,43 @@ function tooLong() {
   return new ExtensionError(ErrorCode.TIMEOUT, 'the login took too long');
 }
 
-async function pickCertificate(dialog, readers) {
+// The user's choice in the picker: the card, and the action that chose it
+// (answered once the next step is shown, with its view).
+async function pickCertificate(picker, readers) {
   for (;;) {
-    const action = await dialog.next();
+    const action = await picker.next();
     if (action.op === 'refresh') {
       await readers.refresh();
-      action.respond({ state: 'view', view: dialog.view });
+      action.respond({ state: 'view', view: picker.view });
       continue;
     }
-    const card = dialog.view.certificates.find((c) => c.fingerprint === action.value);
+    const card = action.op === 'submit' && picker.view.certificates.find((c) => c.fingerprint === action.value);
     if (!card) {
-      action.respond({ state: 'view', view: dialog.view });
+      action.respond({ state: 'view', view: picker.view });
       continue;
     }
-    action.respond({ state: 'done' });
-    return card;
+    return { card, action };
   }
 }
 
-// Asks for the PIN until the card accepts it, blocks, or the user cancels.
-// The PIN passes from the window to the host request and is kept nowhere.
-async function enterPin(dialog, host, origin, request, card) {
+// What enterPin answers when the user goes back to the list of certificates.
+const BACK = Symbol('back');
+
+// Asks for the PIN until the card accepts it, blocks, or the user cancels or
+// goes back to the list (BACK, with the action that asked: answered with
+// the list's view). The PIN passes from the window to the host request and
+// is kept nowhere. `blocked(action)` shows a card that blocked.
+async function enterPin(entry, host, origin, request, card, blocked) {
   for (;;) {
-    const action = await dialog.next();
+    const action = await entry.next();
+    if (action.op === 'back') return { back: BACK, action };
     // No PIN goes to a card that is not there; the window already says so.
-    if (!dialog.view.cardPresent) {
-      action.respond({ state: 'view', view: dialog.view });
+    if (action.op !== 'submit' || !entry.view.cardPresent) {
+      action.respond({ state: 'view', view: entry.view });
       continue;
     }
     const args = { ...request };
-    if (!dialog.view.pinPad) {
+    if (!entry.view.pinPad) {
       const pin = action.value;
       if (typeof pin !== 'string' || pin.length < 4 || pin.length > 64) {
         action.respond({ state: 'error', code: ErrorCode.PIN_INVALID });
@@ -70,7 +79,7 @@ async function enterPin(dialog, host, origin, request, card) {
     try {
       const { token } = await host.request('authenticate', { origin, args });
       action.respond({ state: 'done' });
-      return token;
+      return { token };
     } catch (e) {
       if (e.code === ErrorCode.PIN_INCORRECT || e.code === ErrorCode.PIN_INVALID) {
         action.respond({ state: 'error', code: e.code, triesLeft: e.details.triesLeft ?? null, pinState: e.details.pinState ?? null });
@@ -82,21 +91,17 @@ async function enterPin(dialog, host, origin, request, card) {
       if (e.code === CERTIFICATE_NOT_FOUND || e.code === ErrorCode.NO_CARD) {
         card.gone();
         card.lookAgain();
-        action.respond({ state: 'view', view: dialog.view });
+        action.respond({ state: 'view', view: entry.view });
         continue;
       }
-      if (e.code === ErrorCode.PIN_BLOCKED) {
-        action.respond({ state: 'blocked' });
-        dialog.release();
-      } else {
-        action.respond({ state: 'failed', code: e.code });
-      }
+      if (e.code === ErrorCode.PIN_BLOCKED) blocked(action);
+      else action.respond({ state: 'failed', code: e.code });
       throw e;
     }
   }
 }
 
-// One login that may show windows. It remembers its window (to bring it to
+// One login that may show a window. It remembers its window (to bring it to
 // the front) and what to undo when it ends; abort() ends it early: the
 // window closes and `aborted` rejects with the reason, while a host request
 // in progress finishes on its own without holding up the next login.
@@ -116,13 +121,15 @@ class Login {
     else this.#cleanups.push(fn);
   }
 
-  // Opens a window for this login, unless the login is over.
-  async show(dialogs, page, view) {
+  // Shows `view` as the next step of this login's window: the first opens
+  // the window (unless the login is over). Returns the step's Stage.
+  async step(dialogs, view) {
     if (this.over) throw cancelled();
-    const dialog = await dialogs.show(page, view);
+    if (this.dialog) return this.dialog.begin(view);
+    const dialog = await dialogs.show('login', view);
     this.dialog = dialog;
     if (this.over) dialog.close(); // cancelled while the window was opening
-    return dialog;
+    return dialog.stage;
   }
 
   focus() {
@@ -171,47 +178,71 @@ async function runLogin(login, { host, dialogs, sessions }, origin, loginId, cha
   if (login.over) throw cancelled(); // the page went before its request was run
   const verified = await host.request('verify-server', { origin, args: { loginId, challenge } });
   if (login.over) throw cancelled();
+  const site = { origin, server: verified.server };
+  const pinView = (card) => ({ ...site, step: 'pin', certificate: card, pinPad: card.pinPad, pinState: card.pinState, cardPresent: true });
+  const blockedView = (card) => ({ ...site, step: 'blocked', certificate: card });
 
-  const readers = followReaders(host); // before the list: no card event is lost
-  login.onEnd(readers.stop);
-  let card;
-  let follow;
-  try {
-    const certificates = await listCards(host);
-    const picker = await login.show(dialogs, 'picker', { origin, server: verified.server, certificates });
-    readers.attach(picker);
+  // The list of certificates, heard from before it is made (no card event is
+  // lost). Exactly one certificate, with no card event meanwhile, goes
+  // straight to the PIN entry; the list is one "back" away.
+  const listed = async () => {
+    const readers = followReaders(host);
+    login.onEnd(readers.stop);
     try {
-      card = await pickCertificate(picker, readers);
-    } finally {
-      picker.close();
+      return { readers, certificates: await listCards(host) };
+    } catch (e) {
+      readers.stop();
+      throw e;
     }
-    follow = followCard(host, card); // before the PIN window opens: a pull meanwhile counts
-    login.onEnd(follow.stop);
-  } finally {
-    readers.stop();
-  }
+  };
+  let { readers, certificates } = await listed();
+  let card = certificates.length === 1 && readers.quiet() ? certificates[0] : null;
+  let answer = null; // the window's action that led to the next step, answered with its view
 
-  const blocked = card.pinState === 'locked';
-  const pinWindow = await login.show(dialogs, 'pin',
-    { origin, certificate: card, pinPad: card.pinPad, pinState: card.pinState, blocked, cardPresent: true });
-  if (blocked) {
-    follow.stop();
-    pinWindow.release();
-    throw new ExtensionError(ErrorCode.PIN_BLOCKED, 'the PIN is blocked');
-  }
-  follow.attach(pinWindow);
-  try {
-    // The host verified the challenge in verify-server and keeps it: the
-    // login id names it from here on (docs/protocol.md §3).
-    const token = await enterPin(pinWindow, host, origin, { loginId, certificate: card.fingerprint }, follow);
-    if (login.over) throw cancelled(); // the page went while the card signed
-    // The card may have come back in another reader.
-    const { reader } = pinWindow.view.certificate;
-    await sessions.rememberLogin(loginId, { origin, fingerprint: card.fingerprint, reader });
-    return { token };
-  } finally {
-    follow.stop();
-    pinWindow.close();
+  for (;;) {
+    if (!card) {
+      const picker = await login.step(dialogs, { ...site, step: 'picker', certificates });
+      answer?.respond({ state: 'view', view: picker.view });
+      readers.attach(picker);
+      ({ card, action: answer } = await pickCertificate(picker, readers));
+    }
+    readers.stop();
+    const follow = followCard(host, card); // from the choice: a pull meanwhile counts
+    login.onEnd(follow.stop);
+    try {
+      if (card.pinState === 'locked') {
+        const blocked = await login.step(dialogs, blockedView(card));
+        answer?.respond({ state: 'view', view: blocked.view });
+        blocked.release(); // the window stays for the user to read and close
+        throw new ExtensionError(ErrorCode.PIN_BLOCKED, 'the PIN is blocked');
+      }
+      const entry = await login.step(dialogs, pinView(card));
+      answer?.respond({ state: 'view', view: entry.view });
+      answer = null;
+      follow.attach(entry);
+      // The host verified the challenge in verify-server and keeps it: the
+      // login id names it from here on (docs/protocol.md §3).
+      const showBlocked = (action) => {
+        const blocked = entry.dialog.begin(blockedView(entry.view.certificate));
+        action.respond({ state: 'view', view: blocked.view });
+        blocked.release();
+      };
+      const result = await enterPin(entry, host, origin, { loginId, certificate: card.fingerprint }, follow, showBlocked);
+      if (result.back) {
+        follow.stop();
+        ({ readers, certificates } = await listed());
+        card = null;
+        answer = result.action;
+        continue;
+      }
+      if (login.over) throw cancelled(); // the page went while the card signed
+      // The card may have come back in another reader.
+      const { reader } = entry.view.certificate;
+      await sessions.rememberLogin(loginId, { origin, fingerprint: card.fingerprint, reader });
+      return { token: result.token };
+    } finally {
+      follow.stop();
+    }
   }
 }
 

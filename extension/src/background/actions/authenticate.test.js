@@ -66,11 +66,12 @@ function setup({ certificates = [hostCert(1)], pin = '1234', handlers = {} } = {
   const sessions = { async rememberLogin(loginId, card) { remembered.push([loginId, card]); } };
   const context = { api, host, dialogs, sessions };
 
-  // A message from the n-th window the extension opened.
-  function send(n, op, value, senderUrl = api.created[n].url) {
+  // A message from the n-th window the extension opened, made in the step
+  // the window shows now (a window that is up to date) or in `stage`.
+  function send(n, op, value, senderUrl = api.created[n].url, stage = dialogs.open.get(dialogIdOf(api, n))?.stage.number) {
     const reply = deferred();
     const replies = [];
-    const returned = dialogs.handleMessage({ type: 'dialog', dialog: dialogIdOf(api, n), op, value },
+    const returned = dialogs.handleMessage({ type: 'dialog', dialog: dialogIdOf(api, n), op, value, stage },
       { id: api.runtime.id, url: senderUrl }, (r) => { replies.push(r); reply.resolve(r); });
     return { returned, replies, reply: reply.promise };
   }
@@ -81,19 +82,32 @@ function setup({ certificates = [hostCert(1)], pin = '1234', handlers = {} } = {
 
   // The views pushed to the n-th window, oldest first.
   const pushed = (n) => api.runtimeMessages.filter((m) => m.type === 'dialog-view' && m.dialog === dialogIdOf(api, n)).map((m) => m.view);
+  // The views pushed to update the n-th window's latest step (not the push
+  // that began it: the first of a stage after the first).
+  const updates = (n) => {
+    const views = pushed(n);
+    const stage = views.at(-1)?.stage;
+    const mine = views.filter((v) => v.stage === stage);
+    return stage > 1 ? mine.slice(1) : mine;
+  };
   const lists = () => host.commands().filter((c) => c === 'list-certificates').length;
   // No login leaves a listener behind on the host.
   const listeners = () => host.listeners.size;
-  return { api, dialogs, host, remembered, sessions, context, send, windowOpened, run, pushed, lists, listeners };
+  return { api, dialogs, host, remembered, sessions, context, send, windowOpened, run, pushed, updates, lists, listeners };
 }
 
-// Through the picker to the PIN window; returns the PIN window's index.
-async function pickFirst(t) {
-  await t.windowOpened(0);
-  const { view } = await t.send(0, 'hello').reply;
-  assert.deepEqual(await t.send(0, 'submit', view.certificates[0].fingerprint).reply, { state: 'done' });
-  await t.windowOpened(1);
-  return 1;
+// To the PIN entry of the login's window (the n-th opened), through the
+// picker if it shows one; returns the window's index.
+async function pickFirst(t, n = 0) {
+  await t.windowOpened(n);
+  const { view } = await t.send(n, 'hello').reply;
+  if (view.step === 'picker') {
+    const { view: next } = await t.send(n, 'submit', view.certificates[0].fingerprint).reply;
+    assert.equal(next.step, 'pin');
+  } else {
+    assert.equal(view.step, 'pin');
+  }
+  return n;
 }
 
 // Every test: the dialogs wait at most 5 minutes and a login at most 270 s;
@@ -106,18 +120,20 @@ afterEach(() => {
 });
 
 describe('authenticate', () => {
-  test('the whole login: picker, a wrong PIN, the right PIN, the token, the login remembered', async () => {
+  test('the whole login in one window: picker, a wrong PIN, the right PIN, the token, the login remembered', async () => {
     const t = setup({ certificates: [hostCert(1), hostCert(2, { pinState: 'count-low' })] });
     const result = t.run();
 
     await t.windowOpened(0);
-    const picker = t.api.created[0];
-    assert.match(picker.url, /\/ui\/picker\.html\?dialog=[0-9a-f-]{36}$/);
+    const win = t.api.created[0];
+    assert.match(win.url, /\/ui\/login\.html\?dialog=[0-9a-f-]{36}$/);
     assert.deepEqual(t.host.commands(), ['verify-server', 'list-certificates']);
     assert.deepEqual(t.host.calls[0], { command: 'verify-server', origin: ORIGIN, args: { loginId: LOGIN_ID, challenge: CHALLENGE } });
 
     const hello = await t.send(0, 'hello').reply;
     assert.equal(hello.state, 'view');
+    assert.equal(hello.view.step, 'picker');
+    assert.equal(hello.view.stage, 1);
     assert.equal(hello.view.origin, ORIGIN);
     assert.deepEqual(hello.view.server, SERVER);
     assert.equal(hello.view.certificates.length, 2);
@@ -127,27 +143,22 @@ describe('authenticate', () => {
     assert.equal(shown.fingerprint, hostCert(2).fingerprint);
     assert.equal(shown.pinState, 'count-low');
 
+    // The choice is answered with the PIN entry, in the same window.
     const picked = t.send(0, 'submit', shown.fingerprint);
     assert.equal(picked.returned, true);
-    assert.deepEqual(await picked.reply, { state: 'done' });
-    await t.windowOpened(1);
-    assert.ok(t.api.removed.includes(picker.id), 'the picker closes');
-    const pinWindow = t.api.created[1];
-    assert.match(pinWindow.url, /\/ui\/pin\.html\?dialog=[0-9a-f-]{36}$/);
-    assert.notEqual(dialogIdOf(t.api, 1), dialogIdOf(t.api, 0));
+    const pinView = { origin: ORIGIN, server: SERVER, step: 'pin', certificate: shown, pinPad: false, pinState: 'count-low', cardPresent: true, stage: 2 };
+    assert.deepEqual(await picked.reply, { state: 'view', view: pinView });
+    assert.deepEqual(t.pushed(0).at(-1), pinView, 'and pushed');
+    assert.equal(t.api.created.length, 1, 'no second window');
+    assert.deepEqual(t.api.removed, [], 'the window stays open');
+    assert.deepEqual(await t.send(0, 'hello').reply, { state: 'view', view: pinView });
 
-    const pinHello = await t.send(1, 'hello').reply;
-    assert.deepEqual(pinHello, {
-      state: 'view',
-      view: { origin: ORIGIN, certificate: shown, pinPad: false, pinState: 'count-low', blocked: false, cardPresent: true },
-    });
-
-    const wrong = t.send(1, 'submit', '0000');
+    const wrong = t.send(0, 'submit', '0000');
     assert.deepEqual(await wrong.reply, { state: 'error', code: 'ERR_PIN_INCORRECT', triesLeft: 1, pinState: 'final-try' });
     assert.equal(await settled(result), false, 'a wrong PIN does not end the login');
-    assert.equal(t.api.open.has(pinWindow.id), true, 'the PIN window stays open');
+    assert.equal(t.api.open.has(win.id), true, 'the window stays open');
 
-    const right = t.send(1, 'submit', '1234');
+    const right = t.send(0, 'submit', '1234');
     assert.deepEqual(await right.reply, { state: 'done' });
     assert.deepEqual(await result, { token: TOKEN });
 
@@ -159,8 +170,63 @@ describe('authenticate', () => {
       { loginId: LOGIN_ID, certificate: shown.fingerprint, pin: '1234' },
     ]);
     assert.deepEqual(t.remembered, [[LOGIN_ID, { origin: ORIGIN, fingerprint: shown.fingerprint, reader: 'Reader 2' }]]);
-    await until(() => t.api.removed.includes(pinWindow.id), 'the PIN window to close');
+    await until(() => t.api.removed.includes(win.id), 'the window to close');
     assert.equal(t.dialogs.open.size, 0);
+  });
+
+  test('exactly one certificate: straight to the PIN entry; "back" shows the list, fresh, and another choice goes on', async () => {
+    const lists = [[hostCert(1)], [hostCert(1), hostCert(2)]];
+    let n = 0;
+    const t = setup({ handlers: { 'list-certificates': () => ({ certificates: lists[Math.min(n++, 1)] }) } });
+    const result = t.run();
+    await t.windowOpened(0);
+    const { view } = await t.send(0, 'hello').reply;
+    assert.equal(view.step, 'pin');
+    assert.equal(view.certificate.fingerprint, hostCert(1).fingerprint);
+    assert.deepEqual(t.host.commands(), ['verify-server', 'list-certificates'], 'listed once');
+
+    const back = await t.send(0, 'back').reply;
+    assert.equal(back.view.step, 'picker');
+    assert.equal(back.view.stage, 2);
+    assert.deepEqual(back.view.certificates.map((c) => c.fingerprint), [hostCert(1).fingerprint, hostCert(2).fingerprint], 'listed again');
+    assert.equal(t.api.created.length, 1);
+
+    const picked = await t.send(0, 'submit', hostCert(2).fingerprint).reply;
+    assert.equal(picked.view.step, 'pin');
+    assert.equal(picked.view.stage, 3);
+    t.send(0, 'submit', '1234');
+    assert.deepEqual(await result, { token: TOKEN });
+    assert.equal(t.host.calls.at(-1).args.certificate, hostCert(2).fingerprint);
+    assert.equal(t.listeners(), 0);
+  });
+
+  test('an action made in an earlier step is answered with the current view and never counts', async () => {
+    const t = setup({ certificates: [hostCert(1), hostCert(2)] });
+    const result = t.run();
+    await t.windowOpened(0);
+    const fingerprint = hostCert(1).fingerprint;
+    assert.equal((await t.send(0, 'submit', fingerprint).reply).view.step, 'pin');
+    // The same click again, from the picker (stage 1): not a PIN for the card.
+    const late = await t.send(0, 'submit', fingerprint, undefined, 1).reply;
+    assert.deepEqual([late.state, late.view.step, late.view.stage], ['view', 'pin', 2]);
+    const noStage = await t.send(0, 'submit', '1234', undefined, null).reply;
+    assert.equal(noStage.state, 'view');
+    assert.equal(t.host.commands().includes('authenticate'), false);
+    t.send(0, 'submit', '1234');
+    assert.deepEqual(await result, { token: TOKEN });
+  });
+
+  test("a card event while the only certificate is listed: the picker is shown, not the PIN entry", async () => {
+    const list = deferred();
+    const t = setup({ handlers: { 'list-certificates': () => list.promise } });
+    const result = t.run();
+    await until(() => t.lists() === 1, 'the list');
+    t.host.emit('reader-added', { reader: 'Reader 9' });
+    list.resolve({ certificates: [hostCert(1)] });
+    await t.windowOpened(0);
+    assert.equal((await t.send(0, 'hello').reply).view.step, 'picker');
+    t.send(0, 'cancel');
+    await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
   });
 
   test('with real CardSessions, the remembered login becomes a session at confirm', async () => {
@@ -274,12 +340,15 @@ describe('authenticate', () => {
     assert.deepEqual(await result, { token: TOKEN });
   });
 
-  test("a PIN that blocks: the window is told 'blocked' and stays open; ERR_PIN_BLOCKED goes to the page", async () => {
+  test("a PIN that blocks: the window shows the blocked step and stays open; ERR_PIN_BLOCKED goes to the page", async () => {
     const t = setup({ handlers: { authenticate: () => { throw hostError('ERR_PIN_BLOCKED', { pinState: 'locked' }); } } });
     const result = t.run();
     const pin = await pickFirst(t);
     const pinWindowId = t.api.created[pin].id;
-    assert.deepEqual(await t.send(pin, 'submit', '0000').reply, { state: 'blocked' });
+    const blocked = await t.send(pin, 'submit', '0000').reply;
+    assert.deepEqual(blocked, { state: 'view', view: { origin: ORIGIN, server: SERVER, step: 'blocked', certificate: t.pushed(pin).at(-1).certificate, stage: 2 } });
+    assert.equal(blocked.view.certificate.fingerprint, hostCert(1).fingerprint);
+    assert.deepEqual(t.pushed(pin).at(-1), blocked.view, 'and pushed');
     await assert.rejects(result, isCode('ERR_PIN_BLOCKED'));
     await flush();
     await flush();
@@ -301,7 +370,7 @@ describe('authenticate', () => {
     const second = t.send(pin, 'submit', '1111');
     assert.equal(second.returned, true);
     check.reject(hostError('ERR_PIN_BLOCKED'));
-    assert.deepEqual(await first.reply, { state: 'blocked' });
+    assert.equal((await first.reply).view.step, 'blocked');
     assert.deepEqual(await second.reply, { state: 'closed' });
     await assert.rejects(result, isCode('ERR_PIN_BLOCKED'));
     assert.equal(t.host.calls.filter((c) => c.command === 'authenticate').length, 1);
@@ -335,33 +404,33 @@ describe('authenticate', () => {
     assert.deepEqual(t.remembered, []);
   });
 
-  test('a card whose PIN is already locked: the window shows it blocked, the host is not asked for a PIN', async () => {
-    const t = setup({ certificates: [hostCert(1, { pinState: 'locked' })] });
+  test('a card whose PIN is already locked: the picker marks it (pinState), choosing it shows it blocked, the host is not asked for a PIN', async () => {
+    const t = setup({ certificates: [hostCert(1, { pinState: 'locked' }), hostCert(2)] });
     const result = t.run();
     await t.windowOpened(0);
-    t.send(0, 'submit', hostCert(1).fingerprint);
+    const { view } = await t.send(0, 'hello').reply;
+    assert.equal(view.certificates[0].pinState, 'locked');
+    const chosen = await t.send(0, 'submit', hostCert(1).fingerprint).reply;
+    assert.equal(chosen.view.step, 'blocked');
     await assert.rejects(result, isCode('ERR_PIN_BLOCKED'));
-    assert.equal(t.api.created.length, 2);
-    const pinWindow = t.api.created[1];
-    assert.match(pinWindow.url, /\/ui\/pin\.html\?dialog=/);
+    assert.equal(t.api.created.length, 1);
     await flush();
-    assert.equal(t.api.open.has(pinWindow.id), true, 'left open for the user to read');
+    assert.equal(t.api.open.has(t.api.created[0].id), true, 'left open for the user to read');
     assert.equal(t.host.commands().includes('authenticate'), false);
+    assert.equal(t.listeners(), 0);
   });
 
-  // Bug (see report): the dialog is released (forgotten) before the window
-  // has loaded, so pin.js's 'hello' gets {state:'closed'} and the window closes
-  // itself at once instead of showing "blocked".
-  test('the window of a locked card can still fetch its blocked view', async () => {
-      const t = setup({ certificates: [hostCert(1, { pinState: 'locked' })] });
-      const result = t.run();
-      await t.windowOpened(0);
-      t.send(0, 'submit', hostCert(1).fingerprint);
-      await assert.rejects(result, isCode('ERR_PIN_BLOCKED'));
-      const hello = await t.send(1, 'hello').reply;
-      assert.equal(hello.state, 'view');
-      assert.equal(hello.view.blocked, true);
-    });
+  // The dialog is released before the window has loaded: its 'hello' must
+  // still get the blocked view, not {state:'closed'} (the window would close).
+  test('the only certificate, of a locked card: the window opens on its blocked view and can still fetch it', async () => {
+    const t = setup({ certificates: [hostCert(1, { pinState: 'locked' })] });
+    const result = t.run();
+    await assert.rejects(result, isCode('ERR_PIN_BLOCKED'));
+    const hello = await t.send(0, 'hello').reply;
+    assert.equal(hello.state, 'view');
+    assert.equal(hello.view.step, 'blocked');
+    assert.equal(hello.view.certificate.fingerprint, hostCert(1).fingerprint);
+  });
 
   test('a PIN-pad reader: no PIN goes from the window to the host', async () => {
     const t = setup({ certificates: [hostCert(1, { pinPad: true })] });
@@ -385,7 +454,7 @@ describe('authenticate', () => {
   });
 
   test('the picker lists again on refresh, and ignores a fingerprint it did not show', async () => {
-    const lists = [[hostCert(1)], [hostCert(1), hostCert(2)]];
+    const lists = [[hostCert(1), hostCert(3)], [hostCert(1), hostCert(2)]];
     let n = 0;
     const t = setup({ handlers: { 'list-certificates': () => ({ certificates: lists[Math.min(n++, 1)] }) } });
     const result = t.run();
@@ -394,7 +463,8 @@ describe('authenticate', () => {
     const unknown = t.send(0, 'submit', hostCert(2).fingerprint);
     const stay = await unknown.reply;
     assert.equal(stay.state, 'view');
-    assert.equal(stay.view.certificates.length, 1);
+    assert.equal(stay.view.step, 'picker');
+    assert.equal(stay.view.certificates.length, 2);
 
     const refresh = t.send(0, 'refresh');
     assert.equal(refresh.returned, true);
@@ -405,9 +475,8 @@ describe('authenticate', () => {
     assert.equal('certificate' in view.view.certificates[1], false);
     assert.deepEqual((await t.send(0, 'hello').reply).view.certificates, view.view.certificates, 'the new list is the view');
 
-    assert.deepEqual(await t.send(0, 'submit', hostCert(2).fingerprint).reply, { state: 'done' });
-    await t.windowOpened(1);
-    t.send(1, 'submit', '1234');
+    assert.equal((await t.send(0, 'submit', hostCert(2).fingerprint).reply).view.step, 'pin');
+    t.send(0, 'submit', '1234');
     await result;
     assert.equal(t.host.calls.at(-1).args.certificate, hostCert(2).fingerprint);
   });
@@ -451,12 +520,12 @@ describe('authenticate', () => {
     assert.deepEqual(await first, { token: TOKEN });
 
     const again = t.run();
-    await t.windowOpened(2);
-    t.send(2, 'cancel');
+    await t.windowOpened(1);
+    t.send(1, 'cancel');
     await assert.rejects(again, isCode('ERR_USER_CANCELLED'));
     const third = t.run();
-    await t.windowOpened(3);
-    t.send(3, 'cancel');
+    await t.windowOpened(2);
+    t.send(2, 'cancel');
     await assert.rejects(third, isCode('ERR_USER_CANCELLED'));
   });
 
@@ -728,12 +797,12 @@ describe('authenticate: the windows follow the card', () => {
       t.host.emit('card-inserted', { reader: 'Reader 2' });
       await flush();
       await flush();
-      assert.deepEqual(t.pushed(pin), []);
+      assert.deepEqual(t.updates(pin), []);
       assert.equal(t.lists(), 1, 'the PIN window lists nothing while its card is there');
 
       t.host.emit('card-removed', removal);
-      await until(() => t.pushed(pin).length === 1, 'the card-absent view');
-      const view = t.pushed(pin)[0];
+      await until(() => t.updates(pin).length === 1, 'the card-absent view');
+      const view = t.updates(pin)[0];
       assert.equal(view.cardPresent, false);
       assert.equal(view.certificate.fingerprint, hostCert(1).fingerprint);
       assert.equal((await t.send(pin, 'hello').reply).view.cardPresent, false);
@@ -744,7 +813,7 @@ describe('authenticate: the windows follow the card', () => {
       assert.equal(await settled(result), false);
       t.host.emit('card-removed', removal);
       await flush();
-      assert.equal(t.pushed(pin).length, 1, 'pushed once');
+      assert.equal(t.updates(pin).length, 1, 'pushed once');
       t.send(pin, 'cancel');
       await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
     });
@@ -756,17 +825,17 @@ describe('authenticate: the windows follow the card', () => {
     const pin = await pickFirst(t);
     now.certificates = [];
     t.host.emit('card-removed', { reader: 'Reader 1', certificates: [hostCert(1).fingerprint], cause: 'pcsc' });
-    await until(() => t.pushed(pin).length === 1, 'the card-absent view');
+    await until(() => t.updates(pin).length === 1, 'the card-absent view');
 
     // The card goes into another reader; the module lists it only a moment later.
     t.host.emit('card-inserted', { reader: 'Reader 9' });
     await until(() => t.lists() === 2, 'a list after the insert');
     await settle();
-    assert.equal(t.pushed(pin).length, 1, 'not listed yet: still absent');
+    assert.equal(t.updates(pin).length, 1, 'not listed yet: still absent');
     now.certificates = [hostCert(2), hostCert(1, { reader: 'Reader 9', pinState: 'count-low' })];
     mock.timers.tick(250);
-    await until(() => t.pushed(pin).length === 2, 'the card-present view');
-    const back = t.pushed(pin)[1];
+    await until(() => t.updates(pin).length === 2, 'the card-present view');
+    const back = t.updates(pin)[1];
     assert.equal(back.cardPresent, true);
     assert.equal(back.certificate.reader, 'Reader 9');
     assert.equal(back.pinState, 'count-low');
@@ -800,7 +869,7 @@ describe('authenticate: the windows follow the card', () => {
     answers[0].resolve({ certificates: [hostCert(1)] });
     await flush();
     await flush();
-    assert.deepEqual(t.pushed(pin).map((v) => v.cardPresent), [false]);
+    assert.deepEqual(t.updates(pin).map((v) => v.cardPresent), [false]);
     t.send(pin, 'cancel');
     await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
   });
@@ -815,14 +884,14 @@ describe('authenticate: the windows follow the card', () => {
       const reply = await t.send(pin, 'submit', '1234').reply;
       assert.equal(reply.state, 'view');
       assert.equal(reply.view.cardPresent, false);
-      await until(() => t.pushed(pin).length === 1, 'the card-absent view pushed');
+      await until(() => t.updates(pin).length === 1, 'the card-absent view pushed');
       assert.equal(await settled(result), false, 'the login does not fail');
       assert.equal(t.api.open.has(t.api.created[pin].id), true, 'the window stays open');
 
       now.certificates = [hostCert(1)];
       answer = () => ({ token: TOKEN });
       t.host.emit('card-inserted', { reader: 'Reader 1' });
-      await until(() => t.pushed(pin).at(-1).cardPresent === true, 'the card back');
+      await until(() => t.updates(pin).at(-1).cardPresent === true, 'the card back');
       assert.deepEqual(await t.send(pin, 'submit', '1234').reply, { state: 'done' });
       assert.deepEqual(await result, { token: TOKEN });
     });
@@ -841,7 +910,7 @@ describe('authenticate: the windows follow the card', () => {
     const result = t.run();
     const pin = await pickFirst(t);
     assert.equal((await t.send(pin, 'submit', '1234').reply).view.cardPresent, false);
-    await until(() => t.pushed(pin).at(-1)?.cardPresent === true, 'the card found again');
+    await until(() => t.updates(pin).at(-1)?.cardPresent === true, 'the card found again');
     t.send(pin, 'submit', '1234');
     assert.deepEqual(await result, { token: TOKEN });
   });
@@ -852,12 +921,12 @@ describe('authenticate: the windows follow the card', () => {
     const pin = await pickFirst(t);
     now.certificates = [];
     t.host.emit('card-removed', { reader: 'Reader 1', certificates: [], cause: 'pcsc' });
-    await until(() => t.pushed(pin).length === 1, 'absent');
-    assert.deepEqual([t.pushed(pin)[0].pinPad, t.pushed(pin)[0].cardPresent], [true, false]);
+    await until(() => t.updates(pin).length === 1, 'absent');
+    assert.deepEqual([t.updates(pin)[0].pinPad, t.updates(pin)[0].cardPresent], [true, false]);
     now.certificates = [hostCert(1, { pinPad: true })];
     t.host.emit('card-inserted', { reader: 'Reader 1' });
-    await until(() => t.pushed(pin).length === 2, 'present');
-    assert.deepEqual([t.pushed(pin)[1].pinPad, t.pushed(pin)[1].cardPresent], [true, true]);
+    await until(() => t.updates(pin).length === 2, 'present');
+    assert.deepEqual([t.updates(pin)[1].pinPad, t.updates(pin)[1].cardPresent], [true, true]);
     assert.deepEqual(await t.send(pin, 'submit', null).reply, { state: 'done' });
     assert.deepEqual(await result, { token: TOKEN });
     assert.equal('pin' in t.host.calls.find((c) => c.command === 'authenticate').args, false);
@@ -877,7 +946,7 @@ describe('authenticate: the windows follow the card', () => {
     const pin = await pickFirst(t);
     now.certificates = [];
     t.host.emit('card-removed', { reader: 'Reader 1', certificates: [hostCert(1).fingerprint], cause: 'pcsc' });
-    await until(() => t.pushed(pin).length === 1, 'the card-absent view');
+    await until(() => t.updates(pin).length === 1, 'the card-absent view');
     t.host.emit('card-inserted', { reader: 'Reader 1' }); // OpenSC is slow to see it
     await until(() => t.lists() === 2, 'the list after the insert');
     await settle();
@@ -892,11 +961,11 @@ describe('authenticate: the windows follow the card', () => {
       await until(() => t.lists() === 3 + k, `the look after wait ${k}`);
       await settle();
     }
-    assert.deepEqual(t.pushed(pin).map((v) => v.cardPresent), [false], 'still away');
+    assert.deepEqual(t.updates(pin).map((v) => v.cardPresent), [false], 'still away');
 
     now.certificates = [hostCert(1)];
     mock.timers.tick(LOOK_EVERY_MS);
-    await until(() => t.pushed(pin).at(-1).cardPresent === true, 'the card back');
+    await until(() => t.updates(pin).at(-1).cardPresent === true, 'the card back');
     const lists = t.lists();
     await pass(30_000, 1000);
     assert.equal(t.lists(), lists, 'no look once the card is back');
@@ -961,9 +1030,8 @@ describe('authenticate: the windows follow the card', () => {
     answers[1].resolve({ certificates: [hostCert(1)] });
     await until(() => t.pushed(0).length === 1, 'the new list');
     assert.deepEqual(fingerprints(t.pushed(0)[0]), [hostCert(1).fingerprint]);
-    assert.deepEqual(await t.send(0, 'submit', hostCert(1).fingerprint).reply, { state: 'done' });
-    await t.windowOpened(1);
-    t.send(1, 'submit', '1234');
+    assert.equal((await t.send(0, 'submit', hostCert(1).fingerprint).reply).view.step, 'pin');
+    t.send(0, 'submit', '1234');
     assert.deepEqual(await result, { token: TOKEN });
   });
 
@@ -1004,62 +1072,86 @@ describe('authenticate: the windows follow the card', () => {
     await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
   });
 
-  test('the card pulled while the PIN window opens: the window says it is away, no PIN goes to the host', async () => {
+  // The only certificate: the window opens on the PIN entry, and the card
+  // is followed from the list on.
+  test('the card pulled while the window opens on the PIN entry: it says the card is away, no PIN goes to the host', async () => {
     const { t, now } = following([hostCert(1)]);
-    const result = t.run();
-    await t.windowOpened(0);
     const opening = deferred();
     t.api.createHook = () => opening.promise;
-    assert.deepEqual(await t.send(0, 'submit', hostCert(1).fingerprint).reply, { state: 'done' });
-    await t.windowOpened(1);
+    const result = t.run();
+    await t.windowOpened(0);
     now.certificates = [];
     t.host.emit('card-removed', { reader: 'Reader 1', certificates: [hostCert(1).fingerprint], cause: 'pcsc' });
     opening.resolve();
-    await until(() => t.pushed(1).length === 1, 'the card-absent view');
-    assert.equal(t.pushed(1)[0].cardPresent, false);
-    const { view } = await t.send(1, 'hello').reply;
+    await until(() => t.updates(0).length === 1, 'the card-absent view');
+    assert.equal(t.updates(0)[0].step, 'pin');
+    assert.equal(t.updates(0)[0].cardPresent, false);
+    const { view } = await t.send(0, 'hello').reply;
     assert.equal(view.cardPresent, false);
-    assert.deepEqual(await t.send(1, 'submit', '1234').reply, { state: 'view', view });
+    assert.deepEqual(await t.send(0, 'submit', '1234').reply, { state: 'view', view });
     assert.equal(t.host.commands().includes('authenticate'), false);
-    t.send(1, 'cancel');
+    t.send(0, 'cancel');
     await assert.rejects(result, isCode('ERR_USER_CANCELLED'));
   });
 
-  test('the card pulled and put back in another reader while the PIN window opens: away, then back there', async () => {
+  test('the card pulled and put back in another reader while the window opens on the PIN entry: away, then back there', async () => {
     const { t, now } = following([hostCert(1)]);
-    const result = t.run();
-    await t.windowOpened(0);
     const opening = deferred();
     t.api.createHook = () => opening.promise;
-    await t.send(0, 'submit', hostCert(1).fingerprint).reply;
-    await t.windowOpened(1);
+    const result = t.run();
+    await t.windowOpened(0);
     t.host.emit('card-removed', { reader: 'Reader 1', certificates: [hostCert(1).fingerprint], cause: 'pcsc' });
     now.certificates = [hostCert(1, { reader: 'Reader 2' })];
     t.host.emit('card-inserted', { reader: 'Reader 2' });
     opening.resolve();
-    await until(() => t.pushed(1).length === 2, 'away, then back');
-    assert.deepEqual(t.pushed(1).map((v) => [v.cardPresent, v.certificate.reader]), [[false, 'Reader 1'], [true, 'Reader 2']]);
-    assert.deepEqual(await t.send(1, 'submit', '1234').reply, { state: 'done' });
+    await until(() => t.updates(0).length === 2, 'away, then back');
+    assert.deepEqual(t.updates(0).map((v) => [v.cardPresent, v.certificate.reader]), [[false, 'Reader 1'], [true, 'Reader 2']]);
+    assert.deepEqual(await t.send(0, 'submit', '1234').reply, { state: 'done' });
     assert.deepEqual(await result, { token: TOKEN });
     assert.deepEqual(t.remembered, [[LOGIN_ID, { origin: ORIGIN, fingerprint: hostCert(1).fingerprint, reader: 'Reader 2' }]]);
   });
 
-  test("another reader's events while the PIN window opens change nothing", async () => {
-    const { t } = following([hostCert(1), hostCert(2)]);
-    const result = t.run();
-    await t.windowOpened(0);
+  test("another reader's events while the window opens on the PIN entry change nothing", async () => {
+    const { t } = following([hostCert(1)]);
     const opening = deferred();
     t.api.createHook = () => opening.promise;
-    await t.send(0, 'submit', hostCert(1).fingerprint).reply;
-    await t.windowOpened(1);
+    const result = t.run();
+    await t.windowOpened(0);
     t.host.emit('card-removed', { reader: 'Reader 2', certificates: [hostCert(2).fingerprint], cause: 'pcsc' });
     t.host.emit('card-inserted', { reader: 'Reader 2' });
     opening.resolve();
     await settle();
     await settle();
-    assert.deepEqual(t.pushed(1), []);
+    assert.deepEqual(t.pushed(0), []);
     assert.equal(t.lists(), 1);
-    assert.deepEqual(await t.send(1, 'submit', '1234').reply, { state: 'done' });
+    assert.deepEqual(await t.send(0, 'submit', '1234').reply, { state: 'done' });
+    assert.deepEqual(await result, { token: TOKEN });
+  });
+
+  test('a list for the picker that answers after the user chose never replaces the PIN entry', async () => {
+    const answers = [];
+    const t = setup({
+      certificates: [hostCert(1), hostCert(2)],
+      handlers: {
+        'list-certificates': () => {
+          if (t.lists() === 1) return { certificates: [hostCert(1), hostCert(2)] };
+          const d = deferred();
+          answers.push(d);
+          return d.promise;
+        },
+      },
+    });
+    const result = t.run();
+    await t.windowOpened(0);
+    t.host.emit('reader-added', { reader: 'Reader 3' });
+    await until(() => answers.length === 1, 'the list after reader-added');
+    assert.equal((await t.send(0, 'submit', hostCert(1).fingerprint).reply).view.step, 'pin');
+    answers[0].resolve({ certificates: [hostCert(2)] });
+    await settle();
+    const { view } = await t.send(0, 'hello').reply;
+    assert.equal(view.step, 'pin');
+    assert.equal(t.pushed(0).at(-1).step, 'pin');
+    t.send(0, 'submit', '1234');
     assert.deepEqual(await result, { token: TOKEN });
   });
 });
@@ -1146,12 +1238,12 @@ describe('authenticate: a login belongs to the page that asked', () => {
     assert.equal(t.listeners(), 0);
 
     const next = t.run();
-    await t.windowOpened(2);
+    await t.windowOpened(1);
     check.resolve({ token: TOKEN });
     await flush();
     await flush();
     assert.deepEqual(t.remembered, []);
-    t.send(2, 'cancel');
+    t.send(1, 'cancel');
     await assert.rejects(next, isCode('ERR_USER_CANCELLED'));
   });
 
@@ -1167,18 +1259,18 @@ describe('authenticate: a login belongs to the page that asked', () => {
     assert.deepEqual(await result, { token: TOKEN });
     assert.equal(heard, 1);
     const next = t.run();
-    await t.windowOpened(2);
+    await t.windowOpened(1);
     page.abort();
     await flush();
     assert.equal(await settled(next), false, 'the next login is not cancelled');
-    t.send(2, 'cancel');
+    t.send(1, 'cancel');
     await assert.rejects(next, isCode('ERR_USER_CANCELLED'));
   });
 });
 
 describe('authenticate: a second login is told the first waits', () => {
-  test('ERR_BUSY for a request the user made brings the waiting window to the front (the picker, then the PIN window)', async () => {
-    const t = setup();
+  test('ERR_BUSY for a request the user made brings the waiting window to the front (at the picker, then at the PIN entry)', async () => {
+    const t = setup({ certificates: [hostCert(1), hostCert(2)] });
     const first = t.run();
     await t.windowOpened(0);
     await assert.rejects(t.run(undefined, { userActivated: true }), isCode('ERR_BUSY'));
@@ -1187,7 +1279,7 @@ describe('authenticate: a second login is told the first waits', () => {
 
     const pin = await pickFirst(t);
     await assert.rejects(t.run(undefined, { userActivated: true }), isCode('ERR_BUSY'));
-    await until(() => t.api.focused.length === 2, 'the PIN window to be focused');
+    await until(() => t.api.focused.length === 2, 'the window to be focused again');
     assert.equal(t.api.focused[1], t.api.created[pin].id);
 
     // A window that went away meanwhile is no error: still ERR_BUSY.

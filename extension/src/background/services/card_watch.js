@@ -1,9 +1,10 @@
-// The trusted windows follow the card (host events, docs/protocol.md §3):
+// The trusted window follows the card (host events, docs/protocol.md §3):
 // the picker lists again whenever a card or reader comes or goes, and the
-// PIN window says at once when the chosen card is pulled and takes the PIN
-// again when it is back. Each follower listens from before its window opens
-// (what happens meanwhile is shown once the window is there: attach), and
-// stops with its login (stop).
+// PIN entry says at once when the chosen card is pulled and takes the PIN
+// again when it is back. Each follower listens from before its step is shown
+// (what happens meanwhile is shown once it is there: attach), updates only
+// its own step (a Stage of services/dialogs.js), and stops with its step or
+// its login (stop).
 
 // After card-inserted the PKCS#11 module (OpenSC via pcscd) may need a moment
 // before it lists the new card's certificates: list again after these waits.
@@ -33,7 +34,9 @@ function windowEvents(host) {
     handle = handler;
     return missed.splice(0);
   };
-  return { attach, stop };
+  // Nothing happened yet (nothing is kept for the window).
+  const quiet = () => missed.length === 0;
+  return { attach, quiet, stop };
 }
 
 // What the picker shows of a certificate (no DER, nothing the UI does not need).
@@ -115,8 +118,10 @@ export function followReaders(host) {
     for (const reader of arrived) awaitCard(reader);
   }
 
-  // "Look again": errors reach the login, as they always have.
-  return { attach, refresh: list, stop: events.stop };
+  // "Look again": errors reach the login, as they always have. quiet():
+  // no card or reader event yet, so the first list is still true (the
+  // login may skip the picker for a single certificate).
+  return { attach, quiet: events.quiet, refresh: list, stop: events.stop };
 }
 
 // While the PIN window is open it follows the chosen card: pulled out (its

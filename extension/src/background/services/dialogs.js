@@ -1,8 +1,16 @@
-// The trusted UI: extension windows (ui/picker.html, ui/pin.html) that the
-// page can neither see nor script. A window asks for its view with its
-// dialog id, and sends the user's choices back; closing it is cancelling.
-// When the background changes a view (a card pulled or inserted), it pushes
-// the new one to the window ('dialog-view').
+// The trusted UI: an extension window (ui/login.html) that the page can
+// neither see nor script. A window asks for its view with its dialog id, and
+// sends the user's choices back; closing it is cancelling. When the
+// background changes a view (a card pulled or inserted), it pushes the new
+// one to the window ('dialog-view').
+//
+// One window goes through steps (the certificate picker, the PIN entry, a
+// blocked card) without closing: each step is a stage with its own number in
+// the view. The window sends that number with every action, and an action
+// from a stage that is over is answered with the current view instead of
+// counting: a certificate's fingerprint clicked twice must never arrive at
+// the PIN entry as a PIN. What follows the cards for a stage updates only
+// that stage, so a late list for the picker never replaces the PIN entry.
 import { ErrorCode, ExtensionError } from '../../shared/errors.js';
 
 const SIZE = { width: 460, height: 600 };
@@ -13,12 +21,21 @@ class Dialog {
   constructor(dialogs, id, view) {
     this.dialogs = dialogs;
     this.id = id;
-    this.view = view;
     this.windowId = null;
     this.closed = false;
     this.released = false;
     this.queue = [];
     this.waiter = null;
+    this.stage = new Stage(this, 1);
+    this.view = { ...view, stage: 1 };
+  }
+
+  // Shows the next step in the window: its view replaces the current one,
+  // and actions of earlier steps no longer count. Returns its Stage.
+  begin(view) {
+    this.stage = new Stage(this, this.stage.number + 1);
+    this.update({ ...view, stage: this.stage.number });
+    return this.stage;
   }
 
   // The user's next action: { op, value, respond(answer) }. Rejects with
@@ -100,6 +117,44 @@ class Dialog {
   }
 }
 
+// One step of a dialog, as what drives or follows that step sees it: the
+// view while the step is shown, updates that count only while it is, and
+// the user's actions made in it.
+class Stage {
+  constructor(dialog, number) {
+    this.dialog = dialog;
+    this.number = number;
+  }
+
+  // Over: the dialog ended, or a later step replaced this one.
+  get closed() {
+    return this.dialog.closed || this.dialog.stage !== this;
+  }
+
+  get view() {
+    return this.dialog.view;
+  }
+
+  update(view) {
+    if (!this.closed) this.dialog.update({ ...view, stage: this.number });
+  }
+
+  // The user's next action in this step; an action sent from an earlier
+  // step (the window had not shown this one yet) is answered with the
+  // current view, which the window then shows.
+  async next() {
+    for (;;) {
+      const action = await this.dialog.next();
+      if (action.stage === this.number) return action;
+      action.respond({ state: 'view', view: this.dialog.view });
+    }
+  }
+
+  release() {
+    this.dialog.release();
+  }
+}
+
 function cancelled() {
   return new ExtensionError(ErrorCode.USER_CANCELLED, 'the user cancelled');
 }
@@ -113,7 +168,7 @@ export class Dialogs {
     });
   }
 
-  // Opens ui/<page>.html showing `view`.
+  // Opens ui/<page>.html showing `view` as its first stage (dialog.stage).
   async show(page, view) {
     const id = crypto.randomUUID();
     const dialog = new Dialog(this, id, view);
@@ -149,12 +204,12 @@ export class Dialogs {
       sendResponse({ state: 'view', view: dialog.view });
       return false;
     }
-    if (!['submit', 'refresh', 'cancel'].includes(message.op)) return false;
+    if (!['submit', 'refresh', 'back', 'cancel'].includes(message.op)) return false;
     if (dialog.closed) {
       sendResponse({ state: 'closed' });
       return false;
     }
-    dialog.deliver({ op: message.op, value: message.value, respond: sendResponse });
+    dialog.deliver({ op: message.op, value: message.value, stage: message.stage, respond: sendResponse });
     return message.op !== 'cancel';
   }
 }

@@ -13,12 +13,22 @@ function cancelled(e) {
   return true;
 }
 
-// A message from the dialog window `dialog` (its own URL as sender.url).
+// A message from the dialog window `dialog` (its own URL as sender.url),
+// made in the step the dialog shows now.
 function fromWindow(dialogs, api, dialog, op, value, ...sender) {
   const url = sender.length ? sender[0] : api.created.find((w) => w.id === dialog.windowId)?.url;
   const replies = [];
-  const returned = dialogs.handleMessage({ type: 'dialog', dialog: dialog.id, op, value }, { id: api.runtime.id, url }, (r) => replies.push(r));
+  const message = { type: 'dialog', dialog: dialog.id, op, value, stage: dialog.stage.number };
+  const returned = dialogs.handleMessage(message, { id: api.runtime.id, url }, (r) => replies.push(r));
   return { returned, replies };
+}
+
+// The same, made in step `stage`.
+function fromStage(dialogs, api, dialog, stage, op, value) {
+  const replies = [];
+  const url = api.created.find((w) => w.id === dialog.windowId).url;
+  dialogs.handleMessage({ type: 'dialog', dialog: dialog.id, op, value, stage }, { id: api.runtime.id, url }, (r) => replies.push(r));
+  return replies;
 }
 
 describe('Dialogs', () => {
@@ -63,7 +73,7 @@ describe('Dialogs', () => {
     const d = await dialogs.show('picker', view);
     const { returned, replies } = fromWindow(dialogs, api, d, 'hello');
     assert.equal(returned, false);
-    assert.deepEqual(replies, [{ state: 'view', view }]);
+    assert.deepEqual(replies, [{ state: 'view', view: { ...view, stage: 1 } }], 'the first stage');
     d.close();
   });
 
@@ -288,5 +298,59 @@ describe('Dialogs', () => {
     d.focus();
     await flush();
     assert.equal(api.focused.length, 1, 'a closed dialog is not focused');
+  });
+
+  test('begin shows the next step in the same window: a new stage number, pushed, no new window', async () => {
+    const d = await dialogs.show('login', { step: 'picker' });
+    const first = d.stage;
+    assert.equal(first.number, 1);
+    const second = d.begin({ step: 'pin' });
+    assert.equal(second.number, 2);
+    assert.equal(d.stage, second);
+    assert.deepEqual(d.view, { step: 'pin', stage: 2 });
+    await until(() => api.runtimeMessages.length === 1, 'the push');
+    assert.deepEqual(api.runtimeMessages[0].view, { step: 'pin', stage: 2 });
+    assert.equal(api.created.length, 1);
+    assert.equal(first.closed, true, 'the first step is over');
+    assert.equal(second.closed, false);
+    d.close();
+    assert.equal(second.closed, true, 'and every step with the dialog');
+  });
+
+  test("a step's update counts only while it is shown", async () => {
+    const d = await dialogs.show('login', { step: 'picker', certificates: [] });
+    const picker = d.stage;
+    picker.update({ ...picker.view, certificates: ['a'] });
+    assert.deepEqual(d.view, { step: 'picker', certificates: ['a'], stage: 1 });
+    const entry = d.begin({ step: 'pin' });
+    picker.update({ step: 'picker', certificates: ['late'] });
+    assert.deepEqual(d.view, { step: 'pin', stage: 2 }, 'a late list of the picker is not shown');
+    entry.update({ step: 'pin', cardPresent: false });
+    assert.deepEqual(d.view, { step: 'pin', cardPresent: false, stage: 2 });
+    await flush();
+    assert.deepEqual(api.runtimeMessages.map((m) => m.view.stage), [1, 2, 2]);
+    d.close();
+  });
+
+  test("a step's next() takes only actions made in it; others are answered with the current view", async () => {
+    const d = await dialogs.show('login', { step: 'picker' });
+    const entry = d.begin({ step: 'pin' });
+    const next = entry.next();
+    const stale = [1, undefined, null, '2', 3].map((stage) => fromStage(dialogs, api, d, stage, 'submit', 'f'.repeat(64)));
+    assert.equal(await settled(next), false, 'none of them counted');
+    for (const replies of stale) assert.deepEqual(replies, [{ state: 'view', view: { step: 'pin', stage: 2 } }]);
+    fromStage(dialogs, api, d, 2, 'back');
+    const action = await next;
+    assert.equal(action.op, 'back');
+    assert.equal(action.stage, 2);
+    d.close();
+  });
+
+  test("cancel from any step cancels", async () => {
+    const d = await dialogs.show('login', { step: 'picker' });
+    const entry = d.begin({ step: 'pin' });
+    const next = entry.next();
+    fromStage(dialogs, api, d, 1, 'cancel');
+    await assert.rejects(next, cancelled);
   });
 });

@@ -1,0 +1,80 @@
+// The trusted login window: one page that shows the step of the login the
+// background's view names (view.step): the certificate picker, the PIN
+// entry, or a blocked card. A new stage number is a new step (its title,
+// its section, the focus where the user starts); the same number is an
+// update of the step on screen (a card pulled or inserted). Views come as
+// answers to the window's own actions and as pushes from the background;
+// both go through show().
+//
+// Keyboard: focus starts on the step's first control, Enter confirms (the
+// focused certificate, the PIN form), Escape cancels the login (or closes a
+// window that shows a blocked card, where nothing is left to cancel).
+import { hello, onView, phrases, send, shownStage, t } from './dialog.js';
+import { issuerName, originPieces, siteIdentity } from './names.js';
+import { createPicker } from './picker_view.js';
+import { createEntry } from './pin_view.js';
+
+const $ = (id) => document.getElementById(id);
+
+const TITLES = { picker: 'pickerTitle', pin: 'pinTitle', blocked: 'blockedTitle' };
+const LEADS = { picker: 'pickerSiteAsks', pin: 'pinSite', blocked: 'pinSite' };
+
+let current = null; // the view on screen
+
+// The origin, breakable only between its pieces (names.js originPieces).
+function showOrigin(origin) {
+  const node = $('origin');
+  node.replaceChildren();
+  originPieces(origin).forEach((piece, i) => {
+    if (i > 0) node.append(document.createElement('wbr'));
+    node.append(Object.assign(document.createElement('span'), { className: 'piece', textContent: piece }));
+  });
+}
+
+function showSite(view) {
+  showOrigin(view.origin);
+  const { organisation, host } = siteIdentity(view.server?.subject, view.origin);
+  $('verified').textContent = organisation ? t('siteVerifiedOrg', organisation, host) : t('pickerServerVerified', host);
+}
+
+function showBlocked(view, entering) {
+  const c = view.certificate;
+  $('blockedHolder').textContent = c.holder || c.subject;
+  $('blockedMeta').replaceChildren(...phrases(t('pickerIssuedBy', issuerName(c.issuer)), t('pickerReader', c.reader)));
+  if (entering) $('close').focus();
+}
+
+const picker = createPicker({ show });
+const entry = createEntry({ show });
+const steps = { picker, pin: entry, blocked: { show: showBlocked } };
+
+function show(view) {
+  if (!view || !steps[view.step]) return;
+  const entering = view.stage !== current?.stage;
+  current = view;
+  if (entering) {
+    shownStage(view.stage);
+    const title = t(TITLES[view.step]);
+    $('title').textContent = title;
+    document.title = title;
+    $('siteLead').textContent = t(LEADS[view.step]);
+    for (const section of ['picker', 'entry', 'blocked']) $(section).hidden = true;
+    $(view.step === 'pin' ? 'entry' : view.step).hidden = false;
+  }
+  showSite(view);
+  steps[view.step].show(view, entering);
+}
+
+document.addEventListener('keydown', (e) => {
+  if (e.key !== 'Escape' || e.defaultPrevented || !current) return;
+  e.preventDefault();
+  if (current.step === 'blocked') window.close();
+  else send('cancel');
+});
+
+const first = await hello();
+if (first) {
+  $('close').addEventListener('click', () => window.close());
+  show(first);
+  onView(show);
+}

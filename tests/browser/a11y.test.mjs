@@ -1,0 +1,181 @@
+// The login window for people who use the keyboard alone, a large font or
+// a screen reader (issue 16, item 5), in English and Estonian: Chromium with
+// a 24 px default font (the profile's preference, as a user sets it) and no
+// viewport emulation, so the window has the size the extension gave it.
+// Each step is checked with axe-core (no serious or critical findings),
+// fits the window without scrolling, starts with the focus in the right
+// place, takes Enter and Escape. Screenshots: build/test-artifacts/a11y/.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { benchEnv } from '../integration/bench_env.mjs';
+import { apiMe, bench, LoginFlow, step } from './flow.mjs';
+import { buildDir, launchBrowser, startSite } from './harness.mjs';
+
+const env = benchEnv();
+const PIN = env.CARDBOUND_CARD_PIN;
+const MARI = 'Mari Card'; // card 0
+const artefacts = join(buildDir, 'test-artifacts', 'a11y');
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const LARGE_FONT = { webkit: { webprefs: { default_font_size: 24 } } };
+
+// axe-core's findings in the window, as "rule (impact): what ×n". The
+// extension's CSP forbids injected <script>s; evaluate is not bound by it.
+export async function axeFindings(w) {
+  await w.evaluate(axeSource);
+  const { violations } = await w.evaluate(() => globalThis.axe.run(document, { resultTypes: ['violations'] }));
+  return violations.map((v) => ({ id: v.id, impact: v.impact, text: `${v.id} (${v.impact}): ${v.help} ×${v.nodes.length}` }));
+}
+
+async function assertAccessible(w, what) {
+  const findings = await axeFindings(w);
+  if (findings.length) console.log(`# axe, ${what}: ${findings.map((f) => f.text).join('; ')}`);
+  const bad = findings.filter((f) => f.impact === 'serious' || f.impact === 'critical');
+  assert.deepEqual(bad.map((f) => f.text), [], `${what}: serious or critical axe findings`);
+}
+
+// Nothing scrolls: the page is no taller or wider than the window, and every
+// visible button is inside it.
+async function assertFits(w, what) {
+  const fit = await w.evaluate(() => {
+    const root = document.documentElement;
+    const outside = [...document.querySelectorAll('button, input')].filter((e) => e.offsetParent !== null).filter((e) => {
+      const r = e.getBoundingClientRect();
+      return r.bottom > innerHeight || r.right > innerWidth || r.top < 0;
+    }).map((e) => e.id || e.textContent.trim());
+    return { height: root.scrollHeight, width: root.scrollWidth, innerHeight, innerWidth, outside, font: getComputedStyle(document.body).fontSize };
+  });
+  assert.ok(parseFloat(fit.font) >= 22, `${what}: the large default font is used (${fit.font})`);
+  assert.ok(fit.height <= fit.innerHeight && fit.width <= fit.innerWidth, `${what}: scrolls (${JSON.stringify(fit)})`);
+  assert.deepEqual(fit.outside, [], `${what}: controls out of view`);
+}
+
+// Each piece of the origin (scheme, host labels, port) stays on one line and
+// inside the window: a line may end only between pieces.
+async function assertOriginWhole(w, origin, what) {
+  const pieces = await w.evaluate(() => [...document.querySelectorAll('#origin .piece')].map((p) => ({
+    text: p.textContent, lines: p.getClientRects().length, right: p.getBoundingClientRect().right, width: innerWidth,
+  })));
+  assert.equal(pieces.map((p) => p.text).join(''), origin, `${what}: the whole origin`);
+  for (const p of pieces) assert.ok(p.lines === 1 && p.right <= p.width, `${what}: "${p.text}" broken or cut (${JSON.stringify(p)})`);
+}
+
+const focused = (w) => w.evaluate(() => document.activeElement?.id || document.activeElement?.className || document.activeElement?.tagName);
+
+async function cancelledBy(w, page, press) {
+  await press().catch(() => {}); // the window closes under Playwright
+  await page.waitForSelector('#hint[data-code]');
+  assert.equal(await page.getAttribute('#hint', 'data-code'), 'ERR_USER_CANCELLED');
+  await w.waitForEvent('close', { timeout: 5000 }).catch(() => {});
+  assert.equal(w.isClosed(), true, 'the window closed');
+}
+
+for (const lang of ['en', 'et']) {
+  describe(`the login window in ${lang}, at a 24 px default font`, () => {
+    let site;
+    let browser;
+    let flow;
+    const words = JSON.parse(readFileSync(join(buildDir, 'extension', 'chromium', '_locales', lang, 'messages.json'), 'utf8'));
+    const say = (key) => words[key].message;
+
+    before(async () => {
+      await bench('insert', '0');
+      await bench('insert', '1');
+      site = await startSite({ env });
+      // Chromium on Linux takes its UI language (and chrome.i18n's) from LANGUAGE.
+      browser = await launchBrowser({ env: { ...env, LANGUAGE: lang }, args: [`--lang=${lang}`], preferences: LARGE_FONT, viewport: null });
+      flow = new LoginFlow(browser.context, { artefacts });
+    });
+    after(async () => {
+      await browser?.close();
+      await site?.stop();
+      await bench('insert', '0').catch(() => {});
+      await bench('insert', '1').catch(() => {});
+    });
+
+    async function openSite() {
+      const page = await browser.context.newPage();
+      await page.goto(site.url);
+      await page.waitForSelector('#login:not([hidden])');
+      return page;
+    }
+
+    test('picker and PIN entry: accessible, fitting, the focus where the user starts; Enter picks, Escape cancels', async () => {
+      const page = await openSite();
+      const w = await flow.openWindow(page);
+      assert.equal(await w.isVisible(step.picker), true, 'two cards: the picker');
+      assert.equal(await w.evaluate(() => document.documentElement.lang), lang);
+      assert.equal(await w.textContent('h1'), say('pickerTitle'));
+      assert.equal(await focused(w), 'cert', 'the focus starts on the first certificate');
+      await assertFits(w, 'picker');
+      await assertOriginWhole(w, site.origin, 'picker');
+      await assertAccessible(w, `picker (${lang})`);
+      await flow.shot(w, `picker-${lang}`);
+
+      await w.keyboard.press('Enter');
+      await w.waitForSelector(step.pin);
+      assert.equal(await w.textContent('#holder'), MARI, 'Enter chose the focused (first) certificate');
+      assert.equal(await w.textContent('h1'), say('pinTitle'));
+      assert.equal(await focused(w), 'pin', 'the focus starts in the PIN field');
+      await assertFits(w, 'PIN entry');
+      await assertOriginWhole(w, site.origin, 'PIN entry');
+      await assertAccessible(w, `PIN entry (${lang})`);
+      await flow.shot(w, `pin-${lang}`);
+
+      await cancelledBy(w, page, () => w.keyboard.press('Escape'));
+      await page.close();
+    });
+
+    test('keyboard alone: Enter picks, the PIN typed and Enter logs in', async () => {
+      const page = await openSite();
+      const w = await flow.openWindow(page);
+      await w.keyboard.press('Enter');
+      await w.waitForSelector(step.pin);
+      await w.keyboard.type('975310');
+      await w.keyboard.press('Enter');
+      await w.waitForFunction(() => document.querySelector('#message').className.includes('error') && !document.querySelector('#ok').disabled);
+      assert.equal(await focused(w), 'pin', 'after a wrong PIN the focus is back in the field');
+      await assertAccessible(w, `wrong PIN (${lang})`);
+      await w.keyboard.type(PIN);
+      await w.keyboard.press('Enter').catch(() => {});
+      await page.waitForSelector('#state.in', { timeout: 15_000 });
+      assert.equal(await apiMe(page), 200);
+      await page.click('#logout');
+      await page.waitForSelector('#state.out');
+      await page.close();
+    });
+
+    test('one card: straight to the PIN entry, "Other certificate" shows the list; an empty list focuses "Look again"', async () => {
+      await bench('pull', '1');
+      try {
+        const page = await openSite();
+        const w = await flow.openWindow(page);
+        assert.equal(await w.isVisible(step.pin), true, 'one certificate: the PIN entry at once');
+        assert.equal(await focused(w), 'pin');
+        await w.keyboard.press('Shift+Tab'); // from the field back to "Other certificate"
+        assert.equal(await focused(w), 'back');
+        await w.keyboard.press('Enter');
+        await w.waitForSelector(step.picker);
+        assert.equal(await focused(w), 'cert', 'the list starts on its certificate');
+        assert.equal(await w.locator('button.cert').count(), 1);
+        await bench('pull', '0');
+        await w.waitForSelector('#empty:not([hidden])', { timeout: 5000 });
+        assert.equal(await focused(w), 'refresh', 'a list that empties leaves the focus on "Look again"');
+        await assertFits(w, 'empty picker');
+        await assertAccessible(w, `empty picker (${lang})`);
+        await cancelledBy(w, page, () => w.keyboard.press('Escape'));
+
+        const again = await flow.openWindow(page);
+        await again.waitForSelector('#empty:not([hidden])');
+        assert.equal(await focused(again), 'refresh', 'an empty picker focuses "Look again"');
+        await cancelledBy(again, page, () => again.click('#pickerCancel'));
+        await page.close();
+      } finally {
+        await bench('insert', '0');
+        await bench('insert', '1');
+      }
+    });
+  });
+}
