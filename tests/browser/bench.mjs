@@ -6,7 +6,10 @@
 //    same run on the same card) as the baseline;
 //  - pull to logout: from `bench pull` to the page showing it is logged out,
 //    next to the PC/SC floor (pull to a separate host's card-removed event,
-//    the same pulls).
+//    the same pulls);
+//  - the hops, each there and back: page <-> content script, page <-> host,
+//    and the host alone, so that what the extension and Chromium's native
+//    messaging add stands apart.
 //   node tests/browser/bench.mjs [--pulls N]     (default 20)
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,6 +17,9 @@ import { fingerprintOf, Host, serverMessage } from '../../host/tests/integration
 import { benchEnv } from '../integration/bench_env.mjs';
 import { bench, LoginFlow, stateShownAt } from './flow.mjs';
 import { launchBrowser, startSite } from './harness.mjs';
+
+// The window-message channel of js/cardbound.js and the content script.
+const CHANNEL = 'org.cardbound';
 
 const { values } = parseArgs({ options: { pulls: { type: 'string', default: '20' }, help: { type: 'boolean' } } });
 if (values.help) {
@@ -65,6 +71,42 @@ try {
   }
   process.stderr.write('\n');
 
+  // The hops, each way and back (median of 50): page ↔ content script (its
+  // 'ping', answered there); page ↔ host ('status': content script, service
+  // worker, native port, host); the host alone over its pipes (the same
+  // 'status' from this process). What remains of the second is what the
+  // extension and Chromium's native messaging add.
+  const hops = await page.evaluate(async (channel) => {
+    const call = (action) => new Promise((resolve) => {
+      const id = `bench-${Math.random()}`;
+      const heard = (e) => {
+        if (e.source !== window || e.data?.channel !== channel || e.data.kind !== 'answer' || e.data.id !== id) return;
+        window.removeEventListener('message', heard);
+        resolve();
+      };
+      window.addEventListener('message', heard);
+      window.postMessage({ channel, kind: 'request', id, action, arguments: {} }, location.origin);
+    });
+    const time = async (action) => {
+      const xs = [];
+      for (let i = 0; i < 50; i++) {
+        const t = performance.now();
+        await call(action);
+        xs.push(performance.now() - t);
+      }
+      return xs.sort((a, b) => a - b)[25];
+    };
+    await call('ping'); // the bridge checks the protocol first
+    return { ping: await time('ping'), status: await time('status') };
+  }, CHANNEL);
+  const hostAlone = [];
+  for (let i = 0; i < 50; i++) {
+    const t = performance.now();
+    await floorHost.call('status', {});
+    hostAlone.push(performance.now() - t);
+  }
+  hops.host = stats(hostAlone).median;
+
   // The baseline for login: the card's PIN check and signature alone.
   const fingerprint = fingerprintOf(join(pki, 'card0.pem'));
   const signs = [];
@@ -91,6 +133,12 @@ try {
   console.log(`  pull to logged-out page:       median ${fmt(o.median)}, p95 ${fmt(o.p95)} (min ${fmt(o.min)}, max ${fmt(o.max)}; target median < 500 ms)`);
   console.log(`  baseline, PC/SC reports it:    median ${fmt(f.median)}, p95 ${fmt(f.p95)} (pull to card-removed in a separate host)`);
   console.log(`  ratio logout / PC/SC:          ${(o.median / f.median).toFixed(2)}`);
+  const ms1 = (x) => `${x.toFixed(1)} ms`;
+  console.log('  hops, there and back (median of 50):');
+  console.log(`    page <-> content script:     ${ms1(hops.ping)} (ping, answered by the content script)`);
+  console.log(`    page <-> host:               ${ms1(hops.status)} (status: content script, service worker, native port, host)`);
+  console.log(`    host alone, over its pipes:  ${ms1(hops.host)} (status from this process)`);
+  console.log(`    so the service worker and native messaging add ${ms1(Math.max(0, hops.status - hops.ping - hops.host))}`);
   if (o.median >= 500) process.exitCode = 1;
 } finally {
   await floorHost.close();
