@@ -57,15 +57,16 @@ export function hostEnvironment(home, env, caFiles, extra = {}) {
   return { HOME: home, CARDBOUND_HOST_CONFIG: config, CARDBOUND_HOST_LOG: hostLog };
 }
 
-// Chromium with the extension. `trust` lists CA files the browser trusts for
-// TLS; `hostTrust` those cardbound-host trusts for servers. As a user may
-// have it: `extension: false` without the extension, `host: false` with the
-// extension but no cardbound-host registered. `args`: more Chromium flags.
-// `preferences`: the profile's preferences (e.g. a default font size), as a
-// user would have set them. `viewport`: null lets every window keep its own
-// size (the login window's, as the extension opened it).
-export async function launchBrowser({ env = benchEnv(), trust, hostTrust, headless = true, hostConfig = {},
-  extension = true, host = true, args = [], preferences = null, viewport = { width: 900, height: 700 } } = {}) {
+// A throw-away HOME and profile for Chromium with the extension. `trust`
+// lists CA files the browser trusts for TLS; `hostTrust` those
+// cardbound-host trusts for servers. As a user may have it: `extension:
+// false` without the extension, `host: false` with the extension but no
+// cardbound-host registered. `args`: more Chromium flags. `preferences`: the
+// profile's preferences (e.g. a default font size), as a user would have set
+// them. Returns the profile, the Chromium flags and the environment to start
+// Chromium with.
+function prepareProfile({ env = benchEnv(), trust, hostTrust, headless = true, hostConfig = {},
+  extension = true, host = true, args = [], preferences = null } = {}) {
   const pki = env.CARDBOUND_PKI_DIR;
   trust ??= [join(pki, 'root-ca.pem')];
   hostTrust ??= [join(pki, 'root-ca.pem')];
@@ -81,26 +82,75 @@ export async function launchBrowser({ env = benchEnv(), trust, hostTrust, headle
   trustInNss(join(home, '.pki', 'nssdb'), trust);
   if (host) execFileSync(hostPath, ['--register', '--browser', 'chromium', '--profile', profile], { stdio: 'ignore' });
   const hostEnv = hostEnvironment(home, env, hostTrust, hostConfig);
-
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CARDBOUND_CHROMIUM ?? '/usr/bin/chromium',
-    // Playwright's own headless mode cannot load extensions; Chromium's new
-    // headless mode can.
-    headless: false,
+  return {
+    home, profile, hostLog: hostEnv.CARDBOUND_HOST_LOG,
+    env: { ...process.env, ...env, ...hostEnv },
     args: [
       ...(headless ? ['--headless=new'] : []),
       ...(extension ? [`--load-extension=${extensionDir}`, `--disable-extensions-except=${extensionDir}`] : []),
       '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', ...args,
     ],
-    env: { ...process.env, ...env, ...hostEnv },
+  };
+}
+
+const chromiumPath = () => process.env.CARDBOUND_CHROMIUM ?? '/usr/bin/chromium';
+
+// Chromium with the extension, driven by Playwright (prepareProfile says
+// the options). `viewport`: null lets every window keep its own size (the
+// login window's, as the extension opened it).
+export async function launchBrowser({ viewport = { width: 900, height: 700 }, ...options } = {}) {
+  const p = prepareProfile(options);
+  const context = await chromium.launchPersistentContext(p.profile, {
+    executablePath: chromiumPath(),
+    // Playwright's own headless mode cannot load extensions; Chromium's new
+    // headless mode can.
+    headless: false,
+    args: p.args,
+    env: p.env,
     viewport,
   });
   return {
-    context, home, hostLog: hostEnv.CARDBOUND_HOST_LOG,
+    context, home: p.home, hostLog: p.hostLog,
     close: async () => {
       await context.close().catch(() => {});
-      rmSync(home, { recursive: true, force: true });
+      rmSync(p.home, { recursive: true, force: true });
+    },
+  };
+}
+
+// Chromium with the extension, opening `url`, that Playwright can attach to
+// and leave again (connect() and then browser.close(), which only
+// disconnects): while Playwright is attached it keeps every page visible,
+// so a test of hidden pages must let go first. `devtools` is the DevTools
+// endpoint (http://127.0.0.1:PORT) for raw protocol clients (cdp.mjs).
+export async function launchDetachable(url, options = {}) {
+  const p = prepareProfile(options);
+  const proc = spawn(chromiumPath(), [...p.args, `--user-data-dir=${p.profile}`, '--remote-debugging-port=0', url],
+    { env: p.env, stdio: 'ignore' });
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  // Chromium writes the port it chose into the profile.
+  let port = null;
+  for (const until = Date.now() + 15_000; port === null;) {
+    try {
+      port = Number(readFileSync(join(p.profile, 'DevToolsActivePort'), 'utf8').split('\n')[0]) || null;
+    } catch { /* not yet */ }
+    if (port === null) {
+      if (proc.exitCode !== null || Date.now() > until) throw new Error('Chromium did not open its DevTools port');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const devtools = `http://127.0.0.1:${port}`;
+  return {
+    devtools, home: p.home, hostLog: p.hostLog,
+    connect: () => chromium.connectOverCDP(devtools),
+    close: async () => {
+      if (proc.exitCode === null) {
+        proc.kill();
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      }
+      rmSync(p.home, { recursive: true, force: true });
     },
   };
 }
