@@ -43,7 +43,7 @@ try {
   const pinWindow = await flow.pick(picker, 'Mari Card');
   await pinWindow.fill('#pin', env.CARDBOUND_CARD_PIN);
   await flow.shot(pinWindow, '3-pin');
-  say('3. picked Mari Card; the PIN window (the extension\'s own, the page cannot see it)');
+  say('3. picked Mari Card; the PIN entry, in the same window (the extension\'s own, the page cannot see it)');
   await pause(1500);
   const t0 = performance.now();
   await pinWindow.click('#ok').catch(() => {});

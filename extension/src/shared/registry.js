@@ -79,10 +79,10 @@ export const ErrorCode = Object.freeze({
   // extension: the extension refuses a `cardbound-host` whose `status` names another protocol
   // version, or none (§3, the handshake); `hostProtocol` and `protocol` say which
   HOST_VERSION: 'ERR_HOST_VERSION',
-  // extension: another login is already waiting for the user (one picker/PIN window at a time,
-  // across sites); when the user asked (the page had transient user activation, as the content
-  // script sees it), the extension brings that window to the front. Two logins of one site never
-  // meet here: the JavaScript API joins them (§6)
+  // extension: another login is already waiting for the user (one login window at a time, across
+  // sites); when the user asked (the page had transient user activation, as the content script sees
+  // it), the extension brings that window to the front. Two logins of one site never meet here: the
+  // JavaScript API joins them (§6)
   BUSY: 'ERR_BUSY',
   // extension and page: no answer in time (the host: 15 s, 30 s for `confirm`/`presence`, 120 s for
   // `authenticate`; the extension: 270 s for a whole login with its windows; the page: 5 minutes
