@@ -7,10 +7,10 @@
 // place, takes Enter and Escape. Screenshots: build/test-artifacts/a11y/.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { benchEnv } from '../integration/bench_env.mjs';
+import { assertAccessible } from './axe.mjs';
 import { apiMe, bench, LoginFlow, step } from './flow.mjs';
 import { buildDir, launchBrowser, startSite } from './harness.mjs';
 
@@ -18,23 +18,7 @@ const env = benchEnv();
 const PIN = env.CARDBOUND_CARD_PIN;
 const MARI = 'Mari Card'; // card 0
 const artefacts = join(buildDir, 'test-artifacts', 'a11y');
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const LARGE_FONT = { webkit: { webprefs: { default_font_size: 24 } } };
-
-// axe-core's findings in the window, as "rule (impact): what ×n". The
-// extension's CSP forbids injected <script>s; evaluate is not bound by it.
-export async function axeFindings(w) {
-  await w.evaluate(axeSource);
-  const { violations } = await w.evaluate(() => globalThis.axe.run(document, { resultTypes: ['violations'] }));
-  return violations.map((v) => ({ id: v.id, impact: v.impact, text: `${v.id} (${v.impact}): ${v.help} ×${v.nodes.length}` }));
-}
-
-async function assertAccessible(w, what) {
-  const findings = await axeFindings(w);
-  if (findings.length) console.log(`# axe, ${what}: ${findings.map((f) => f.text).join('; ')}`);
-  const bad = findings.filter((f) => f.impact === 'serious' || f.impact === 'critical');
-  assert.deepEqual(bad.map((f) => f.text), [], `${what}: serious or critical axe findings`);
-}
 
 // Nothing scrolls: the page is no taller or wider than the window, and every
 // visible button is inside it.
