@@ -4,8 +4,10 @@
 // viewport emulation, so the window has the size the extension gave it.
 // Each step is checked with axe-core (no serious or critical findings),
 // fits the window without scrolling, starts with the focus in the right
-// place, takes Enter and Escape. Screenshots: build/test-artifacts/a11y/.
+// place, takes Enter and Escape. The toolbar view (ui/popup.html, opened as
+// a tab) is checked with axe-core too. Screenshots: build/test-artifacts/a11y/.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -129,6 +131,23 @@ for (const lang of ['en', 'et']) {
       await page.click('#logout');
       await page.waitForSelector('#state.out');
       await page.close();
+    });
+
+    test('the toolbar view: accessible, in the language, the focus on its title while nobody is logged in', async () => {
+      const key = JSON.parse(readFileSync(join(buildDir, 'extension', 'chromium', 'manifest.json'), 'utf8')).key;
+      const id = [...createHash('sha256').update(Buffer.from(key, 'base64')).digest('hex').slice(0, 32)]
+        .map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
+      const popup = await browser.context.newPage();
+      await popup.goto(`chrome-extension://${id}/ui/popup.html`);
+      await popup.waitForSelector('#loading[hidden]', { state: 'attached' });
+      assert.equal(await popup.evaluate(() => document.documentElement.lang), lang);
+      assert.equal(await popup.textContent('h1'), say('popupTitle'));
+      assert.equal(await popup.textContent('#logOutAll'), say('popupLogOutAll'));
+      assert.equal(await popup.locator('#readers > li').count(), 2, 'both readers');
+      assert.equal(await focused(popup), 'title', 'nothing to log out of: the focus on the title');
+      await assertAccessible(popup, `toolbar view (${lang})`);
+      await flow.shot(popup, `popup-${lang}`);
+      await popup.close();
     });
 
     test('one card: straight to the PIN entry, "Other certificate" shows the list; an empty list focuses "Look again"', async () => {
