@@ -373,7 +373,7 @@ describe('background/index.js', () => {
     await until(() => bg.api.tabMessages.length === 2, 'the tabs');
   });
 
-  test('the toolbar view: only ui/popup.html is answered; it lists the card and its site, and "log out of all" ends the session as a pull does', async () => {
+  test('the toolbar view: only ui/popup.html is answered; it lists the card and its site, and log-out-of-all ends the session as a pull does', async () => {
     const storage = memoryStorage();
     const session = { origin: ORIGIN, sessionTag: 'T1', fingerprint: CERT.fingerprint, reader: CERT.reader, tabId: TAB.id };
     storage.data.set('cardSessions', { logins: {}, sessions: [session] });
