@@ -48,6 +48,15 @@ test('Chromium runs a module service worker; Firefox background scripts with a g
   }
 });
 
+test('both browsers have the toolbar view (the action popup), shipped in the package', () => {
+  for (const browser of ['chromium', 'firefox']) {
+    const m = manifest(browser);
+    assert.deepEqual(m.action, { default_title: '__MSG_appName__', default_popup: 'ui/popup.html' }, browser);
+    const all = files(join(out, browser));
+    for (const f of ['popup.html', 'popup.js']) assert.ok(all.includes(join('ui', f)), `${browser}: ui/${f}`);
+  }
+});
+
 test('no tests and no remote scripts in the packages', () => {
   for (const browser of ['chromium', 'firefox']) {
     const all = files(join(out, browser));

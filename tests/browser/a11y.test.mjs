@@ -4,13 +4,15 @@
 // viewport emulation, so the window has the size the extension gave it.
 // Each step is checked with axe-core (no serious or critical findings),
 // fits the window without scrolling, starts with the focus in the right
-// place, takes Enter and Escape. Screenshots: build/test-artifacts/a11y/.
+// place, takes Enter and Escape. The toolbar view (ui/popup.html, opened as
+// a tab) is checked with axe-core too. Screenshots: build/test-artifacts/a11y/.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { benchEnv } from '../integration/bench_env.mjs';
+import { assertAccessible } from './axe.mjs';
 import { apiMe, bench, LoginFlow, step } from './flow.mjs';
 import { buildDir, launchBrowser, startSite } from './harness.mjs';
 
@@ -18,23 +20,7 @@ const env = benchEnv();
 const PIN = env.CARDBOUND_CARD_PIN;
 const MARI = 'Mari Card'; // card 0
 const artefacts = join(buildDir, 'test-artifacts', 'a11y');
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const LARGE_FONT = { webkit: { webprefs: { default_font_size: 24 } } };
-
-// axe-core's findings in the window, as "rule (impact): what ×n". The
-// extension's CSP forbids injected <script>s; evaluate is not bound by it.
-export async function axeFindings(w) {
-  await w.evaluate(axeSource);
-  const { violations } = await w.evaluate(() => globalThis.axe.run(document, { resultTypes: ['violations'] }));
-  return violations.map((v) => ({ id: v.id, impact: v.impact, text: `${v.id} (${v.impact}): ${v.help} ×${v.nodes.length}` }));
-}
-
-async function assertAccessible(w, what) {
-  const findings = await axeFindings(w);
-  if (findings.length) console.log(`# axe, ${what}: ${findings.map((f) => f.text).join('; ')}`);
-  const bad = findings.filter((f) => f.impact === 'serious' || f.impact === 'critical');
-  assert.deepEqual(bad.map((f) => f.text), [], `${what}: serious or critical axe findings`);
-}
 
 // Nothing scrolls: the page is no taller or wider than the window, and every
 // visible button is inside it.
@@ -145,6 +131,23 @@ for (const lang of ['en', 'et']) {
       await page.click('#logout');
       await page.waitForSelector('#state.out');
       await page.close();
+    });
+
+    test('the toolbar view: accessible, in the language, the focus on its title while nobody is logged in', async () => {
+      const key = JSON.parse(readFileSync(join(buildDir, 'extension', 'chromium', 'manifest.json'), 'utf8')).key;
+      const id = [...createHash('sha256').update(Buffer.from(key, 'base64')).digest('hex').slice(0, 32)]
+        .map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
+      const popup = await browser.context.newPage();
+      await popup.goto(`chrome-extension://${id}/ui/popup.html`);
+      await popup.waitForSelector('#loading[hidden]', { state: 'attached' });
+      assert.equal(await popup.evaluate(() => document.documentElement.lang), lang);
+      assert.equal(await popup.textContent('h1'), say('popupTitle'));
+      assert.equal(await popup.textContent('#logOutAll'), say('popupLogOutAll'));
+      assert.equal(await popup.locator('#readers > li').count(), 2, 'both readers');
+      assert.equal(await focused(popup), 'title', 'nothing to log out of: the focus on the title');
+      await assertAccessible(popup, `toolbar view (${lang})`);
+      await flow.shot(popup, `popup-${lang}`);
+      await popup.close();
     });
 
     test('one card: straight to the PIN entry, "Other certificate" shows the list; an empty list focuses "Look again"', async () => {

@@ -16,6 +16,11 @@ export const buildDir = process.env.CARDBOUND_BUILD_DIR ?? join(repoRoot, 'build
 export const extensionDir = join(buildDir, 'extension', 'firefox');
 export const hostPath = join(buildDir, 'host', 'cardbound-host');
 export const GECKO_ID = 'cardbound@cardbound.org';
+// The extension's moz-extension:// host in every test profile (Firefox
+// gives each profile a random one unless this preference names it), so a
+// test can open the extension's pages, e.g. the toolbar view, as tabs.
+export const EXTENSION_UUID = 'c4a7b0de-2f0c-4c1e-9a35-0ca4db0ed016';
+export const extensionUrl = (path) => `moz-extension://${EXTENSION_UUID}/${path}`;
 
 const PREFS = {
   'xpinstall.signatures.required': false,
@@ -34,6 +39,7 @@ const PREFS = {
   'network.proxy.type': 0,
   'app.normandy.enabled': false,
   'browser.region.network.url': '',
+  'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: EXTENSION_UUID }),
 };
 
 const userJs = (prefs) => Object.entries(prefs).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});\n`).join('');

@@ -3,6 +3,7 @@
 // events that log sites out.
 import { cardRemoved } from './actions/card_removed.js';
 import { pageActions } from './actions/page_actions.js';
+import { logOutOfAll, popupView } from './actions/popup.js';
 import { CardSessions } from './services/card_sessions.js';
 import { Dialogs } from './services/dialogs.js';
 import { HOST_NAME, NativeHost } from './services/native_host.js';
@@ -43,8 +44,23 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
     return true;
   }
   if (message.type === 'dialog') return context.dialogs.handleMessage(message, sender, sendResponse);
+  if (message.type === 'popup') return handlePopupMessage(message, sender, sendResponse);
   return false;
 });
+
+// The toolbar view (ui/popup.html). Only that page of this extension: the
+// browser sets sender.url, and a content script's is its web page's. (The
+// popup opened as a tab, as the browser tests do, has a sender.tab.)
+function handlePopupMessage(message, sender, sendResponse) {
+  if (!String(sender.url ?? '').startsWith(api.runtime.getURL('ui/popup.html'))) return false;
+  const ops = { view: () => popupView(context), 'log-out-of-all': () => logOutOfAll(context).then((origins) => ({ origins })) };
+  if (!Object.hasOwn(ops, message.op)) return false;
+  ops[message.op]().then(
+    (result) => sendResponse({ result }),
+    (e) => sendResponse({ error: pageError(e) }),
+  );
+  return true;
+}
 
 // A page request on a port of its own (authenticate: it waits for the user
 // for minutes). The browser closes the port when the frame that opened it

@@ -373,6 +373,42 @@ describe('background/index.js', () => {
     await until(() => bg.api.tabMessages.length === 2, 'the tabs');
   });
 
+  test('the toolbar view: only ui/popup.html is answered; it lists the card and its site, and log-out-of-all ends the session as a pull does', async () => {
+    const storage = memoryStorage();
+    const session = { origin: ORIGIN, sessionTag: 'T1', fingerprint: CERT.fingerprint, reader: CERT.reader, tabId: TAB.id };
+    storage.data.set('cardSessions', { logins: {}, sessions: [session] });
+    const bg = await startBackground({ storage });
+    await until(() => bg.api.runtime.connectNative.mock.callCount() === 1, 'the port to open');
+    const popupUrl = bg.api.runtime.getURL('ui/popup.html');
+
+    // A web page's content script (its sender.url is the page's), another
+    // extension, and the login window are not the toolbar view.
+    for (const sender of [tabSender(bg.api), { id: 'other', url: popupUrl }, { id: bg.api.runtime.id, url: bg.api.runtime.getURL('ui/login.html?dialog=x') }]) {
+      assert.equal(await bg.message({ type: 'popup', op: 'log-out-of-all' }, sender), 'no response', JSON.stringify(sender));
+    }
+    assert.equal(await bg.message({ type: 'popup', op: 'nope' }, { id: bg.api.runtime.id, url: popupUrl }), 'no response');
+    assert.deepEqual(storage.data.get('cardSessions').sessions, [session]);
+    assert.deepEqual(bg.api.tabMessages, []);
+
+    // Opened as a tab (as the browser tests do) it is answered too.
+    const popupSender = { id: bg.api.runtime.id, url: popupUrl, tab: { id: 9 } };
+    const view = bg.message({ type: 'popup', op: 'view' }, popupSender);
+    bg.hostAnswers(await bg.hostGets('status'), { readers: [{ name: CERT.reader, cardPresent: true }] });
+    bg.hostAnswers(await bg.hostGets('list-certificates'), { certificates: [CERT] });
+    assert.deepEqual(await view, {
+      result: { readers: [{ name: CERT.reader, cardPresent: true, holders: ['Mari Card'], sites: [ORIGIN] }], sessions: 1, hostError: null },
+    });
+
+    const done = bg.message({ type: 'popup', op: 'log-out-of-all' }, popupSender);
+    const logout = await bg.hostGets('logout');
+    assert.equal(logout.origin, ORIGIN);
+    assert.deepEqual(logout.arguments, { sessionTag: 'T1' });
+    assert.deepEqual(await done, { result: { origins: [ORIGIN] } });
+    assert.deepEqual(bg.api.tabMessages.map((m) => m.message),
+      [{ type: 'card-removed', origin: ORIGIN, reader: CERT.reader, postLogout: true }, { type: 'card-removed', origin: ORIGIN, reader: CERT.reader, postLogout: false }]);
+    assert.deepEqual(storage.data.get('cardSessions').sessions, []);
+  });
+
   test('a host that cannot be started is tried again, less often each time', async () => {
     const storage = memoryStorage();
     storage.data.set('cardSessions', { logins: {}, sessions: [{ origin: ORIGIN, sessionTag: 'T1', fingerprint: 'ff', reader: 'R', tabId: 1 }] });

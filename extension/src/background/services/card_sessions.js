@@ -79,6 +79,22 @@ export class CardSessions {
     return gone;
   }
 
+  // Every session, as copies (for the toolbar view).
+  async list() {
+    await this.#load();
+    return this.#state.sessions.map((s) => ({ ...s }));
+  }
+
+  // "Log out of all": every session, taken out (or only those whose
+  // certificate is in `fingerprints`, when given).
+  async takeAll(fingerprints = null) {
+    await this.#load();
+    const gone = this.#state.sessions.filter((s) => !fingerprints || fingerprints.includes(s.fingerprint));
+    this.#state.sessions = this.#state.sessions.filter((s) => !gone.includes(s));
+    await this.#save();
+    return gone;
+  }
+
   async count() {
     await this.#load();
     return this.#state.sessions.length;
