@@ -7,14 +7,13 @@
 // place, takes Enter and Escape. The toolbar view (ui/popup.html, opened as
 // a tab) is checked with axe-core too. Screenshots: build/test-artifacts/a11y/.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { benchEnv } from '../integration/bench_env.mjs';
 import { assertAccessible } from './axe.mjs';
 import { apiMe, bench, LoginFlow, step } from './flow.mjs';
-import { buildDir, launchBrowser, startSite } from './harness.mjs';
+import { buildDir, extensionIdOf, launchBrowser, startSite } from './harness.mjs';
 
 const env = benchEnv();
 const PIN = env.CARDBOUND_CARD_PIN;
@@ -134,11 +133,8 @@ for (const lang of ['en', 'et']) {
     });
 
     test('the toolbar view: accessible, in the language, the focus on its title while nobody is logged in', async () => {
-      const key = JSON.parse(readFileSync(join(buildDir, 'extension', 'chromium', 'manifest.json'), 'utf8')).key;
-      const id = [...createHash('sha256').update(Buffer.from(key, 'base64')).digest('hex').slice(0, 32)]
-        .map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
       const popup = await browser.context.newPage();
-      await popup.goto(`chrome-extension://${id}/ui/popup.html`);
+      await popup.goto(`chrome-extension://${extensionIdOf()}/ui/popup.html`);
       await popup.waitForSelector('#loading[hidden]', { state: 'attached' });
       assert.equal(await popup.evaluate(() => document.documentElement.lang), lang);
       assert.equal(await popup.textContent('h1'), say('popupTitle'));

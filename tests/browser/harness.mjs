@@ -3,6 +3,7 @@
 // HOME whose NSS database trusts the test CAs and whose profile names
 // cardbound-host as the native messaging host.
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,15 @@ import { benchEnv, repoRoot } from '../integration/bench_env.mjs';
 export const buildDir = process.env.CARDBOUND_BUILD_DIR ?? join(repoRoot, 'build');
 export const extensionDir = join(buildDir, 'extension', 'chromium');
 export const hostPath = join(buildDir, 'host', 'cardbound-host');
+
+// The Chromium id of the unpacked extension in `dir`, from its manifest's
+// key as Chromium derives it: the first 32 hex digits of the key's SHA-256,
+// 0-f mapped to a-p.
+export function extensionIdOf(dir = extensionDir) {
+  const key = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).key;
+  return [...createHash('sha256').update(Buffer.from(key, 'base64')).digest('hex').slice(0, 32)]
+    .map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
+}
 const serverPath = join(buildDir, 'server', 'cardbound-server');
 
 // cardbound-server --demo on 127.0.0.1:<free port> (or `listen`), as

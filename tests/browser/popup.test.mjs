@@ -11,14 +11,12 @@
 // unit tests (extension/src/background/actions/popup.test.js) list several
 // sites and cards.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { benchEnv } from '../integration/bench_env.mjs';
 import { assertAccessible } from './axe.mjs';
 import { apiMe, bench, LoginFlow } from './flow.mjs';
-import { buildDir, extensionDir, launchBrowser, startSite } from './harness.mjs';
+import { buildDir, extensionIdOf, launchBrowser, startSite } from './harness.mjs';
 
 const env = benchEnv();
 const PIN = env.CARDBOUND_CARD_PIN;
@@ -26,11 +24,7 @@ const MARI = 'Mari Card'; // card 0, in Virtual PCD 00 00
 const JAAN = 'Jaan Card'; // card 1, in Virtual PCD 00 01
 const artefacts = join(buildDir, 'test-artifacts', 'popup');
 
-// The extension's id, from the manifest key, as Chromium derives it.
-const key = JSON.parse(readFileSync(join(extensionDir, 'manifest.json'), 'utf8')).key;
-const extensionId = [...createHash('sha256').update(Buffer.from(key, 'base64')).digest('hex').slice(0, 32)]
-  .map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
-const popupUrl = `chrome-extension://${extensionId}/ui/popup.html`;
+const popupUrl = `chrome-extension://${extensionIdOf()}/ui/popup.html`;
 
 let site;
 let browser;

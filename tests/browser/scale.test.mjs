@@ -28,6 +28,7 @@ import { buildDir, launchBrowser, startSite } from './harness.mjs';
 const env = benchEnv();
 const pki = env.CARDBOUND_PKI_DIR;
 const PIN = env.CARDBOUND_CARD_PIN;
+const rootCa = readFileSync(join(pki, 'root-ca.pem'));
 const MARI = 'Mari Card'; // card 0
 // A proof every (interval + grace) / 2 = 3 s, a deadline 6 s after the last:
 // room for a round lost while an instance or Redis is away.
@@ -105,7 +106,7 @@ const posts = (path, since = 0) => accessLog().filter((l) => l.method === 'POST'
 async function direct(on, method, path) {
   const cookie = (await browser.context.cookies(origin)).map((c) => `${c.name}=${c.value}`).join('; ');
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: ports[on], path, method, ca: readFileSync(join(pki, 'root-ca.pem')),
+    const req = request({ host: '127.0.0.1', port: ports[on], path, method, ca: rootCa,
       servername: 'localhost', headers: { cookie, ...(method === 'POST' ? { origin, 'content-type': 'application/json' } : {}) } },
     (res) => {
       let text = '';

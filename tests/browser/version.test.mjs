@@ -13,14 +13,13 @@
 // is now (served by cardbound-server --site), so the test does not depend
 // on the API compiled into the server.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { benchEnv, repoRoot } from '../integration/bench_env.mjs';
-import { launchBrowser, startSite } from './harness.mjs';
+import { extensionIdOf, launchBrowser, startSite } from './harness.mjs';
 
 const env = benchEnv();
 const work = mkdtempSync(join(tmpdir(), 'cardbound-version-'));
@@ -34,9 +33,7 @@ let site;
 const packages = join(work, 'extension');
 execFileSync(process.execPath, [join(repoRoot, 'extension', 'build.mjs'), '--out', packages], { stdio: 'ignore' });
 const extension = join(packages, 'chromium');
-const key = JSON.parse(readFileSync(join(extension, 'manifest.json'), 'utf8')).key;
-const extensionId = [...createHash('sha256').update(Buffer.from(key, 'base64')).digest('hex').slice(0, 32)]
-  .map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
+const extensionId = extensionIdOf(extension);
 
 // The same package, but speaking protocol 99 (its content script's ping and
 // the background's registry alike).

@@ -7,23 +7,15 @@
 // instance out within a second of its death and put it back when it answers.
 // Killed with the node process that started it (setpriv --pdeathsig).
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
+import { program } from './programs.mjs';
 import { freePort } from './redis_server.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export function haproxyBinary() {
-  const path = process.env.CARDBOUND_HAPROXY ?? '/usr/sbin/haproxy';
-  try {
-    accessSync(path, constants.X_OK);
-  } catch {
-    throw new Error(`haproxy was not found at ${path} (set CARDBOUND_HAPROXY, or install Debian's haproxy: ` +
-      'scripts/setup does); this needs a real one and skips nothing');
-  }
-  return path;
-}
+export const haproxyBinary = () => program('haproxy', '/usr/sbin/haproxy', 'CARDBOUND_HAPROXY');
 
 // One `server` line: TLS to the instance, its certificate checked for
 // "localhost" against the test root; health checks on /healthz every 300 ms,

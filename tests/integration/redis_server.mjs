@@ -3,21 +3,12 @@
 // killed with the node process that started it (setpriv --pdeathsig) if that
 // dies before stopping it. Fails, never skips, without redis-server.
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { program } from './programs.mjs';
 import { connect as tcpConnect, createServer as tcpServer } from 'node:net';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export function redisBinary() {
-  const path = process.env.CARDBOUND_REDIS_SERVER ?? '/usr/bin/redis-server';
-  try {
-    accessSync(path, constants.X_OK);
-  } catch {
-    throw new Error(`redis-server was not found at ${path} (set CARDBOUND_REDIS_SERVER, or install Debian's ` +
-      'redis-server: scripts/setup does); this needs a real one and skips nothing');
-  }
-  return path;
-}
+export const redisBinary = () => program('redis-server', '/usr/bin/redis-server', 'CARDBOUND_REDIS_SERVER');
 
 // A TCP port nobody listens on at the moment of asking.
 export const freePort = () => new Promise((resolve, reject) => {
