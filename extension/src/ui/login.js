@@ -72,9 +72,11 @@ document.addEventListener('keydown', (e) => {
   else send('cancel');
 });
 
+performance.mark('cardbound-scripts'); // the window's modules ran (for scripts/bench-browser)
 const first = await hello();
 if (first) {
   $('close').addEventListener('click', () => window.close());
   show(first);
+  performance.mark('cardbound-first-view'); // the window shows its first step
   onView(show);
 }
