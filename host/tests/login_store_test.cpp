@@ -108,3 +108,16 @@ TEST_CASE("a presence nonce is answered once, and not after the session ended")
     CHECK(code_of([&] { store.claim_presence_nonce(kOrigin, "tag", "n2", kNow); }) ==
           ErrorCode::NotLoggedIn);
 }
+
+TEST_CASE("a document signature uses the login up: one verified challenge, one signature")
+{
+    LoginStore store;
+    const std::string id = store.begin(kOrigin, kNow).login_id;
+    store.server_verified(id, kOrigin, VerifiedServer{}, "nonce", kNow + 60, kNow);
+    store.start_signing(id, kOrigin, kNow);
+    store.signing_failed(id); // a wrong PIN: another try
+    store.start_signing(id, kOrigin, kNow);
+    store.signed_document(id);
+    CHECK(code_of([&] { store.start_signing(id, kOrigin, kNow); }) == ErrorCode::LoginUnknown);
+    CHECK(code_of([&] { store.start_confirming(id, kOrigin, kNow); }) == ErrorCode::LoginUnknown);
+}

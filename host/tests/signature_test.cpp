@@ -102,3 +102,45 @@ TEST_CASE("base64 decoding is strict")
     CHECK(base64_encode(Bytes{0xfb, 0xff}) == "+/8=");
     CHECK(base64url_encode(Bytes{0xfb, 0xff}) == "-_8");
 }
+
+TEST_CASE("a document's hash function picks the algorithm of the key's kind")
+{
+    CHECK(with_hash(Algorithm::ES256, EVP_sha384()) == Algorithm::ES384);
+    CHECK(with_hash(Algorithm::ES384, EVP_sha256()) == Algorithm::ES256);
+    CHECK(with_hash(Algorithm::RS256, EVP_sha512()) == Algorithm::RS512);
+    CHECK(with_hash(Algorithm::PS256, EVP_sha384()) == Algorithm::PS384);
+    CHECK_THROWS(with_hash(Algorithm::ES256, EVP_sha1()));
+
+    CHECK(EVP_MD_get_type(hash_function_named("SHA-512")) == NID_sha512);
+    CHECK(hash_function_named("SHA-1") == nullptr);
+    CHECK(hash_function_named("sha-256") == nullptr); // Web eID's names, exactly
+    CHECK(hash_function_name(Algorithm::PS384) == "SHA-384");
+
+    CHECK(crypto_algorithm_name(Algorithm::ES512) == "ECC");
+    CHECK(padding_scheme_name(Algorithm::ES512) == "NONE");
+    CHECK(crypto_algorithm_name(Algorithm::RS256) == "RSA");
+    CHECK(padding_scheme_name(Algorithm::RS256) == "PKCS1.5");
+    CHECK(padding_scheme_name(Algorithm::PS512) == "PSS");
+}
+
+TEST_CASE("a certificate's use: logging in, signing documents, or both")
+{
+    auto key = test::make_ec_key("P-256");
+    auto use_of = [&](std::string key_usage, std::string eku) {
+        test::CertSpec spec;
+        spec.common_name = "Mari";
+        spec.eku = eku;
+        spec.key_usage = key_usage;
+        return certificate_use(test::make_certificate(spec, key.get(), nullptr, key.get()).get());
+    };
+    auto login = use_of("critical,digitalSignature", "clientAuth");
+    CHECK((login.login && !login.signing));
+    auto signing = use_of("critical,nonRepudiation", "-");
+    CHECK((!signing.login && signing.signing));
+    auto both = use_of("critical,digitalSignature,nonRepudiation", "-");
+    CHECK((both.login && both.signing));
+    auto server = use_of("critical,digitalSignature", "serverAuth");
+    CHECK((!server.login && !server.signing)); // a TLS server's certificate is neither
+    auto bare = use_of("-", "-");
+    CHECK((bare.login && !bare.signing)); // no keyUsage: any use but a commitment
+}

@@ -164,6 +164,7 @@ export const HostCommand = Object.freeze({
   BEGIN_LOGIN: 'begin-login',
   VERIFY_SERVER: 'verify-server',
   AUTHENTICATE: 'authenticate',
+  SIGN: 'sign',
   CONFIRM: 'confirm',
   PRESENCE: 'presence',
   LOGOUT: 'logout',

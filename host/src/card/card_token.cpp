@@ -91,13 +91,14 @@ void CardToken::fail(const CardCertificate &c, unsigned long ckr, const std::str
 }
 
 CardSignature CardToken::login_and_sign(const std::string &fingerprint, const SecurePin *pin,
-                                        const DigestFor &digest_for)
+                                        const SignPlan &plan)
 {
     // Every login checks the PIN, even when the token is logged in for
     // another site: log out first (Pkcs11Module::login makes sure of it).
     logout();
     try {
         TokenCertificate c = find(fingerprint, /*fresh=*/true);
+        SignInput input = plan(c.info);
         PKCS11_SLOT *slot = list_.find(slot_id_);
         if (slot->token->userPinLocked)
             throw HostError(ErrorCode::PinBlocked, "the PIN is blocked");
@@ -112,7 +113,7 @@ CardSignature CardToken::login_and_sign(const std::string &fingerprint, const Se
             fail(c.info, take_pkcs11_error(), "login");
         holder_ = slot;
         spdlog::info("logged in to '{}' in '{}'", c.info.token_label, c.info.reader);
-        CardSignature s = sign(c, digest_for);
+        CardSignature s = sign(c, input);
         // A card pulled (and perhaps put back) during the login is not this login.
         if (s.removal_count != removals)
             throw HostError(ErrorCode::NoCard, "the card was removed during the login");
@@ -123,12 +124,13 @@ CardSignature CardToken::login_and_sign(const std::string &fingerprint, const Se
     }
 }
 
-CardSignature CardToken::sign_logged_in(const std::string &fingerprint, const DigestFor &digest_for)
+CardSignature CardToken::sign_logged_in(const std::string &fingerprint, const SignPlan &plan)
 {
     if (!holder_)
         throw HostError(ErrorCode::NoCard, "the card lost its login (was it pulled out?)");
     try {
-        return sign(find(fingerprint, /*fresh=*/false), digest_for);
+        TokenCertificate c = find(fingerprint, /*fresh=*/false);
+        return sign(c, plan(c.info));
     } catch (...) {
         release_list_unless_logged_in(); // the card may have left meanwhile
         throw;
@@ -147,7 +149,7 @@ bool CardToken::logout()
     return true;
 }
 
-CardSignature CardToken::sign(const TokenCertificate &c, const DigestFor &digest_for)
+CardSignature CardToken::sign(const TokenCertificate &c, const SignInput &input)
 {
     PKCS11_KEY *key = PKCS11_find_key(c.cert);
     if (!key) {
@@ -160,8 +162,8 @@ CardSignature CardToken::sign(const TokenCertificate &c, const DigestFor &digest
     if (!pkey)
         fail(c.info, take_pkcs11_error(), "opening the key");
 
-    Algorithm alg = c.info.algorithm;
-    Bytes hash = digest_for(alg);
+    Algorithm alg = input.algorithm;
+    const Bytes &hash = input.digest;
     ossl::PkeyCtx ctx(EVP_PKEY_CTX_new(pkey.get(), nullptr));
     if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1)
         fail(c.info, take_pkcs11_error(), "signing");
@@ -184,7 +186,7 @@ CardSignature CardToken::sign(const TokenCertificate &c, const DigestFor &digest
     // an invalid signature into a login.
     if (!verify_digest(X509_get0_pubkey(c.info.certificate.get()), alg, hash, sig))
         throw HostError(ErrorCode::Pkcs11Failure, "the card's signature does not verify");
-    return {c.info, std::move(sig), events_.removal_count(c.info.reader)};
+    return {c.info, alg, std::move(sig), events_.removal_count(c.info.reader)};
 }
 
 } // namespace cardbound::host

@@ -29,14 +29,16 @@ class CardToken
     void post(WorkerThread::Job job) { thread_.post(std::move(job)); }
     WorkerThread &thread() { return thread_; }
 
-    // Logs in with the PIN (nullptr: the reader's PIN pad) — always checking
-    // it, even when the token is logged in for another site — and signs
-    // digest_for(algorithm) with the certificate's key. Throws HostError.
+    // Finds the certificate, asks `plan` what to sign (it may refuse the
+    // certificate: then no PIN is sent), logs in with the PIN (nullptr: the
+    // reader's PIN pad) — always checking it, even when the token is logged
+    // in for another site — and signs with the certificate's key. Throws
+    // HostError.
     CardSignature login_and_sign(const std::string &fingerprint, const SecurePin *pin,
-                                 const DigestFor &digest_for);
+                                 const SignPlan &plan);
     // Signs on a token that is still logged in (no PIN). ERR_NO_CARD when the
     // card left or lost its login since.
-    CardSignature sign_logged_in(const std::string &fingerprint, const DigestFor &digest_for);
+    CardSignature sign_logged_in(const std::string &fingerprint, const SignPlan &plan);
     // Ends the token's login; false when it had none.
     bool logout();
 
@@ -44,7 +46,7 @@ class CardToken
     // The certificate on this token, from a fresh slot list or (while logged
     // in) the one that logged in. ERR_NO_CARD, ERR_CERTIFICATE_NOT_FOUND.
     TokenCertificate find(const std::string &fingerprint, bool fresh);
-    CardSignature sign(const TokenCertificate &c, const DigestFor &digest_for);
+    CardSignature sign(const TokenCertificate &c, const SignInput &input);
     [[noreturn]] void fail(const CardCertificate &c, unsigned long ckr, const std::string &what);
     // Drops the login (the card left or lost it). The slot list goes when
     // the operation is over (release_list_unless_logged_in), not before: the

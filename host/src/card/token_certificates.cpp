@@ -103,6 +103,7 @@ std::vector<TokenCertificate> read_token_certificates(Pkcs11Module &module, PKCS
             continue;
         c.info.certificate = std::shared_ptr<X509>(copy, X509_free);
         c.info.algorithm = *alg;
+        c.info.use = certificate_use(copy);
         c.info.module = module.path();
         c.info.reader = reader;
         c.info.token_label = token->label ? token->label : "";

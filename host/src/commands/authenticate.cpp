@@ -22,12 +22,19 @@ Reply sign_login(HostContext &context, CardToken *token, const PendingLogin &log
     try {
         if (!token)
             throw HostError(ErrorCode::CertificateNotFound, "no card holds that certificate");
-        auto signature = token->login_and_sign(fingerprint, pin, [&](Algorithm alg) {
+        auto digest_for = [&](Algorithm alg) {
             return login_digest(alg, login.origin, login.server_nonce);
+        };
+        auto signature = token->login_and_sign(fingerprint, pin, [&](const CardCertificate &c) {
+            // A signing certificate's PIN is not for logins.
+            if (!c.use.login)
+                throw HostError(ErrorCode::CertificateNotFound,
+                                "that certificate is not for logging in");
+            return with_own_algorithm(digest_for)(c);
         });
         AuthToken answer;
         answer.certificate = certificate_der(signature.certificate.certificate.get());
-        answer.algorithm = signature.certificate.algorithm;
+        answer.algorithm = signature.algorithm;
         answer.signature = signature.value;
         answer.app_version = "cardbound-host/" + std::string(kHostVersion);
         context.logins.signed_in(login.login_id, fingerprint,

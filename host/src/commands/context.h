@@ -51,6 +51,7 @@ Reply handle_list_certificates(Request &, HostContext &);
 Reply handle_begin_login(Request &, HostContext &);
 Reply handle_verify_server(Request &, HostContext &);
 Reply handle_authenticate(Request &, HostContext &);
+Reply handle_sign(Request &, HostContext &);
 Reply handle_confirm(Request &, HostContext &);
 Reply handle_presence(Request &, HostContext &);
 Reply handle_logout(Request &, HostContext &);

@@ -9,12 +9,13 @@ namespace cardbound::host
 
 Reply dispatch(Request &request, HostContext &context)
 {
-    static constexpr std::array<std::pair<std::string_view, Handler>, 8> kCommands{{
+    static constexpr std::array<std::pair<std::string_view, Handler>, 9> kCommands{{
         {"status", handle_status},
         {"list-certificates", handle_list_certificates},
         {"begin-login", handle_begin_login},
         {"verify-server", handle_verify_server},
         {"authenticate", handle_authenticate},
+        {"sign", handle_sign},
         {"confirm", handle_confirm},
         {"presence", handle_presence},
         {"logout", handle_logout},

@@ -1,5 +1,6 @@
-// list-certificates: every usable certificate on every card, described for
-// the extension's certificate picker. Read on the card scanner's thread.
+// list-certificates: every usable certificate on every card for one purpose
+// (`purpose`: "login", the default, or "sign"), described for the
+// extension's certificate picker. Read on the card scanner's thread.
 #include "cardbound/crypto/certificate.h"
 #include "commands/context.h"
 
@@ -9,7 +10,7 @@ namespace cardbound::host
 namespace
 {
 
-nlohmann::json describe_all(const std::vector<CardCertificate> &certificates)
+nlohmann::json describe_all(const std::vector<CardCertificate> &certificates, bool signing)
 {
     // The answer must stay under 1 MiB; no real card holds this many.
     constexpr std::size_t kMaxCertificates = 64;
@@ -17,6 +18,8 @@ nlohmann::json describe_all(const std::vector<CardCertificate> &certificates)
     for (const auto &c : certificates) {
         if (list.size() == kMaxCertificates)
             break;
+        if (!(signing ? c.use.signing : c.use.login))
+            continue;
         CertificateDescription d = describe(c.certificate.get());
         list.push_back(
             {{"fingerprint", c.fingerprint},
@@ -46,10 +49,14 @@ nlohmann::json describe_all(const std::vector<CardCertificate> &certificates)
 
 Reply handle_list_certificates(Request &request, HostContext &context)
 {
-    allow_only_arguments(request, {});
-    context.cards->on_scanner([&context, id = request.id] {
-        context.answer(id, "list-certificates",
-                       [&]() -> Reply { return describe_all(context.cards->list_certificates()); });
+    allow_only_arguments(request, {"purpose"});
+    std::string purpose = optional_string_argument(request, "purpose", 8).value_or("login");
+    if (purpose != "login" && purpose != "sign")
+        throw HostError(ErrorCode::BadRequest, "purpose is \"login\" or \"sign\"");
+    context.cards->on_scanner([&context, id = request.id, signing = purpose == "sign"] {
+        context.answer(id, "list-certificates", [&]() -> Reply {
+            return describe_all(context.cards->list_certificates(), signing);
+        });
     });
     return std::nullopt;
 }

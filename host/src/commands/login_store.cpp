@@ -120,6 +120,12 @@ void LoginStore::signing_failed(const std::string &login_id)
         l->state = PendingLogin::State::ServerVerified;
 }
 
+void LoginStore::signed_document(const std::string &login_id)
+{
+    std::lock_guard lock(mutex_);
+    std::erase_if(logins_, [&](const PendingLogin &l) { return l.login_id == login_id; });
+}
+
 PendingLogin LoginStore::start_confirming(const std::string &login_id, const std::string &origin,
                                           std::time_t now)
 {

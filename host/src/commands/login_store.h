@@ -11,6 +11,9 @@
 //                                                                           │
 //                                 the presence session begins ◄── Confirming
 //
+// A document signature (`sign`) goes the same way to Signing, and is then
+// used up: one verified challenge, one signature.
+//
 // The server's challenge is parsed and its chain verified once, by
 // verify-server; authenticate re-checks only that it is still fresh.
 #pragma once
@@ -85,6 +88,8 @@ class LoginStore
                    const std::string &token_hash, const std::string &reader,
                    std::uint64_t removal_count);
     void signing_failed(const std::string &login_id);
+    // Signing → gone: the login signed a document (sign) and is used up.
+    void signed_document(const std::string &login_id);
     // Signed → Confirming; then the login is used up, or back to Signed.
     PendingLogin start_confirming(const std::string &login_id, const std::string &origin,
                                   std::time_t now);

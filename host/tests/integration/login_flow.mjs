@@ -10,19 +10,43 @@ export function serverFiles(pki) {
   return { key: join(pki, 'server-localhost.key'), chain: join(pki, 'server-localhost-chain.pem') };
 }
 
-// Step 1 and 2: begin-login, a signed challenge that verify-server checks
-// (the host keeps it), authenticate. `answer` is verify-server's when it
-// refused the server, else authenticate's.
-export async function authenticate(host, { pki, fingerprint, pin, origin = ORIGIN, server = serverFiles(pki) }) {
+// Step 1: begin-login and a signed challenge that verify-server checks (the
+// host keeps it). `verified` is verify-server's answer.
+export async function verifiedLogin(host, { pki, origin = ORIGIN, server = serverFiles(pki) }) {
   const begin = await host.call('begin-login', { origin });
   const challenge = serverMessage('challenge', { ...server, origin, 'host-nonce': begin.hostNonce });
   const verified = await host.request('verify-server', { origin, args: { loginId: begin.loginId, challenge } });
+  return { begin, challenge, verified };
+}
+
+// Steps 1 and 2: a verified login, then authenticate. `answer` is
+// verify-server's when it refused the server, else authenticate's.
+export async function authenticate(host, { pki, fingerprint, pin, origin = ORIGIN, server = serverFiles(pki) }) {
+  const { begin, challenge, verified } = await verifiedLogin(host, { pki, origin, server });
   if (verified.error) return { begin, challenge, answer: verified };
   const answer = await host.request('authenticate', {
     origin,
     args: { loginId: begin.loginId, certificate: fingerprint, ...(pin === undefined ? {} : { pin }) },
   });
   return { begin, challenge, answer };
+}
+
+// A document signature: a verified login, then sign over `hash`.
+export async function signHash(host, { pki, fingerprint, pin, hash, hashFunction, origin = ORIGIN }) {
+  const { begin, verified } = await verifiedLogin(host, { pki, origin });
+  if (verified.error) return { begin, answer: verified };
+  const answer = await host.request('sign', {
+    origin,
+    args: { loginId: begin.loginId, certificate: fingerprint, hash, hashFunction, ...(pin === undefined ? {} : { pin }) },
+  });
+  return { begin, answer };
+}
+
+// The JWS name of a Web eID signatureAlgorithm (ECC/SHA-384/NONE is ES384).
+export function jwsName({ cryptoAlgorithm, hashFunction, paddingScheme }) {
+  const bits = hashFunction.slice(4);
+  if (cryptoAlgorithm === 'ECC') return `ES${bits}`;
+  return `${paddingScheme === 'PSS' ? 'PS' : 'RS'}${bits}`;
 }
 
 // Step 3: the server's receipt, answered with the first presence proof.

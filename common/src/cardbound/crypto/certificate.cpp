@@ -203,4 +203,15 @@ CertificateDescription describe(X509 *cert)
     return d;
 }
 
+CertificateUse certificate_use(X509 *cert)
+{
+    std::uint32_t ku = X509_get_key_usage(cert); // UINT32_MAX: no keyUsage
+    std::uint32_t eku = X509_get_extended_key_usage(cert);
+    CertificateUse use;
+    use.login = (ku == UINT32_MAX || (ku & KU_DIGITAL_SIGNATURE)) &&
+                (eku == UINT32_MAX || (eku & XKU_SSL_CLIENT));
+    use.signing = ku != UINT32_MAX && (ku & KU_NON_REPUDIATION);
+    return use;
+}
+
 } // namespace cardbound

@@ -54,4 +54,16 @@ struct CertificateDescription {
 
 CertificateDescription describe(X509 *cert);
 
+// What a certificate on a card is for, by its extensions. Logging in:
+// keyUsage digitalSignature (or no keyUsage) and, when it names purposes,
+// extendedKeyUsage clientAuth. Signing documents: keyUsage nonRepudiation
+// (contentCommitment), which no login certificate needs. A card's login
+// certificate and its signing certificate usually sit behind different PINs,
+// so the picker of each shows only its own kind.
+struct CertificateUse {
+    bool login = false;
+    bool signing = false;
+};
+CertificateUse certificate_use(X509 *cert);
+
 } // namespace cardbound

@@ -76,6 +76,59 @@ std::optional<Algorithm> algorithm_from_string(std::string_view name)
     return std::nullopt;
 }
 
+Algorithm with_hash(Algorithm alg, const EVP_MD *md)
+{
+    const AlgorithmInfo &from = info(alg);
+    for (const auto &i : kAlgorithms)
+        if (i.kind == from.kind && i.pss == from.pss &&
+            EVP_MD_get_type(i.md()) == EVP_MD_get_type(md))
+            return i.alg;
+    throw std::invalid_argument("no such algorithm for that hash");
+}
+
+namespace
+{
+
+struct HashFunction {
+    std::string_view name;
+    const EVP_MD *(*md)();
+};
+constexpr std::array<HashFunction, 3> kHashFunctions{{
+    {"SHA-256", EVP_sha256},
+    {"SHA-384", EVP_sha384},
+    {"SHA-512", EVP_sha512},
+}};
+
+} // namespace
+
+const EVP_MD *hash_function_named(std::string_view name)
+{
+    for (const auto &h : kHashFunctions)
+        if (h.name == name)
+            return h.md();
+    return nullptr;
+}
+
+std::string_view hash_function_name(Algorithm alg)
+{
+    int type = EVP_MD_get_type(digest_of(alg));
+    for (const auto &h : kHashFunctions)
+        if (EVP_MD_get_type(h.md()) == type)
+            return h.name;
+    throw std::logic_error("an algorithm without a named hash");
+}
+
+std::string_view crypto_algorithm_name(Algorithm alg)
+{
+    return info(alg).kind == KeyKind::EC ? "ECC" : "RSA";
+}
+
+std::string_view padding_scheme_name(Algorithm alg)
+{
+    const AlgorithmInfo &i = info(alg);
+    return i.kind == KeyKind::EC ? "NONE" : i.pss ? "PSS" : "PKCS1.5";
+}
+
 const EVP_MD *digest_of(Algorithm alg)
 {
     return info(alg).md();

@@ -21,6 +21,20 @@ std::optional<Algorithm> algorithm_from_string(std::string_view name);
 const EVP_MD *digest_of(Algorithm alg);
 KeyKind key_kind_of(Algorithm alg);
 
+// The same kind of signature (ECDSA, RSA PKCS#1 v1.5, RSA-PSS) over another
+// hash: ES256 with SHA-384 is ES384. A card's key signs a document's hash
+// with the hash function the site chose, not the one its logins use.
+Algorithm with_hash(Algorithm alg, const EVP_MD *md);
+
+// A hash function by its Web eID name ("SHA-256", "SHA-384", "SHA-512"), or
+// nullptr for any other name; and the name of an algorithm's hash.
+const EVP_MD *hash_function_named(std::string_view name);
+std::string_view hash_function_name(Algorithm alg);
+// Web eID's words for an algorithm: its cryptoAlgorithm ("ECC", "RSA") and
+// paddingScheme ("NONE", "PKCS1.5", "PSS").
+std::string_view crypto_algorithm_name(Algorithm alg);
+std::string_view padding_scheme_name(Algorithm alg);
+
 // Sets a signing or verifying context up for the algorithm over a digest
 // (false when OpenSSL refuses):
 // RSA padding (PKCS#1 v1.5, or PSS with a salt as long as the hash) and the

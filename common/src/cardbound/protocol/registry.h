@@ -269,16 +269,18 @@ inline constexpr std::string_view kListCertificates = "list-certificates";
 inline constexpr std::string_view kBeginLogin = "begin-login";
 inline constexpr std::string_view kVerifyServer = "verify-server";
 inline constexpr std::string_view kAuthenticate = "authenticate";
+inline constexpr std::string_view kSign = "sign";
 inline constexpr std::string_view kConfirm = "confirm";
 inline constexpr std::string_view kPresence = "presence";
 inline constexpr std::string_view kLogout = "logout";
 } // namespace host_command
-inline constexpr std::array<std::string_view, 8> kHostCommands{
+inline constexpr std::array<std::string_view, 9> kHostCommands{
     host_command::kStatus,
     host_command::kListCertificates,
     host_command::kBeginLogin,
     host_command::kVerifyServer,
     host_command::kAuthenticate,
+    host_command::kSign,
     host_command::kConfirm,
     host_command::kPresence,
     host_command::kLogout,
