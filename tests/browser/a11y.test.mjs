@@ -4,8 +4,12 @@
 // viewport emulation, so the window has the size the extension gave it.
 // Each step is checked with axe-core (no serious or critical findings),
 // fits the window without scrolling, starts with the focus in the right
-// place, takes Enter and Escape. The toolbar view (ui/popup.html, opened as
-// a tab) is checked with axe-core too. Screenshots: build/test-artifacts/a11y/.
+// place, takes Enter and Escape. The blocked card's view too (card 1's PIN
+// blocked by three wrong PINs, unblocked again with `bench reset-pin 1`).
+// The toolbar view (ui/popup.html, opened as a tab) with a site logged in,
+// at the largest size a browser gives an action popup (800 × 600 px in
+// Chromium and Firefox): axe-core, and it fits without scrolling.
+// Screenshots: build/test-artifacts/a11y/.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +24,8 @@ const PIN = env.CARDBOUND_CARD_PIN;
 const MARI = 'Mari Card'; // card 0
 const artefacts = join(buildDir, 'test-artifacts', 'a11y');
 const LARGE_FONT = { webkit: { webprefs: { default_font_size: 24 } } };
+// The largest action popup Chromium (and Firefox) shows; a taller view scrolls.
+const POPUP_MAX = { width: 800, height: 600 };
 
 // Nothing scrolls: the page is no taller or wider than the window, and every
 // visible button is inside it.
@@ -39,10 +45,10 @@ async function assertFits(w, what) {
 
 // Each piece of the origin (scheme, host labels, port) stays on one line and
 // inside the window: a line may end only between pieces.
-async function assertOriginWhole(w, origin, what) {
-  const pieces = await w.evaluate(() => [...document.querySelectorAll('#origin .piece')].map((p) => ({
+async function assertOriginWhole(w, origin, what, within = '#origin') {
+  const pieces = await w.evaluate((sel) => [...document.querySelectorAll(`${sel} .piece`)].map((p) => ({
     text: p.textContent, lines: p.getClientRects().length, right: p.getBoundingClientRect().right, width: innerWidth,
-  })));
+  })), within);
   assert.equal(pieces.map((p) => p.text).join(''), origin, `${what}: the whole origin`);
   for (const p of pieces) assert.ok(p.lines === 1 && p.right <= p.width, `${what}: "${p.text}" broken or cut (${JSON.stringify(p)})`);
 }
@@ -132,18 +138,77 @@ for (const lang of ['en', 'et']) {
       await page.close();
     });
 
-    test('the toolbar view: accessible, in the language, the focus on its title while nobody is logged in', async () => {
+    async function openPopup() {
       const popup = await browser.context.newPage();
+      await popup.setViewportSize(POPUP_MAX);
       await popup.goto(`chrome-extension://${extensionIdOf()}/ui/popup.html`);
       await popup.waitForSelector('#loading[hidden]', { state: 'attached' });
+      return popup;
+    }
+
+    test('the toolbar view: accessible, in the language, the focus on its title while nobody is logged in', async () => {
+      const popup = await openPopup();
       assert.equal(await popup.evaluate(() => document.documentElement.lang), lang);
       assert.equal(await popup.textContent('h1'), say('popupTitle'));
       assert.equal(await popup.textContent('#logOutAll'), say('popupLogOutAll'));
       assert.equal(await popup.locator('#readers > li').count(), 2, 'both readers');
       assert.equal(await focused(popup), 'title', 'nothing to log out of: the focus on the title');
+      await assertFits(popup, 'toolbar view');
       await assertAccessible(popup, `toolbar view (${lang})`);
       await flow.shot(popup, `popup-${lang}`);
       await popup.close();
+    });
+
+    test('the toolbar view with a site logged in: fits an action popup at 24 px, accessible, each card\'s "Log out" named in the language', async () => {
+      const page = await openSite();
+      await flow.login(page, { holder: MARI, pin: PIN });
+      try {
+        const popup = await openPopup();
+        assert.equal(await popup.locator('ul.sites li').count(), 1, 'the site is listed');
+        assert.equal(await focused(popup), 'logOutAll');
+        const button = popup.locator('button.logout-card');
+        assert.equal(await button.textContent(), say('popupLogOutCard'));
+        assert.equal(await button.getAttribute('aria-label'), say('popupLogOutCardLabel').replace('$1', 'Virtual PCD 00 00'));
+        await assertFits(popup, 'toolbar view with a site');
+        await assertOriginWhole(popup, site.origin, 'toolbar view', 'ul.sites .origin');
+        await assertAccessible(popup, `toolbar view with a site (${lang})`);
+        await flow.shot(popup, `popup-site-${lang}`);
+        await popup.close();
+      } finally {
+        await page.click('#logout');
+        await page.waitForSelector('#state.out');
+        await page.close();
+      }
+    });
+
+    test('a blocked card: its own title, accessible, fitting, the focus on Close; Escape closes the window', async () => {
+      const page = await openSite();
+      try {
+        const w = await flow.pick(await flow.openPicker(page), 'Jaan Card');
+        for (let i = 0; i < 3 && !(await w.isVisible(step.blocked)); i++) {
+          const before = await w.textContent('#message');
+          await w.fill('#pin', '975310');
+          await w.keyboard.press('Enter');
+          await w.waitForFunction((prev) => !document.querySelector('#blocked').hidden
+            || (document.querySelector('#message').textContent !== prev && !document.querySelector('#ok').disabled), before);
+        }
+        await w.waitForSelector(step.blocked);
+        assert.equal(await w.textContent('h1'), say('blockedTitle'), 'a title of its own');
+        assert.equal(await w.title(), say('blockedTitle'));
+        assert.equal(await focused(w), 'close', 'the focus on Close');
+        await assertFits(w, 'blocked card');
+        await assertOriginWhole(w, site.origin, 'blocked card');
+        await assertAccessible(w, `blocked card (${lang})`);
+        await flow.shot(w, `blocked-${lang}`);
+        await w.keyboard.press('Escape').catch(() => {}); // the window closes under Playwright
+        await w.waitForEvent('close', { timeout: 5000 }).catch(() => {});
+        assert.equal(w.isClosed(), true, 'Escape closed the window');
+        await page.waitForSelector('#hint[data-code]');
+        assert.equal(await page.getAttribute('#hint', 'data-code'), 'ERR_PIN_BLOCKED');
+      } finally {
+        await bench('reset-pin', '1');
+        await page.close();
+      }
     });
 
     test('one card: straight to the PIN entry, "Other certificate" shows the list; an empty list focuses "Look again"', async () => {

@@ -1,7 +1,8 @@
 // The pictures in README.md and docs/integration.md, taken from a real login
 // in headless Chromium (the same LoginFlow as the browser tests): the
-// picker, the PIN entry, the logged-in page and the page after the card was
-// pulled. Each is cropped to what it shows, so the PNGs stay small.
+// picker, the PIN entry, the logged-in page, the toolbar view with the site
+// under Mari's card, and the page after the card was pulled. Each is cropped
+// to what it shows, so the PNGs stay small.
 //   node tests/browser/screenshots.mjs [--out DIR]   (default docs/images; the bench must be up)
 // scripts/screenshots brings the bench up and runs this.
 import { mkdirSync, statSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchEnv, repoRoot } from '../integration/bench_env.mjs';
 import { bench, LoginFlow, step } from './flow.mjs';
-import { launchBrowser, startSite } from './harness.mjs';
+import { extensionIdOf, launchBrowser, startSite } from './harness.mjs';
 
 const { values } = parseArgs({ options: { out: { type: 'string' }, help: { type: 'boolean' } } });
 if (values.help) {
@@ -54,6 +55,16 @@ try {
   await page.waitForSelector('#state.in');
   await page.mouse.move(0, 0);
   await shootContent(page, 'logged-in', 'h1, #state, #logout');
+
+  // The toolbar view (the action popup's page, as a tab: headless Chromium
+  // has no toolbar), about as wide as the browser shows it.
+  const popup = await browser.context.newPage();
+  await popup.setViewportSize({ width: 400, height: 600 });
+  await popup.goto(`chrome-extension://${extensionIdOf()}/ui/popup.html`);
+  await popup.waitForSelector('ul.sites li');
+  await popup.locator('#logOutAll').blur();
+  await shootContent(popup, 'popup', 'h1, #readers > li, main > .actions');
+  await popup.close();
 
   await bench('pull', '0');
   await page.waitForSelector('#state.out', { timeout: 5000 });

@@ -3,10 +3,11 @@
 // events that log sites out.
 import { cardRemoved } from './actions/card_removed.js';
 import { pageActions } from './actions/page_actions.js';
-import { logOutOfAll, popupView } from './actions/popup.js';
+import { logOutOfAll, logOutOfCard, popupView } from './actions/popup.js';
 import { CardSessions } from './services/card_sessions.js';
 import { Dialogs } from './services/dialogs.js';
 import { HOST_NAME, NativeHost } from './services/native_host.js';
+import { PopupViews } from './services/popup_views.js';
 import { ErrorCode, ExtensionError, pageError } from '../shared/errors.js';
 import { plainObject, senderOrigin } from '../shared/validate.js';
 
@@ -18,6 +19,10 @@ const context = {
   sessions: new CardSessions(api.storage?.session ?? null),
   dialogs: new Dialogs(api),
 };
+
+// The open toolbar view follows the logins (and the cards: below).
+const popupViews = new PopupViews(api, () => popupView(context));
+context.sessions.onChange(() => popupViews.changed());
 
 // A page request, as the content script passed it on. `userActivated` is
 // the content script's own reading of the page (the user was using it), not
@@ -51,9 +56,15 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
 // The toolbar view (ui/popup.html). Only that page of this extension: the
 // browser sets sender.url, and a content script's is its web page's. (The
 // popup opened as a tab, as the browser tests do, has a sender.tab.)
+const fromPopup = (sender) => String(sender?.url ?? '').startsWith(api.runtime.getURL('ui/popup.html'));
+
 function handlePopupMessage(message, sender, sendResponse) {
-  if (!String(sender.url ?? '').startsWith(api.runtime.getURL('ui/popup.html'))) return false;
-  const ops = { view: () => popupView(context), 'log-out-of-all': () => logOutOfAll(context).then((origins) => ({ origins })) };
+  if (!fromPopup(sender)) return false;
+  const ops = {
+    view: () => popupViews.current(),
+    'log-out-of-all': () => logOutOfAll(context).then((origins) => ({ origins })),
+    'log-out-of-card': () => logOutOfCard(context, message.reader).then((origins) => ({ origins })),
+  };
   if (!Object.hasOwn(ops, message.op)) return false;
   ops[message.op]().then(
     (result) => sendResponse({ result }),
@@ -89,6 +100,12 @@ function servePort(port) {
 }
 
 api.runtime.onConnect.addListener((port) => {
+  if (port.name === 'popup') {
+    // An open toolbar view, for as long as the port lasts (PopupViews).
+    if (port.sender?.id === api.runtime.id && fromPopup(port.sender)) popupViews.watch(port);
+    else port.disconnect();
+    return;
+  }
   if (port.name !== 'page-request') return;
   if (port.sender?.id !== api.runtime.id) {
     port.disconnect();
@@ -96,6 +113,9 @@ api.runtime.onConnect.addListener((port) => {
   }
   servePort(port);
 });
+
+// The host events that change what the toolbar view shows.
+const CARD_EVENTS = ['card-removed', 'card-inserted', 'reader-added', 'reader-removed'];
 
 // While any site is logged in with a card, the port stays open: card events
 // arrive only through it. A host that died is started again, less often each
@@ -120,6 +140,9 @@ context.host.onEvent((message) => {
   retryDelay = FIRST_RETRY_MS;
   if (message.event === 'card-removed') {
     cardRemoved(context, message.data ?? {}).catch((e) => console.error('logging out after card removal failed', e));
+  }
+  if (CARD_EVENTS.includes(message.event)) {
+    popupViews.changed(message.event === 'card-inserted' ? message.data?.reader : null);
   }
 });
 

@@ -395,9 +395,9 @@ describe('background/index.js', () => {
     const view = bg.message({ type: 'popup', op: 'view' }, popupSender);
     bg.hostAnswers(await bg.hostGets('status'), { readers: [{ name: CERT.reader, cardPresent: true }] });
     bg.hostAnswers(await bg.hostGets('list-certificates'), { certificates: [CERT] });
-    assert.deepEqual(await view, {
-      result: { readers: [{ name: CERT.reader, cardPresent: true, holders: ['Mari Card'], sites: [ORIGIN] }], sessions: 1, hostError: null },
-    });
+    const { result: { seq, ...shown } } = await view;
+    assert.ok(Number.isInteger(seq), 'numbered, as the pushed views are');
+    assert.deepEqual(shown, { readers: [{ name: CERT.reader, cardPresent: true, holders: ['Mari Card'], sites: [ORIGIN] }], sessions: 1, hostError: null });
 
     const done = bg.message({ type: 'popup', op: 'log-out-of-all' }, popupSender);
     const logout = await bg.hostGets('logout');
@@ -407,6 +407,73 @@ describe('background/index.js', () => {
     assert.deepEqual(bg.api.tabMessages.map((m) => m.message),
       [{ type: 'card-removed', origin: ORIGIN, reader: CERT.reader, postLogout: true }, { type: 'card-removed', origin: ORIGIN, reader: CERT.reader, postLogout: false }]);
     assert.deepEqual(storage.data.get('cardSessions').sessions, []);
+  });
+
+  test('the open toolbar view is pushed a new view on card events and on logins and logouts; only while it is open', async () => {
+    const storage = memoryStorage();
+    const other = { ...CERT, fingerprint: 'f3'.repeat(32), reader: 'Virtual PCD 00 01', holder: 'Jaan Card' };
+    storage.data.set('cardSessions', { logins: {}, sessions: [
+      { origin: ORIGIN, sessionTag: 'T1', fingerprint: CERT.fingerprint, reader: CERT.reader, tabId: TAB.id },
+      { origin: 'https://b.example', sessionTag: 'T2', fingerprint: other.fingerprint, reader: other.reader, tabId: 8 },
+    ] });
+    const bg = await startBackground({ storage });
+    await until(() => bg.api.runtime.connectNative.mock.callCount() === 1, 'the port to open');
+    const popupUrl = bg.api.runtime.getURL('ui/popup.html');
+    const pushed = () => bg.api.runtimeMessages.filter((m) => m.type === 'popup-view');
+    const bothReaders = [{ name: CERT.reader, cardPresent: true }, { name: other.reader, cardPresent: true }];
+
+    // Nobody watches: a card event makes no view.
+    bg.ports[0].answer({ event: 'reader-added', data: { reader: 'R9' } });
+    await flush();
+    assert.equal(bg.ports[0].sent.filter((m) => m.command === 'list-certificates').length, 0);
+
+    // Only the toolbar view's own port counts.
+    const stranger = fakePagePort('popup', tabSender(bg.api));
+    bg.api.runtime.onConnect.fire(stranger);
+    assert.equal(stranger.disconnected, true, 'a web page\'s content script cannot watch');
+    const port = fakePagePort('popup', { id: bg.api.runtime.id, url: popupUrl });
+    bg.api.runtime.onConnect.fire(port);
+    assert.equal(port.disconnected, false);
+
+    // Per-card "log out": only Mari's card's site ends; the view follows.
+    const done = bg.message({ type: 'popup', op: 'log-out-of-card', reader: CERT.reader }, { id: bg.api.runtime.id, url: popupUrl });
+    bg.hostAnswers(await bg.hostGets('status'), { readers: bothReaders });
+    bg.hostAnswers(await bg.hostGets('list-certificates'), { certificates: [CERT, other] });
+    const logout = await bg.hostGets('logout');
+    assert.deepEqual([logout.origin, logout.arguments], [ORIGIN, { sessionTag: 'T1' }]);
+    assert.deepEqual(await done, { result: { origins: [ORIGIN] } });
+    assert.deepEqual(storage.data.get('cardSessions').sessions.map((s) => s.sessionTag), ['T2']);
+    bg.hostAnswers(await bg.hostGets('status'), { readers: bothReaders });
+    bg.hostAnswers(await bg.hostGets('list-certificates'), { certificates: [CERT, other] });
+    await until(() => pushed().length === 1, 'a view after the logout');
+    assert.deepEqual(pushed()[0].view.readers.map((r) => [r.name, r.sites]), [[CERT.reader, []], [other.reader, ['https://b.example']]]);
+
+    // Jaan's card pulled: the host's event, then its session taken out.
+    bg.ports[0].answer({ event: 'card-removed', data: { reader: other.reader, certificates: [other.fingerprint] } });
+    bg.hostAnswers(await bg.hostGets('status'), { readers: [bothReaders[0], { name: other.reader, cardPresent: false }] });
+    bg.hostAnswers(await bg.hostGets('list-certificates'), { certificates: [CERT] });
+    await bg.hostGets('logout');
+    await until(() => pushed().length >= 2, 'a view after the pull');
+    for (;;) { // the sessions changed while that view was made: one more
+      const next = bg.ports[0].sent.find((m) => m.command === 'status' && !bg.ports[0].answered.has(m.id));
+      if (!next) break;
+      bg.ports[0].answered.add(next.id);
+      bg.hostAnswers(next, { readers: [bothReaders[0], { name: other.reader, cardPresent: false }] });
+      bg.hostAnswers(await bg.hostGets('list-certificates'), { certificates: [CERT] });
+      await flush();
+    }
+    await until(() => pushed().at(-1).view.sessions === 0, 'the last view without the session');
+    const last = pushed().at(-1).view;
+    assert.deepEqual(last.readers.map((r) => [r.name, r.cardPresent, r.sites]), [[CERT.reader, true, []], [other.reader, false, []]]);
+    assert.ok(pushed().every((m, i) => i === 0 || m.view.seq > pushed()[i - 1].view.seq), 'numbered in order');
+
+    // The view closed: nothing more.
+    port.close();
+    const n = pushed().length;
+    bg.ports[0].answer({ event: 'card-inserted', data: { reader: other.reader } });
+    await flush();
+    assert.equal(pushed().length, n);
+    assert.equal(bg.ports[0].sent.filter((m) => m.command === 'status' && !bg.ports[0].answered.has(m.id)).length, 0);
   });
 
   test('a host that cannot be started is tried again, less often each time', async () => {

@@ -1,11 +1,21 @@
 // The toolbar view (ui/popup.html, the extension's action popup): the
-// readers and the cards in them, the sites logged in with each card, and
-// "log out of all", which ends those sessions the way a card pull does
-// (endSessions of card_removed.js: the host's logout, then each site's tabs
-// are told and one of them posts the site's logout).
+// readers and the cards in them, the sites logged in with each card, "log
+// out of all" and each card's own "log out", which end those sessions the
+// way a card pull does (endSessions of card_removed.js: the host's logout,
+// then each site's tabs are told and one of them posts the site's logout).
+import { ErrorCode, ExtensionError } from '../../shared/errors.js';
 import { HostCommand } from '../../shared/registry.js';
 import { endSessions } from './card_removed.js';
 import { listCards } from '../services/card_watch.js';
+
+// The reader a session is listed under: the one holding the card whose
+// certificate it used, else the one it logged in through. The view and a
+// card's "log out" both go by it, so the button ends what its reader lists.
+function sessionReader(certificates) {
+  const certReader = new Map();
+  for (const c of certificates) if (typeof c?.reader === 'string') certReader.set(c.fingerprint, c.reader);
+  return (s) => certReader.get(s.fingerprint) ?? s.reader ?? '';
+}
 
 // The view from what the host and CardSessions say. `readers`: the host's
 // status readers ({name, cardPresent}); `certificates`: list-certificates
@@ -23,23 +33,23 @@ export function cardsView({ readers = [], certificates = [], sessions = [] }) {
   for (const r of readers) {
     if (typeof r?.name === 'string') readerOf(r.name).cardPresent = r.cardPresent === true;
   }
-  const certReader = new Map();
   for (const c of certificates) {
     if (typeof c?.reader !== 'string') continue;
     const reader = readerOf(c.reader);
     reader.cardPresent = true;
     const holder = c.holder || c.subject || '';
     if (holder && !reader.holders.includes(holder)) reader.holders.push(holder);
-    certReader.set(c.fingerprint, c.reader);
   }
+  const readerOfSession = sessionReader(certificates);
   for (const s of sessions) {
-    const name = certReader.get(s.fingerprint) ?? s.reader ?? '';
-    const reader = readerOf(name);
+    const reader = readerOf(readerOfSession(s));
     if (!reader.sites.includes(s.origin)) reader.sites.push(s.origin);
   }
   for (const r of byName.values()) r.sites.sort();
   return { readers: [...byName.values()], sessions: sessions.length };
 }
+
+const cardsIn = async (readers, host) => (readers.some((r) => r.cardPresent) ? listCards(host) : []);
 
 // What the popup shows. A host that cannot be reached leaves the sessions
 // the extension knows, and says so (`hostError`: its code).
@@ -48,7 +58,7 @@ export async function popupView({ host, sessions }) {
   try {
     const status = await host.request(HostCommand.STATUS);
     const readers = Array.isArray(status.readers) ? status.readers : [];
-    const certificates = readers.some((r) => r.cardPresent) ? await listCards(host) : [];
+    const certificates = await cardsIn(readers, host);
     return { ...cardsView({ readers, certificates, sessions: list }), hostError: null };
   } catch (e) {
     return { ...cardsView({ sessions: list }), hostError: e?.code ?? 'ERR_HOST_UNAVAILABLE' };
@@ -59,5 +69,24 @@ export async function popupView({ host, sessions }) {
 // origins logged out.
 export async function logOutOfAll(context) {
   const gone = await context.sessions.takeAll();
+  return endSessions(context, gone);
+}
+
+// A card's (its reader's) "Log out": the sessions listed under `reader`
+// end as on a card pull, and only those (another card's sites stay logged
+// in). Sessions are matched to readers as the view does; a host out of
+// reach leaves each session under the reader it logged in through.
+// Resolves with the origins logged out.
+export async function logOutOfCard(context, reader) {
+  if (typeof reader !== 'string') throw new ExtensionError(ErrorCode.BAD_REQUEST, 'a reader name is needed');
+  let certificates = [];
+  try {
+    const status = await context.host.request(HostCommand.STATUS);
+    certificates = await cardsIn(Array.isArray(status.readers) ? status.readers : [], context.host);
+  } catch {
+    // as the view shows it then: by the reader of the login
+  }
+  const readerOfSession = sessionReader(certificates);
+  const gone = await context.sessions.take((s) => readerOfSession(s) === reader);
   return endSessions(context, gone);
 }

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { cardsView, logOutOfAll, popupView } from './popup.js';
+import { cardsView, logOutOfAll, logOutOfCard, popupView } from './popup.js';
 import { cardRemoved } from './card_removed.js';
 import { CardSessions } from '../services/card_sessions.js';
 import { fakeApi, scriptedHost } from '../../../test-support/fakes.js';
@@ -137,5 +137,66 @@ describe('logOutOfAll', () => {
     assert.deepEqual(await logOutOfAll({ api, host, sessions }), []);
     assert.deepEqual(host.calls, []);
     assert.deepEqual(api.tabMessages, []);
+  });
+});
+
+describe('logOutOfCard', () => {
+  // Mari's card logged in to A and B, Jaan's to C; the host lists both cards.
+  async function setup(status = () => ({ readers: [{ name: mari.reader, cardPresent: true }, { name: jaan.reader, cardPresent: true }] })) {
+    const sessions = new CardSessions();
+    await addSession(sessions, A, mari, 'TA', 1);
+    await addSession(sessions, B, mari, 'TB', 2);
+    await addSession(sessions, C, jaan, 'TC', 3);
+    const host = scriptedHost({
+      status,
+      'list-certificates': () => ({ certificates: [mari, jaan] }),
+      logout: () => ({ endedSessions: 1 }),
+    });
+    return { sessions, host, api: browserWith({ 1: A, 2: B, 3: C }) };
+  }
+  const logouts = (host) => host.calls.filter((c) => c.command === 'logout').map((c) => [c.origin, c.args]);
+
+  test('ends only the sessions of that reader\'s card; the other card\'s site stays logged in', async () => {
+    const { sessions, host, api } = await setup();
+    const origins = await logOutOfCard({ api, host, sessions }, mari.reader);
+    assert.deepEqual(origins.sort(), [A, B]);
+    assert.deepEqual(logouts(host).sort(), [[A, { sessionTag: 'TA' }], [B, { sessionTag: 'TB' }]]);
+    assert.deepEqual((await sessions.list()).map((s) => [s.origin, s.sessionTag]), [[C, 'TC']]);
+    assert.ok(!api.tabMessages.some(({ message }) => message.origin === C), 'C\'s tab is not told anything');
+    const view = await popupView({ host, sessions });
+    assert.deepEqual(view.readers.map((r) => [r.name, r.sites]), [[mari.reader, []], [jaan.reader, [C]]]);
+  });
+
+  test('sends the tabs and the host exactly what pulling that card sends them', async () => {
+    const pulled = await setup();
+    await cardRemoved({ api: pulled.api, host: pulled.host, sessions: pulled.sessions }, { reader: mari.reader, certificates: [mari.fingerprint] });
+
+    const one = await setup();
+    await logOutOfCard({ api: one.api, host: one.host, sessions: one.sessions }, mari.reader);
+    assert.deepEqual(one.api.tabMessages, pulled.api.tabMessages);
+    assert.deepEqual(logouts(one.host), logouts(pulled.host));
+    assert.deepEqual(await one.sessions.list(), await pulled.sessions.list());
+  });
+
+  test('goes by the reader the view lists a session under: the card\'s reader now, not the one of the login', async () => {
+    const { sessions, host, api } = await setup();
+    host.handlers['list-certificates'] = () => ({ certificates: [{ ...mari, reader: jaan.reader }] }); // Mari's card moved
+    host.handlers.status = () => ({ readers: [{ name: mari.reader, cardPresent: false }, { name: jaan.reader, cardPresent: true }] });
+    assert.deepEqual(await logOutOfCard({ api, host, sessions }, mari.reader), [], 'nothing is listed under the empty reader');
+    assert.deepEqual((await logOutOfCard({ api, host, sessions }, jaan.reader)).sort(), [A, B, C]);
+  });
+
+  test('a host out of reach: by the reader of each login, as the view shows them then', async () => {
+    const { sessions, host, api } = await setup(() => { throw Object.assign(new Error('gone'), { code: 'ERR_HOST_UNAVAILABLE' }); });
+    assert.deepEqual(await logOutOfCard({ api, host, sessions }, jaan.reader), [C]);
+    assert.equal(await sessions.count(), 2);
+  });
+
+  test('an unknown reader ends nothing; no reader name is refused', async () => {
+    const { sessions, host, api } = await setup();
+    assert.deepEqual(await logOutOfCard({ api, host, sessions }, 'Reader Nine'), []);
+    assert.equal(await sessions.count(), 3);
+    await assert.rejects(logOutOfCard({ api, host, sessions }, undefined), { code: 'ERR_BAD_REQUEST' });
+    assert.deepEqual(logouts(host), []);
   });
 });

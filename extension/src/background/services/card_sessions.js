@@ -13,6 +13,7 @@ export class CardSessions {
   #storage;
   #state = { logins: {}, sessions: [] };
   #loaded = null;
+  #listeners = new Set();
 
   constructor(storage = null) {
     this.#storage = storage;
@@ -32,6 +33,20 @@ export class CardSessions {
 
   async #save() {
     if (this.#storage) await this.#storage.set({ [KEY]: this.#state });
+  }
+
+  // The sessions changed (saved already): the open toolbar view shows them
+  // again. Returns a function that stops the listener.
+  onChange(listener) {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async #saveChanged() {
+    await this.#save();
+    for (const listener of this.#listeners) {
+      try { listener(); } catch (e) { console.error('a card sessions listener failed', e); }
+    }
   }
 
   // After authenticate: the login's card, until confirm.
@@ -56,27 +71,25 @@ export class CardSessions {
     this.#state.sessions = this.#state.sessions.filter((s) => !(s.origin === origin && s.sessionTag === sessionTag));
     this.#state.sessions.push(session);
     if (this.#state.sessions.length > MAX_SESSIONS) this.#state.sessions.shift();
-    await this.#save();
+    await this.#saveChanged();
     return session;
   }
 
   // Ends one session of an origin, or all of them without a tag.
   async remove(origin, sessionTag) {
     await this.#load();
+    const before = this.#state.sessions.length;
     this.#state.sessions = this.#state.sessions.filter(
       (s) => !(s.origin === origin && (sessionTag === undefined || s.sessionTag === sessionTag)));
-    await this.#save();
+    if (this.#state.sessions.length !== before) await this.#saveChanged();
+    else await this.#save();
   }
 
   // The card in `reader` is gone: the sessions it carried, taken out. A
   // session matches by certificate, or by reader (fail closed: whatever was
   // in that reader is not there any more).
-  async takeForRemovedCard({ reader, certificates = [] }) {
-    await this.#load();
-    const gone = this.#state.sessions.filter((s) => s.reader === reader || certificates.includes(s.fingerprint));
-    this.#state.sessions = this.#state.sessions.filter((s) => !gone.includes(s));
-    await this.#save();
-    return gone;
+  takeForRemovedCard({ reader, certificates = [] }) {
+    return this.take((s) => s.reader === reader || certificates.includes(s.fingerprint));
   }
 
   // Every session, as copies (for the toolbar view).
@@ -87,11 +100,17 @@ export class CardSessions {
 
   // "Log out of all": every session, taken out (or only those whose
   // certificate is in `fingerprints`, when given).
-  async takeAll(fingerprints = null) {
+  takeAll(fingerprints = null) {
+    return this.take((s) => !fingerprints || fingerprints.includes(s.fingerprint));
+  }
+
+  // The sessions `matches` picks (it gets a copy of each), taken out.
+  async take(matches) {
     await this.#load();
-    const gone = this.#state.sessions.filter((s) => !fingerprints || fingerprints.includes(s.fingerprint));
+    const gone = this.#state.sessions.filter((s) => matches({ ...s }));
     this.#state.sessions = this.#state.sessions.filter((s) => !gone.includes(s));
-    await this.#save();
+    if (gone.length) await this.#saveChanged();
+    else await this.#save();
     return gone;
   }
 

@@ -144,6 +144,35 @@ describe('CardSessions', () => {
     assert.equal(await sessions.count(), 1);
   });
 
+  test('take: only the sessions it picks, each once', async () => {
+    const sessions = new CardSessions();
+    await login(sessions, 'L1', A, card1, 'tag1');
+    await login(sessions, 'L2', B, card2, 'tag2');
+    const gone = await sessions.take((s) => s.reader === card2.reader);
+    assert.deepEqual(gone.map((s) => [s.origin, s.sessionTag]), [[B, 'tag2']]);
+    assert.deepEqual((await sessions.list()).map((s) => s.origin), [A]);
+    assert.deepEqual(await sessions.take((s) => s.reader === card2.reader), []);
+  });
+
+  test('onChange hears every change of the sessions, after it is made, and nothing else', async () => {
+    const sessions = new CardSessions();
+    const heard = [];
+    const stop = sessions.onChange(async () => heard.push(await sessions.count()));
+    await sessions.rememberLogin('L1', { origin: A, ...card1 });
+    assert.deepEqual(heard, [], 'a login is not a session yet');
+    await sessions.confirm('L1', A, 'tag1', 1);
+    await login(sessions, 'L2', B, card2, 'tag2');
+    await sessions.remove(B, 'no-such-tag');
+    await sessions.take(() => false);
+    assert.deepEqual(heard, [1, 2], 'confirms only: nothing was removed or taken');
+    await sessions.remove(B, 'tag2');
+    await sessions.takeForRemovedCard({ reader: card1.reader });
+    assert.deepEqual(heard, [1, 2, 1, 0]);
+    stop();
+    await login(sessions, 'L3', A, card1, 'tag3');
+    assert.equal(heard.length, 4, 'a stopped listener hears nothing');
+  });
+
   describe('in storage.session', () => {
     test('a new CardSessions on the same storage knows the sessions', async () => {
       const storage = memoryStorage();
