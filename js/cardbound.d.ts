@@ -441,6 +441,42 @@ export interface CardboundClient {
    * in): its events, and presence proofs once no other page of the site proves.
    */
   watchSession(options?: WatchSessionOptions): Session;
+  /**
+   * The signing certificate the user chooses for this site (Web eID's
+   * getSigningCertificate); the site proves itself first, no PIN.
+   */
+  getSigningCertificate(): Promise<SigningCertificate>;
+  /** The card's signature over a document's hash, after the signing PIN (Web eID's sign). */
+  sign(options: SignOptions): Promise<Signature>;
+}
+
+export type HashFunction = 'SHA-256' | 'SHA-384' | 'SHA-512';
+
+/** Web eID's words for a signature algorithm. */
+export interface SignatureAlgorithm {
+  cryptoAlgorithm: 'ECC' | 'RSA';
+  hashFunction: HashFunction;
+  paddingScheme: 'NONE' | 'PKCS1.5' | 'PSS';
+}
+
+export interface SigningCertificate {
+  /** base64 DER */
+  certificate: string;
+  supportedSignatureAlgorithms: SignatureAlgorithm[];
+}
+
+export interface SignOptions {
+  /** base64 DER, from getSigningCertificate() */
+  certificate: string;
+  /** the document's hash: base64, or its bytes */
+  hash: string | ArrayBuffer | ArrayBufferView;
+  hashFunction: HashFunction;
+}
+
+export interface Signature {
+  /** base64; ECDSA as raw r||s */
+  signature: string;
+  signatureAlgorithm: SignatureAlgorithm;
 }
 
 /** An API bound to a window, fetch, EventSource and Web Locks (the page's by default). */
@@ -458,3 +494,7 @@ export declare function currentSession(options?: CurrentSessionOptions): Promise
 export declare function onSessionStarted(listener: (session: Session) => void): () => void;
 /** Follow the session another tab of this site started. */
 export declare function watchSession(options?: WatchSessionOptions): Session;
+/** The signing certificate the user chooses: see createClient().getSigningCertificate. */
+export declare function getSigningCertificate(): Promise<SigningCertificate>;
+/** The card's signature over a document's hash: see createClient().sign. */
+export declare function sign(options: SignOptions): Promise<Signature>;

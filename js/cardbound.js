@@ -329,6 +329,8 @@ const timeouts = {
   status: 5000,
   'begin-login': 10000,
   authenticate: 5 * 60 * 1000,
+  'get-signing-certificate': 5 * 60 * 1000,
+  sign: 5 * 60 * 1000,
   confirm: 30000,
   presence: 30000,
   logout: 10000,
@@ -827,6 +829,17 @@ async function underLock(locks, name, fn, onWaiting) {
   return locks.request(name, enter);
 }
 
+// Bytes (an ArrayBuffer or a typed array) as base64; anything else: null.
+function base64Of(bytes) {
+  let view = null;
+  if (bytes instanceof ArrayBuffer) view = new Uint8Array(bytes);
+  else if (ArrayBuffer.isView(bytes)) view = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (!view) return null;
+  let text = '';
+  for (const b of view) text += String.fromCharCode(b);
+  return btoa(text);
+}
+
 /**
  * An API bound to a window, fetch, EventSource, Web Locks and
  * BroadcastChannel. The module's own functions use the page's; tests and
@@ -1015,6 +1028,43 @@ export function createClient({ window: win = globalThis.window, fetch: fetchFn =
     }, onWaiting);
   };
 
+  // A login the host began and the site's signed challenge for it, which
+  // the host verifies before any window: a signature starts as a login does.
+  const provenLogin = async () => {
+    const { loginId, hostNonce } = await client.bridge.call('begin-login');
+    const challenge = await client.post('/challenge', { hostNonce });
+    return { loginId, challenge };
+  };
+
+  /**
+   * The signing certificate the user chooses for this site, as Web eID's
+   * getSigningCertificate(): `{certificate, supportedSignatureAlgorithms}`,
+   * `certificate` base64 DER, each algorithm `{cryptoAlgorithm,
+   * hashFunction, paddingScheme}`. The site proves itself first (its
+   * challenge endpoint, as for a login); the user picks in the extension's
+   * window, without a PIN.
+   */
+  const getSigningCertificate = async () => {
+    await client.bridge.call('ping');
+    return client.bridge.call('get-signing-certificate', await provenLogin());
+  };
+
+  /**
+   * The card's signature over a document's hash, as Web eID's sign():
+   * `certificate` from getSigningCertificate(), `hash` (base64, or the bytes),
+   * `hashFunction` 'SHA-256', 'SHA-384' or 'SHA-512'. The user gives the
+   * signing PIN in the extension's window. Resolves with `{signature,
+   * signatureAlgorithm}` (base64; ECDSA raw r||s).
+   */
+  const sign = async ({ certificate, hash, hashFunction } = {}) => {
+    const hashText = typeof hash === 'string' ? hash : base64Of(hash);
+    if (typeof certificate !== 'string' || typeof hashText !== 'string' || typeof hashFunction !== 'string') {
+      throw new CardboundError(ErrorCode.BAD_REQUEST, 'sign takes {certificate, hash, hashFunction}');
+    }
+    await client.bridge.call('ping');
+    return client.bridge.call('sign', { ...(await provenLogin()), certificate, hash: hashText, hashFunction });
+  };
+
   /**
    * Calls `listener(session)` when another page of the site logs in and this
    * page follows that session now (not for this page's own calls).
@@ -1048,7 +1098,7 @@ export function createClient({ window: win = globalThis.window, fetch: fetchFn =
   const watchSession = ({ identity = null, presence = true } = {}) =>
     follow(new Session(client, { identity, presence: presence && 'takeover' }));
 
-  return { isAvailable, availability, authenticate, currentSession, onSessionStarted, watchSession };
+  return { isAvailable, availability, authenticate, currentSession, onSessionStarted, watchSession, getSigningCertificate, sign };
 }
 
 let pageClient;
@@ -1066,3 +1116,7 @@ export const currentSession = async (options) => page().currentSession(options);
 export const onSessionStarted = (listener) => page().onSessionStarted(listener);
 /** Follow the session another tab of this site started. */
 export const watchSession = (options) => page().watchSession(options);
+/** The signing certificate the user chooses: see createClient().getSigningCertificate. */
+export const getSigningCertificate = async () => page().getSigningCertificate();
+/** The card's signature over a document's hash: see createClient().sign. */
+export const sign = async (options) => page().sign(options);

@@ -1990,3 +1990,38 @@ test('connection: a server without GET /cardbound/session does not end a session
   EventSource.instances[0].emit('session-ended', '{"reason":"logout"}');
   assert.deepEqual(ended.map(detailOf), [{ reason: 'logout' }]);
 });
+
+test('getSigningCertificate and sign: the site proves itself first (begin-login, its challenge), then the extension', async (t) => {
+  const { log, client, win } = setup(t);
+  const chosen = { certificate: 'TUlJQg==', supportedSignatureAlgorithms: [{ cryptoAlgorithm: 'ECC', hashFunction: 'SHA-256', paddingScheme: 'NONE' }] };
+  const signed = { signature: 'c2ln', signatureAlgorithm: chosen.supportedSignatureAlgorithms[0] };
+  win.handlers['get-signing-certificate'] = () => ({ result: chosen });
+  win.handlers.sign = () => ({ result: signed });
+  assert.deepEqual(await client.getSigningCertificate(), chosen);
+  const hash = new Uint8Array(32).fill(7);
+  assert.deepEqual(await client.sign({ certificate: chosen.certificate, hash, hashFunction: 'SHA-256' }), signed);
+  const hashText = Buffer.from(hash).toString('base64');
+  assert.deepEqual(log, [
+    ['extension', 'ping', {}],
+    ['extension', 'begin-login', {}],
+    ['POST', '/cardbound/challenge', { hostNonce: HOST_NONCE }],
+    ['extension', 'get-signing-certificate', { loginId: LOGIN_ID, challenge: CHALLENGE }],
+    ['extension', 'ping', {}], // each call checks the extension is (still) there
+    ['extension', 'begin-login', {}],
+    ['POST', '/cardbound/challenge', { hostNonce: HOST_NONCE }],
+    ['extension', 'sign', { loginId: LOGIN_ID, challenge: CHALLENGE, certificate: chosen.certificate, hash: hashText, hashFunction: 'SHA-256' }],
+  ]);
+  // A base64 hash goes as it is; no certificate, no call at all.
+  await client.sign({ certificate: chosen.certificate, hash: hashText, hashFunction: 'SHA-384' });
+  assert.equal(win.requests('sign').at(-1).arguments.hash, hashText);
+  const before = log.length;
+  await assert.rejects(client.sign({ hash: hashText, hashFunction: 'SHA-256' }), (e) => e instanceof CardboundError && e.code === ErrorCode.BAD_REQUEST);
+  await assert.rejects(client.sign({ certificate: 'x', hash: 42, hashFunction: 'SHA-256' }), (e) => e.code === ErrorCode.BAD_REQUEST);
+  assert.equal(log.length, before, 'nothing asked');
+});
+
+test('sign: a cancelled PIN window is a UserCancelledError', async (t) => {
+  const { client, win } = setup(t);
+  win.handlers.sign = () => ({ error: { code: 'ERR_USER_CANCELLED', message: 'cancelled' } });
+  await assert.rejects(client.sign({ certificate: 'TUlJQg==', hash: 'AAAA', hashFunction: 'SHA-256' }), UserCancelledError);
+});

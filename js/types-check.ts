@@ -137,3 +137,15 @@ console.log(version, protocol, revoked, cancelled, anyCode, pinError, generic, n
 void logIn();
 void otherTab();
 void onePerBrowser();
+
+// Signing, Web eID-shaped.
+async function signContract(hash: Uint8Array): Promise<string> {
+  const { certificate, supportedSignatureAlgorithms } = await cardbound.getSigningCertificate();
+  const algorithm: cardbound.SignatureAlgorithm = supportedSignatureAlgorithms[0];
+  const fn: cardbound.HashFunction = algorithm.hashFunction;
+  const { signature, signatureAlgorithm } = await client.sign({ certificate, hash, hashFunction: fn });
+  // @ts-expect-error a hash function Web eID does not name
+  void client.sign({ certificate, hash, hashFunction: 'SHA-1' });
+  return `${signature} ${signatureAlgorithm.paddingScheme}`;
+}
+void signContract(new Uint8Array(32));

@@ -21,7 +21,7 @@
   // The protocol version this extension speaks: the answer to `ping` says it.
   const PROTOCOL_VERSION = 2;
   // The actions the background answers (the content script answers `ping` itself).
-  const ACTIONS = ['status', 'begin-login', 'authenticate', 'confirm', 'presence', 'logout'];
+  const ACTIONS = ['status', 'begin-login', 'authenticate', 'get-signing-certificate', 'sign', 'confirm', 'presence', 'logout'];
   const MAX_ARGUMENTS = 262144; // the host's own request limit
   const ErrorCode = Object.freeze({
     BAD_REQUEST: 'ERR_BAD_REQUEST',
@@ -56,7 +56,7 @@
   // frame: when the frame unloads (closed, reloaded, navigated) the browser
   // closes the port and the background cancels the login of the page that
   // is gone, not one of another frame of the tab.
-  const PORT_ACTIONS = ['authenticate'];
+  const PORT_ACTIONS = ['authenticate', 'get-signing-certificate', 'sign'];
   const ID = /^[A-Za-z0-9._-]{1,64}$/;
   const api = globalThis.browser ?? globalThis.chrome;
   const origin = window.location.origin;

@@ -48,7 +48,7 @@ export const ErrorCode = Object.freeze({
   LOGIN_UNKNOWN: 'ERR_LOGIN_UNKNOWN',
   // host: the card is not, or no longer, in the reader (also: pulled since the login)
   NO_CARD: 'ERR_NO_CARD',
-  // host: no inserted card holds that certificate
+  // host and extension: no inserted card holds that certificate
   CERTIFICATE_NOT_FOUND: 'ERR_CERTIFICATE_NOT_FOUND',
   // host: wrong PIN; `pinState` and, on the last try, `triesLeft: 1`
   PIN_INCORRECT: 'ERR_PIN_INCORRECT',
@@ -152,6 +152,8 @@ export const PageAction = Object.freeze({
   STATUS: 'status',
   BEGIN_LOGIN: 'begin-login',
   AUTHENTICATE: 'authenticate',
+  GET_SIGNING_CERTIFICATE: 'get-signing-certificate',
+  SIGN: 'sign',
   CONFIRM: 'confirm',
   PRESENCE: 'presence',
   LOGOUT: 'logout',

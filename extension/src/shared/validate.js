@@ -19,6 +19,22 @@ export function identifier(value, name) {
   return value;
 }
 
+// Standard base64 (with padding) of at most `maxLength` characters; returns
+// the bytes.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+export function base64Bytes(value, name, maxLength) {
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength || !BASE64.test(value)) {
+    throw bad(`'${name}' must be base64 of at most ${maxLength} characters`);
+  }
+  return Uint8Array.from(atob(value), (c) => c.charCodeAt(0));
+}
+
+// One of the listed strings.
+export function oneOf(value, name, allowed) {
+  if (!allowed.includes(value)) throw bad(`'${name}' must be one of ${allowed.join(', ')}`);
+  return value;
+}
+
 // Only the named keys; any other is refused (as the host does).
 export function onlyKeys(args, allowed) {
   plainObject(args, 'arguments');

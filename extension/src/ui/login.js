@@ -16,8 +16,20 @@ import { createEntry } from './pin_view.js';
 
 const $ = (id) => document.getElementById(id);
 
-const TITLES = { picker: 'pickerTitle', pin: 'pinTitle', blocked: 'blockedTitle' };
-const LEADS = { picker: 'pickerSiteAsks', pin: 'pinSite', blocked: 'pinSite' };
+// The words of each step, by what the card is for (view.purpose): logging
+// in, or signing with the card's signing certificate and its own PIN.
+const WORDS = {
+  login: {
+    titles: { picker: 'pickerTitle', pin: 'pinTitle', blocked: 'blockedTitle' },
+    leads: { picker: 'pickerSiteAsks', pin: 'pinSite', blocked: 'pinSite' },
+    empty: 'pickerNoCards', pinLabel: 'pinLabel', submit: 'pinSubmit',
+  },
+  sign: {
+    titles: { picker: 'signPickerTitle', pin: 'signPinTitle', blocked: 'blockedTitle' },
+    leads: { picker: 'signPickerSiteAsks', pin: 'signPinSite', blocked: 'signPinSite' },
+    empty: 'signPickerNoCards', pinLabel: 'signPinLabel', submit: 'signPinSubmit',
+  },
+};
 
 let current = null; // the view on screen
 
@@ -54,10 +66,14 @@ function show(view) {
   current = view;
   if (entering) {
     shownStage(view.stage);
-    const title = t(TITLES[view.step]);
+    const words = WORDS[view.purpose] ?? WORDS.login;
+    const title = t(words.titles[view.step]);
     $('title').textContent = title;
     document.title = title;
-    $('siteLead').textContent = t(LEADS[view.step]);
+    $('siteLead').textContent = t(words.leads[view.step]);
+    $('empty').textContent = t(words.empty);
+    $('pinLabel').textContent = t(words.pinLabel);
+    $('ok').textContent = t(words.submit);
     for (const section of ['picker', 'entry', 'blocked']) $(section).hidden = true;
     $(view.step === 'pin' ? 'entry' : view.step).hidden = false;
   }

@@ -52,6 +52,8 @@ export function createEntry({ show }) {
     shown = view;
     const c = view.certificate;
     $('holder').textContent = c.holder || c.subject;
+    // The site named the certificate (a signature): there is no other.
+    $('back').hidden = view.fixed === true;
     $('cardMeta').replaceChildren(...phrases(t('pickerIssuedBy', issuerName(c.issuer)), t('pickerReader', c.reader)));
     if (entering) {
       present = true;

@@ -247,15 +247,19 @@ inline constexpr std::string_view kPing = "ping";
 inline constexpr std::string_view kStatus = "status";
 inline constexpr std::string_view kBeginLogin = "begin-login";
 inline constexpr std::string_view kAuthenticate = "authenticate";
+inline constexpr std::string_view kGetSigningCertificate = "get-signing-certificate";
+inline constexpr std::string_view kSign = "sign";
 inline constexpr std::string_view kConfirm = "confirm";
 inline constexpr std::string_view kPresence = "presence";
 inline constexpr std::string_view kLogout = "logout";
 } // namespace page_action
-inline constexpr std::array<std::string_view, 7> kPageActions{
+inline constexpr std::array<std::string_view, 9> kPageActions{
     page_action::kPing,
     page_action::kStatus,
     page_action::kBeginLogin,
     page_action::kAuthenticate,
+    page_action::kGetSigningCertificate,
+    page_action::kSign,
     page_action::kConfirm,
     page_action::kPresence,
     page_action::kLogout,

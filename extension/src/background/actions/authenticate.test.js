@@ -146,7 +146,7 @@ describe('authenticate', () => {
     // The choice is answered with the PIN entry, in the same window.
     const picked = t.send(0, 'submit', shown.fingerprint);
     assert.equal(picked.returned, true);
-    const pinView = { origin: ORIGIN, server: SERVER, step: 'pin', certificate: shown, pinPad: false, pinState: 'count-low', cardPresent: true, stage: 2 };
+    const pinView = { origin: ORIGIN, server: SERVER, purpose: 'login', step: 'pin', certificate: shown, pinPad: false, pinState: 'count-low', cardPresent: true, fixed: false, stage: 2 };
     assert.deepEqual(await picked.reply, { state: 'view', view: pinView });
     assert.deepEqual(t.pushed(0).at(-1), pinView, 'and pushed');
     assert.equal(t.api.created.length, 1, 'no second window');
@@ -346,7 +346,7 @@ describe('authenticate', () => {
     const pin = await pickFirst(t);
     const pinWindowId = t.api.created[pin].id;
     const blocked = await t.send(pin, 'submit', '0000').reply;
-    assert.deepEqual(blocked, { state: 'view', view: { origin: ORIGIN, server: SERVER, step: 'blocked', certificate: t.pushed(pin).at(-1).certificate, stage: 2 } });
+    assert.deepEqual(blocked, { state: 'view', view: { origin: ORIGIN, server: SERVER, purpose: 'login', step: 'blocked', certificate: t.pushed(pin).at(-1).certificate, stage: 2 } });
     assert.equal(blocked.view.certificate.fingerprint, hostCert(1).fingerprint);
     assert.deepEqual(t.pushed(pin).at(-1), blocked.view, 'and pushed');
     await assert.rejects(result, isCode('ERR_PIN_BLOCKED'));

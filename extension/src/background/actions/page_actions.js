@@ -4,6 +4,7 @@ import { ErrorCode } from '../../shared/errors.js';
 import { HostCommand, PageAction } from '../../shared/registry.js';
 import { onlyKeys, identifier, plainObject } from '../../shared/validate.js';
 import { authenticate } from './authenticate.js';
+import { getSigningCertificate, sign } from './sign.js';
 
 // Only what a page needs to know: no module paths, no configuration files.
 async function status({ api, host }) {
@@ -58,6 +59,8 @@ export const pageActions = {
   [PageAction.STATUS]: status,
   [PageAction.BEGIN_LOGIN]: beginLogin,
   [PageAction.AUTHENTICATE]: authenticate,
+  [PageAction.GET_SIGNING_CERTIFICATE]: getSigningCertificate,
+  [PageAction.SIGN]: sign,
   [PageAction.CONFIRM]: confirm,
   [PageAction.PRESENCE]: presence,
   [PageAction.LOGOUT]: logout,

@@ -48,8 +48,10 @@ function describe(c) {
   };
 }
 
-export async function listCards(host) {
-  const { certificates } = await host.request('list-certificates');
+// The certificates on the cards for `purpose`: 'login' or 'sign' (a card's
+// signing certificate is another than its login certificate).
+export async function listCards(host, purpose = 'login') {
+  const { certificates } = await host.request('list-certificates', { args: { purpose } });
   return (certificates ?? []).map(describe);
 }
 
@@ -61,7 +63,7 @@ export async function listCards(host) {
 // made and the window opens is shown as soon as the window is there
 // (attach), or the user, just told "Insert your card", would wait for a card
 // that is already in.
-export function followReaders(host) {
+export function followReaders(host, purpose = 'login') {
   let picker = null;
   let asked = 0; // the number of the last list asked for
   const events = windowEvents(host);
@@ -69,7 +71,7 @@ export function followReaders(host) {
   // Lists the certificates; shows them unless a newer list was asked for.
   async function list() {
     const ticket = ++asked;
-    const certificates = await listCards(host);
+    const certificates = await listCards(host, purpose);
     if (ticket === asked && !picker.closed) picker.update({ ...picker.view, certificates });
   }
 
@@ -134,7 +136,7 @@ export function followReaders(host) {
 // stale, so a list that started before a removal cannot say "back".
 // It listens from the moment the card is chosen: a card pulled while the
 // window opens is shown absent as soon as the window is there (attach).
-export function followCard(host, card) {
+export function followCard(host, card, purpose = 'login') {
   const { fingerprint } = card;
   let dialog = null;
   let generation = 0;
@@ -150,7 +152,7 @@ export function followCard(host, card) {
     for (let i = 0; ; i++) {
       let found;
       try {
-        found = (await listCards(host)).find((c) => c.fingerprint === fingerprint);
+        found = (await listCards(host, purpose)).find((c) => c.fingerprint === fingerprint);
       } catch {
         // not ready yet: try again
       }
