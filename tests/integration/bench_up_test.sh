@@ -7,7 +7,8 @@ env_file="$WORK/env"
 "$BENCH" up >"$env_file" || fail "bench up failed"
 pass "bench up"
 for var in CARDBOUND_PKI_DIR SOFTHSM2_CONF CARDBOUND_SOFTHSM_MODULE CARDBOUND_OPENSC_MODULE \
-    CARDBOUND_USER_PIN CARDBOUND_SO_PIN CARDBOUND_CARD_PIN CARDBOUND_OCSP_URL; do
+    CARDBOUND_USER_PIN CARDBOUND_SO_PIN CARDBOUND_CARD_PIN CARDBOUND_SOFT_SIGN_TOKEN CARDBOUND_SIGN_PIN \
+    CARDBOUND_OCSP_URL; do
     grep -q "^export $var=" "$env_file" || fail "bench up did not print $var"
 done
 pass "bench up prints the environment other tools need"

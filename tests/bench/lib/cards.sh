@@ -19,7 +19,7 @@ insert_card() { # insert_card N
         return 0
     fi
     start_daemon "card$n" "$VIRTUAL_CARD" --nss-db "$NSS_DB" --token "$(card_token "$n")" \
-        --cert "$(card_token "$n"):card$n" --port "${READER_PORTS[$n]}" \
+        --cert "$(card_token "$n"):card$n" --cert "$(card_token "$n"):card$n-sign" --port "${READER_PORTS[$n]}" \
         --pin-state "$RUN_DIR/card$n.pin-tries"
     if ! wait_until 10 card_in "$n"; then
         stop_daemon "card$n"

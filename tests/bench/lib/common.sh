@@ -17,6 +17,8 @@ OCSP_URL="http://127.0.0.1:$OCSP_PORT"
 # Test secrets of a test bench; nothing real is protected by them.
 USER_PIN=123456
 SO_PIN=12345678
+# The user PIN of token cardbound-soft-sign (a signing PIN of its own).
+SIGN_PIN=654321
 
 # The two readers one vpcd entry gives, and the ports their cards connect to.
 READER_NAMES=("Virtual PCD 00 00" "Virtual PCD 00 01")
