@@ -99,7 +99,7 @@ test('sign a document: signing certificates only, the signing PIN, a signature o
   // A wrong PIN first: the window stays and says so.
   await w.fill('#pin', '000000');
   await w.click('#ok');
-  await w.waitForFunction(() => /incorrect/i.test(document.querySelector('#message').textContent));
+  await w.waitForFunction(() => /PIN is wrong/.test(document.querySelector('#message').textContent));
   await w.fill('#pin', PIN);
   await w.click('#ok').catch((e) => { if (!/closed/i.test(e.message)) throw e; });
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { Host, benchEnv, fingerprintOf, opensslVerifies, sha } from './host_client.mjs';
-import { ORIGIN, authenticate, jwsName, signHash, verifiedLogin } from './login_flow.mjs';
+import { ORIGIN, authenticate, confirm, jwsName, signHash, verifiedLogin } from './login_flow.mjs';
 
 const env = benchEnv();
 const pki = env.CARDBOUND_PKI_DIR;
@@ -69,14 +69,15 @@ for (const [name, kind] of [['sign-p256', 'ECC'], ['sign-rsa2048', 'RSA']]) {
 }
 
 test('one verified challenge signs one hash: the login is used up', async () => {
-  const { begin, verified } = await verifiedLogin(host, { pki });
+  const { begin, challenge, verified } = await verifiedLogin(host, { pki });
   assert.equal(verified.error, undefined);
   const args = { loginId: begin.loginId, certificate: fp('sign-p256'), hash: hashOf('SHA-256'), hashFunction: 'SHA-256', pin: SIGN_PIN };
   assert.equal((await host.request('sign', { origin: ORIGIN, args })).error, undefined);
   const again = await host.request('sign', { origin: ORIGIN, args });
   assert.equal(again.error?.code, 'ERR_LOGIN_UNKNOWN');
-  const confirm = await host.request('confirm', { origin: ORIGIN, args: { loginId: begin.loginId, receipt: {} } });
-  assert.equal(confirm.error?.code, 'ERR_LOGIN_UNKNOWN', 'a signature is no login');
+  const token = { signature: Buffer.from('a signature is no token').toString('base64') };
+  const confirmed = await confirm(host, { pki, loginId: begin.loginId, challenge, token });
+  assert.equal(confirmed.answer.error?.code, 'ERR_LOGIN_UNKNOWN', 'a signature is no login');
 });
 
 test('a wrong signing PIN is refused with the tries left, and the login stays for another try', async () => {
