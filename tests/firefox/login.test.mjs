@@ -5,12 +5,14 @@
 // Screenshots of the picker, the PIN window and the logged-in page are kept
 // in build/test-artifacts/firefox/.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { benchEnv } from '../integration/bench_env.mjs';
 import { bench } from '../browser/flow.mjs';
+import { opensslVerifies } from '../../host/tests/integration/host_client.mjs';
+import { jwsName } from '../../host/tests/integration/login_flow.mjs';
 import { startSite } from '../browser/harness.mjs';
 import { buildDir, launchBrowser, readHostLog } from './harness.mjs';
 
@@ -206,4 +208,34 @@ test('journey 2: a dead server: the page says the connection is lost at once, an
     await doomed.stop();
     await page.close();
   }
+});
+
+test('signing a document (issue 17): the signing certificate, the signing PIN, a signature openssl verifies', { timeout: 90_000 }, async () => {
+  const page = await openSite();
+  await page.click('#sign');
+  // The first window offers signing certificates only: each card once.
+  const picker = await browser.nextWindow('login', { timeout: 15_000 });
+  await picker.waitFor('document.querySelector("#picker:not([hidden]) button.cert") !== null', { what: 'a signing certificate' });
+  assert.equal(await picker.text('h1'), 'Choose a signing certificate');
+  const holders = await picker.evaluate('[...document.querySelectorAll("button.cert .holder")].map((e) => e.textContent).sort()');
+  assert.deepEqual(holders, ['Jaan Card', MARI]);
+  await picker.evaluate(`[...document.querySelectorAll('button.cert')].find((e) => e.querySelector('.holder')?.textContent === ${JSON.stringify(MARI)}).click()`,
+    { userActivation: true });
+  // The second asks for the signing PIN of the certificate the page named.
+  const entry = await browser.nextWindow('login', { timeout: 15_000 });
+  await entry.waitFor('!document.getElementById("entry").hidden', { what: 'the signing PIN entry' });
+  assert.equal(await entry.text('h1'), 'Enter your signing PIN');
+  await entry.screenshot(join(artefacts, 'signing-pin.png'));
+  await entry.evaluate(`document.getElementById('pin').value = ${JSON.stringify(PIN)}`);
+  await entry.click('#ok');
+  const result = await page.waitFor('(() => { const d = document.querySelector("#signed").dataset; return d.signature || d.code ? JSON.stringify({ ...d }) : null; })()',
+    { timeout: 20_000, what: 'the signature' });
+  const signed = JSON.parse(result);
+  assert.equal(signed.code, undefined, `the page says ${signed.code}`);
+  const certDer = Buffer.from(signed.certificate, 'base64');
+  assert.ok(certDer.equals(readFileSync(join(env.CARDBOUND_PKI_DIR, 'card0-sign.der'))), "Mari's signing certificate");
+  const documentText = await page.evaluate('document.getElementById("document").value');
+  assert.ok(opensslVerifies({ certDer, alg: jwsName(signed), preimage: Buffer.from(documentText), signature: Buffer.from(signed.signature, 'base64') }),
+    'openssl verifies the signature over the document');
+  await page.close();
 });
