@@ -135,6 +135,11 @@ export const messages = Object.freeze({
       SESSION_UNKNOWN: 'You are not logged in.',
       NOT_CONFIRMED: 'The login was not completed. Please try again.',
       SESSION_EXISTS: 'You are logged in already, in another tab of this site.',
+      TRANSACTION_TEXT_INVALID: 'The site asked you to confirm a text that cannot be shown as it is.',
+      TRANSACTION_UNKNOWN: 'This confirmation was used already or has expired. Confirm again.',
+      TRANSACTION_TEXT_CHANGED: 'The page changed the text you confirmed. The confirmation was refused.',
+      TRANSACTION_WRONG_CARD: 'Confirm with the card you logged in with.',
+      TRANSACTION_SIGNATURE_INVALID: 'The confirmation could not be verified.',
     },
     reasons: {
       logout: 'You have logged out.',
@@ -199,6 +204,11 @@ export const messages = Object.freeze({
       SESSION_UNKNOWN: 'Te ei ole sisse logitud.',
       NOT_CONFIRMED: 'Sisselogimine jäi pooleli. Palun proovige uuesti.',
       SESSION_EXISTS: 'Olete juba sisse logitud selle saidi teises vahekaardis.',
+      TRANSACTION_TEXT_INVALID: 'Sait palus kinnitada teksti, mida ei saa näidata nii, nagu see on.',
+      TRANSACTION_UNKNOWN: 'See kinnitus on juba kasutatud või aegunud. Kinnitage uuesti.',
+      TRANSACTION_TEXT_CHANGED: 'Leht muutis kinnitatud teksti. Kinnitus lükati tagasi.',
+      TRANSACTION_WRONG_CARD: 'Kinnitage kaardiga, millega sisse logisite.',
+      TRANSACTION_SIGNATURE_INVALID: 'Kinnitust ei õnnestunud kontrollida.',
     },
     reasons: {
       logout: 'Te logisite välja.',

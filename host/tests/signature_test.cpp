@@ -1,6 +1,7 @@
 #include "cardbound/crypto/certificate.h"
 #include "cardbound/crypto/signature.h"
 #include "cardbound/protocol/messages.h"
+#include "cardbound/protocol/registry.h"
 #include "test_pki.h"
 
 #include <doctest/doctest.h>
@@ -143,4 +144,69 @@ TEST_CASE("a certificate's use: logging in, signing documents, or both")
     CHECK((!server.login && !server.signing)); // a TLS server's certificate is neither
     auto bare = use_of("-", "-");
     CHECK((bare.login && !bare.signing)); // no keyUsage: any use but a commitment
+}
+
+TEST_CASE("a transaction text is one line of printable characters, shown as it is")
+{
+    CHECK(is_valid_transaction_text("Pay 1,200 EUR to ACME"));
+    CHECK(is_valid_transaction_text("Maksa 1 200 € ettevõttele Õun & Äri"));
+    CHECK(is_valid_transaction_text("支付 1200 欧元"));
+    CHECK(is_valid_transaction_text(std::string(registry::kMaxTransactionTextBytes, 'x')));
+    CHECK_FALSE(
+        is_valid_transaction_text(std::string(registry::kMaxTransactionTextBytes + 1, 'x')));
+    CHECK_FALSE(is_valid_transaction_text(""));
+    CHECK_FALSE(is_valid_transaction_text("Pay 1 EUR\nto ACME"));
+    CHECK_FALSE(is_valid_transaction_text("Pay\t1 EUR"));
+    CHECK_FALSE(is_valid_transaction_text("Pay \xC2\x85 1 EUR")); // NEL, a C1 control
+    CHECK_FALSE(is_valid_transaction_text("Pay 1 EUR to \xE2\x80\xAE"
+                                          "EMCA")); // RIGHT-TO-LEFT OVERRIDE
+    CHECK_FALSE(is_valid_transaction_text("Pay 1\xE2\x80\x8B"
+                                          "00 EUR")); // ZERO WIDTH SPACE
+    CHECK_FALSE(is_valid_transaction_text("Pay \xE2\x81\xA6"
+                                          "1 EUR"));                  // LEFT-TO-RIGHT ISOLATE
+    CHECK_FALSE(is_valid_transaction_text("Pay \xE2\x80\xA8 1 EUR")); // LINE SEPARATOR
+    CHECK_FALSE(is_valid_transaction_text("\xC3"));                   // cut short
+    CHECK_FALSE(is_valid_transaction_text("\xC0\xA0"));               // overlong
+    CHECK_FALSE(is_valid_transaction_text("\xED\xA0\x80"));           // a surrogate
+}
+
+TEST_CASE("a transaction challenge parses strictly and signs its text; its digest is apart from "
+          "the others")
+{
+    auto key = test::make_ec_key("P-256");
+    TransactionChallenge t;
+    t.origin = "https://bank.example";
+    t.session_tag = "c2Vzc2lvbi10YWctMTIzNDU2";
+    t.text = "Pay 1,200 EUR to ACME";
+    t.nonce = base64_encode(Bytes(32, 7));
+    t.issued_at = "2026-11-29T12:00:00Z";
+    t.expires_at = "2026-11-29T12:02:00Z";
+    t.signature = sign_message(key.get(), t.algorithm, as_bytes(t.signing_input()));
+    auto back = TransactionChallenge::from_json(t.to_json());
+    CHECK(back.text == t.text);
+    CHECK(
+        verify_message(key.get(), back.algorithm, as_bytes(back.signing_input()), back.signature));
+    back.text = "Pay 9,999 EUR to EVIL";
+    CHECK_FALSE(
+        verify_message(key.get(), back.algorithm, as_bytes(back.signing_input()), back.signature));
+
+    auto j = t.to_json();
+    j["text"] = "Pay 1 EUR\u202Eto ACME";
+    CHECK_THROWS_AS(TransactionChallenge::from_json(j), ProtocolError);
+    j = t.to_json();
+    j["extra"] = 1;
+    CHECK_THROWS_AS(TransactionChallenge::from_json(j), ProtocolError);
+
+    Bytes d = transaction_digest(Algorithm::ES256, t.origin, t.session_tag, t.text, t.nonce);
+    CHECK(d != transaction_digest(Algorithm::ES256, t.origin, t.session_tag,
+                                  "Pay 1,201 EUR to ACME", t.nonce));
+    CHECK(d != presence_digest(Algorithm::ES256, t.origin, t.session_tag, t.nonce));
+    CHECK(d != login_digest(Algorithm::ES256, t.origin, t.nonce));
+
+    TransactionConfirmation c{"c2Vzc2lvbi10YWctMTIzNDU2", t.text,      t.nonce, Bytes{1, 2, 3},
+                              Algorithm::ES256,           Bytes(64, 1)};
+    auto cj = c.to_json();
+    CHECK(TransactionConfirmation::from_json(cj).text == t.text);
+    cj["format"] = "cardbound-presence:1";
+    CHECK_THROWS_AS(TransactionConfirmation::from_json(cj), ProtocolError);
 }

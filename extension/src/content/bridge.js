@@ -21,7 +21,7 @@
   // The protocol version this extension speaks: the answer to `ping` says it.
   const PROTOCOL_VERSION = 2;
   // The actions the background answers (the content script answers `ping` itself).
-  const ACTIONS = ['status', 'begin-login', 'authenticate', 'get-signing-certificate', 'sign', 'confirm', 'presence', 'logout'];
+  const ACTIONS = ['status', 'begin-login', 'authenticate', 'get-signing-certificate', 'sign', 'confirm', 'confirm-transaction', 'presence', 'logout'];
   const MAX_ARGUMENTS = 262144; // the host's own request limit
   const ErrorCode = Object.freeze({
     BAD_REQUEST: 'ERR_BAD_REQUEST',

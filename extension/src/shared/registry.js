@@ -20,6 +20,11 @@ export const MAX_REQUEST_BYTES = 262144;
  * ERR_RESPONSE_TOO_LARGE
  */
 export const MAX_ANSWER_BYTES = 1048576;
+/**
+ * the longest text a transaction confirmation shows, in UTF-8; the text is one line of printable
+ * characters (no control, bidirectional-override, zero-width or line-separator characters)
+ */
+export const MAX_TRANSACTION_TEXT_BYTES = 400;
 /** how long a login the host began (`begin-login`) may be used; after it, ERR_LOGIN_UNKNOWN */
 export const LOGIN_LIFETIME_SECONDS = 300;
 /**
@@ -112,6 +117,11 @@ export const ServerCode = Object.freeze({
   SESSION_UNKNOWN: 'SESSION_UNKNOWN',
   NOT_CONFIRMED: 'NOT_CONFIRMED',
   SESSION_EXISTS: 'SESSION_EXISTS',
+  TRANSACTION_TEXT_INVALID: 'TRANSACTION_TEXT_INVALID',
+  TRANSACTION_UNKNOWN: 'TRANSACTION_UNKNOWN',
+  TRANSACTION_TEXT_CHANGED: 'TRANSACTION_TEXT_CHANGED',
+  TRANSACTION_WRONG_CARD: 'TRANSACTION_WRONG_CARD',
+  TRANSACTION_SIGNATURE_INVALID: 'TRANSACTION_SIGNATURE_INVALID',
   BAD_REQUEST: 'BAD_REQUEST',
   NOT_FOUND: 'NOT_FOUND',
   RATE_LIMITED: 'RATE_LIMITED',
@@ -155,6 +165,7 @@ export const PageAction = Object.freeze({
   GET_SIGNING_CERTIFICATE: 'get-signing-certificate',
   SIGN: 'sign',
   CONFIRM: 'confirm',
+  CONFIRM_TRANSACTION: 'confirm-transaction',
   PRESENCE: 'presence',
   LOGOUT: 'logout',
 });
@@ -169,6 +180,8 @@ export const HostCommand = Object.freeze({
   SIGN: 'sign',
   CONFIRM: 'confirm',
   PRESENCE: 'presence',
+  VERIFY_TRANSACTION: 'verify-transaction',
+  CONFIRM_TRANSACTION: 'confirm-transaction',
   LOGOUT: 'logout',
 });
 

@@ -2,6 +2,7 @@
 
 #include "cardbound/crypto/certificate.h"
 #include "cardbound/protocol/origin.h"
+#include "cardbound/protocol/registry.h"
 
 #include <set>
 
@@ -101,6 +102,14 @@ class Fields
         return *a;
     }
 
+    std::string transaction_text()
+    {
+        std::string t = string("text", registry::kMaxTransactionTextBytes);
+        if (!is_valid_transaction_text(t))
+            fail("text", "must be one line of printable characters");
+        return t;
+    }
+
     bool has(const std::string &field) const { return j_.contains(field); }
 
     Bytes base64(const std::string &field, std::size_t max_bytes)
@@ -150,6 +159,58 @@ bool is_valid_nonce(std::string_view nonce)
         return false;
     auto bytes = base64_decode(nonce);
     return bytes && bytes->size() >= 32 && bytes->size() <= 64;
+}
+
+namespace
+{
+
+// The next code point of UTF-8 text at `i` (advanced past it), or nullopt
+// for a malformed, overlong or surrogate sequence.
+std::optional<char32_t> next_code_point(std::string_view s, std::size_t &i)
+{
+    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    unsigned char b = byte(i);
+    int extra = b < 0x80             ? 0
+                : (b & 0xE0) == 0xC0 ? 1
+                : (b & 0xF0) == 0xE0 ? 2
+                : (b & 0xF8) == 0xF0 ? 3
+                                     : -1;
+    if (extra < 0 || s.size() - i <= static_cast<std::size_t>(extra))
+        return std::nullopt;
+    char32_t cp = extra == 0 ? b : b & (0x3F >> extra);
+    for (int k = 1; k <= extra; k++) {
+        if ((byte(i + k) & 0xC0) != 0x80)
+            return std::nullopt;
+        cp = (cp << 6) | (byte(i + k) & 0x3F);
+    }
+    static constexpr char32_t kLeast[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kLeast[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return std::nullopt;
+    i += extra + 1;
+    return cp;
+}
+
+// Characters that are not shown, or that move or hide what is shown.
+bool hidden_or_formatting(char32_t c)
+{
+    return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0xAD || c == 0x061C ||
+           (c >= 0x200B && c <= 0x200F) || (c >= 0x2028 && c <= 0x202E) ||
+           (c >= 0x2060 && c <= 0x206F) || c == 0xFEFF || (c >= 0xFFF9 && c <= 0xFFFB) ||
+           (c >= 0xE0000 && c <= 0xE007F);
+}
+
+} // namespace
+
+bool is_valid_transaction_text(std::string_view text)
+{
+    if (text.empty() || text.size() > registry::kMaxTransactionTextBytes)
+        return false;
+    for (std::size_t i = 0; i < text.size();) {
+        auto c = next_code_point(text, i);
+        if (!c || hidden_or_formatting(*c))
+            return false;
+    }
+    return true;
 }
 
 bool is_valid_session_tag(std::string_view tag)
@@ -296,6 +357,72 @@ PresenceChallenge PresenceChallenge::from_json(const json &j)
     return p;
 }
 
+// ---- TransactionChallenge ----
+
+std::string TransactionChallenge::signing_input() const
+{
+    return lines({kFormat, origin, session_tag, nonce, issued_at, expires_at, text});
+}
+
+json TransactionChallenge::to_json() const
+{
+    return {{"format", kFormat},
+            {"origin", origin},
+            {"sessionTag", session_tag},
+            {"text", text},
+            {"nonce", nonce},
+            {"issuedAt", issued_at},
+            {"expiresAt", expires_at},
+            {"signatureAlgorithm", to_string(algorithm)},
+            {"signature", base64_encode(signature)}};
+}
+
+TransactionChallenge TransactionChallenge::from_json(const json &j)
+{
+    Fields f(j, "transactionChallenge");
+    TransactionChallenge t;
+    f.format(kFormat);
+    t.origin = f.origin();
+    t.session_tag = f.session_tag();
+    t.text = f.transaction_text();
+    t.nonce = f.nonce("nonce");
+    t.issued_at = f.time("issuedAt");
+    t.expires_at = f.time("expiresAt");
+    check_times(f, t.issued_at, t.expires_at);
+    t.algorithm = f.algorithm("signatureAlgorithm");
+    t.signature = f.base64("signature", kMaxSignatureSize);
+    f.done();
+    return t;
+}
+
+// ---- TransactionConfirmation ----
+
+json TransactionConfirmation::to_json() const
+{
+    return {{"format", kFormat},
+            {"sessionTag", session_tag},
+            {"text", text},
+            {"nonce", nonce},
+            {"certificate", base64_encode(certificate)},
+            {"algorithm", to_string(algorithm)},
+            {"signature", base64_encode(signature)}};
+}
+
+TransactionConfirmation TransactionConfirmation::from_json(const json &j)
+{
+    Fields f(j, "transactionConfirmation");
+    TransactionConfirmation t;
+    f.format(kFormat);
+    t.session_tag = f.session_tag();
+    t.text = f.transaction_text();
+    t.nonce = f.nonce("nonce");
+    t.certificate = f.base64("certificate", kMaxCertificateSize);
+    t.algorithm = f.algorithm("algorithm");
+    t.signature = f.base64("signature", kMaxSignatureSize);
+    f.done();
+    return t;
+}
+
 // ---- AuthToken ----
 
 json AuthToken::to_json() const
@@ -362,18 +489,37 @@ Bytes login_digest(Algorithm alg, std::string_view origin, std::string_view nonc
     return digest(md, input);
 }
 
-Bytes presence_digest(Algorithm alg, std::string_view origin, std::string_view session_tag,
-                      std::string_view nonce)
+namespace
+{
+
+// H(prefix 0x00 H(part) H(part) ...): a card signature that no other kind
+// of message can be made to look like.
+Bytes prefixed_digest(Algorithm alg, std::string_view prefix,
+                      std::initializer_list<std::string_view> parts)
 {
     const EVP_MD *md = digest_of(alg);
-    std::string_view prefix = PresenceProof::kFormat;
     Bytes input(prefix.begin(), prefix.end());
     input.push_back(0x00);
-    for (auto part : {origin, session_tag, nonce}) {
+    for (auto part : parts) {
         Bytes h = digest(md, as_bytes(part));
         input.insert(input.end(), h.begin(), h.end());
     }
     return digest(md, input);
+}
+
+} // namespace
+
+Bytes presence_digest(Algorithm alg, std::string_view origin, std::string_view session_tag,
+                      std::string_view nonce)
+{
+    return prefixed_digest(alg, PresenceProof::kFormat, {origin, session_tag, nonce});
+}
+
+Bytes transaction_digest(Algorithm alg, std::string_view origin, std::string_view session_tag,
+                         std::string_view text, std::string_view nonce)
+{
+    return prefixed_digest(alg, TransactionConfirmation::kFormat,
+                           {origin, session_tag, text, nonce});
 }
 
 } // namespace cardbound

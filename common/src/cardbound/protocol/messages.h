@@ -5,9 +5,11 @@
 //   ServerChallenge   step 1: proves the server and carries the login nonce
 //   Receipt           step 2: the server accepted the token; starts presence
 //   PresenceChallenge while logged in: "prove the card is still there"
+//   TransactionChallenge while logged in: "confirm this text with the card"
 // Client -> server, each signed by the card's key:
 //   AuthToken         step 2: Web eID web-eid:1.0 compatible login token
 //   PresenceProof     step 3 and later: presence signatures
+//   TransactionConfirmation  the card's signature over a confirmed text
 //
 // Every parser is strict: unknown or missing fields, wrong types, bad
 // encodings and values out of bounds throw ProtocolError naming the field.
@@ -88,6 +90,26 @@ struct PresenceChallenge {
     static PresenceChallenge from_json(const nlohmann::json &j);
 };
 
+// A text for the user to confirm with the card (a payment, an order), from
+// the server of a live session. The host shows `text` in the trusted window
+// exactly as it is, so it is one line of printable characters
+// (is_valid_transaction_text).
+struct TransactionChallenge {
+    static constexpr std::string_view kFormat = "cardbound-transaction-challenge:1";
+    std::string origin;
+    std::string session_tag;
+    std::string text;
+    std::string nonce;
+    std::string issued_at;
+    std::string expires_at;
+    Algorithm algorithm = Algorithm::ES256;
+    Bytes signature;
+
+    std::string signing_input() const;
+    nlohmann::json to_json() const;
+    static TransactionChallenge from_json(const nlohmann::json &j);
+};
+
 // Web eID authentication token, format "web-eid:1.0".
 struct AuthToken {
     static constexpr std::string_view kFormat = "web-eid:1.0";
@@ -111,6 +133,23 @@ struct PresenceProof {
     static PresenceProof from_json(const nlohmann::json &j);
 };
 
+// The card's answer to a TransactionChallenge: the text it confirmed (so a
+// server tells a changed text from a bad signature), the signer's
+// certificate (so it tells another card), and the signature over
+// transaction_digest.
+struct TransactionConfirmation {
+    static constexpr std::string_view kFormat = "cardbound-transaction:1";
+    std::string session_tag;
+    std::string text;
+    std::string nonce;
+    Bytes certificate; // DER
+    Algorithm algorithm = Algorithm::ES256;
+    Bytes signature;
+
+    nlohmann::json to_json() const;
+    static TransactionConfirmation from_json(const nlohmann::json &j);
+};
+
 // What the card signs to log in, as Web eID: H(H(origin) || H(nonce)).
 Bytes login_digest(Algorithm alg, std::string_view origin, std::string_view nonce);
 
@@ -119,8 +158,20 @@ Bytes login_digest(Algorithm alg, std::string_view origin, std::string_view nonc
 Bytes presence_digest(Algorithm alg, std::string_view origin, std::string_view session_tag,
                       std::string_view nonce);
 
+// What the card signs to confirm a transaction, apart from logins and
+// presence by its prefix: H("cardbound-transaction:1" 0x00 H(origin)
+// H(sessionTag) H(text) H(nonce)).
+Bytes transaction_digest(Algorithm alg, std::string_view origin, std::string_view session_tag,
+                         std::string_view text, std::string_view nonce);
+
 // Field checks shared with the parsers, for values that arrive elsewhere.
 bool is_valid_nonce(std::string_view nonce);     // base64 of 32..64 bytes
 bool is_valid_session_tag(std::string_view tag); // base64url, 16..64 chars
+// A text the trusted window shows as it is: valid UTF-8 of 1 to
+// registry::kMaxTransactionTextBytes bytes, one line of printable
+// characters: no control characters (C0, DEL, C1), no line or paragraph
+// separators, no zero-width or bidirectional formatting characters (which
+// could make the window show another text than the one signed).
+bool is_valid_transaction_text(std::string_view text);
 
 } // namespace cardbound

@@ -25,6 +25,9 @@ inline constexpr std::size_t kMaxRequestBytes = 262144;
 // the largest message the host sends (Chromium's limit); a longer answer is replaced by
 // ERR_RESPONSE_TOO_LARGE
 inline constexpr std::size_t kMaxAnswerBytes = 1048576;
+// the longest text a transaction confirmation shows, in UTF-8; the text is one line of printable
+// characters (no control, bidirectional-override, zero-width or line-separator characters)
+inline constexpr std::size_t kMaxTransactionTextBytes = 400;
 
 // how long a login the host began (`begin-login`) may be used; after it, ERR_LOGIN_UNKNOWN
 inline constexpr int kLoginLifetimeSeconds = 300;
@@ -133,8 +136,20 @@ enum class ValidationCode {
     NotConfirmed,
     // this browser has a live session already: join it, or log out first
     SessionExists,
+    // the text to confirm is empty, longer than 400 bytes, or has characters the trusted window
+    // does not show as they are
+    TransactionTextInvalid,
+    // no confirmation was asked with this nonce for this session, or it was answered already or
+    // expired
+    TransactionUnknown,
+    // the confirmation names another text than the one the server asked to confirm
+    TransactionTextChanged,
+    // the confirmation was signed by another card than the one that holds the session
+    TransactionWrongCard,
+    // the signature does not cover this origin, session, text and nonce with the session's card
+    TransactionSignatureInvalid,
 };
-inline constexpr std::array<std::string_view, 17> kValidationCodes{
+inline constexpr std::array<std::string_view, 22> kValidationCodes{
     "TOKEN_MALFORMED",
     "ALGORITHM_UNSUPPORTED",
     "CERT_UNTRUSTED",
@@ -152,6 +167,11 @@ inline constexpr std::array<std::string_view, 17> kValidationCodes{
     "SESSION_UNKNOWN",
     "NOT_CONFIRMED",
     "SESSION_EXISTS",
+    "TRANSACTION_TEXT_INVALID",
+    "TRANSACTION_UNKNOWN",
+    "TRANSACTION_TEXT_CHANGED",
+    "TRANSACTION_WRONG_CARD",
+    "TRANSACTION_SIGNATURE_INVALID",
 };
 constexpr std::string_view validation_code_name(ValidationCode code)
 {
@@ -250,10 +270,11 @@ inline constexpr std::string_view kAuthenticate = "authenticate";
 inline constexpr std::string_view kGetSigningCertificate = "get-signing-certificate";
 inline constexpr std::string_view kSign = "sign";
 inline constexpr std::string_view kConfirm = "confirm";
+inline constexpr std::string_view kConfirmTransaction = "confirm-transaction";
 inline constexpr std::string_view kPresence = "presence";
 inline constexpr std::string_view kLogout = "logout";
 } // namespace page_action
-inline constexpr std::array<std::string_view, 9> kPageActions{
+inline constexpr std::array<std::string_view, 10> kPageActions{
     page_action::kPing,
     page_action::kStatus,
     page_action::kBeginLogin,
@@ -261,6 +282,7 @@ inline constexpr std::array<std::string_view, 9> kPageActions{
     page_action::kGetSigningCertificate,
     page_action::kSign,
     page_action::kConfirm,
+    page_action::kConfirmTransaction,
     page_action::kPresence,
     page_action::kLogout,
 };
@@ -276,9 +298,11 @@ inline constexpr std::string_view kAuthenticate = "authenticate";
 inline constexpr std::string_view kSign = "sign";
 inline constexpr std::string_view kConfirm = "confirm";
 inline constexpr std::string_view kPresence = "presence";
+inline constexpr std::string_view kVerifyTransaction = "verify-transaction";
+inline constexpr std::string_view kConfirmTransaction = "confirm-transaction";
 inline constexpr std::string_view kLogout = "logout";
 } // namespace host_command
-inline constexpr std::array<std::string_view, 9> kHostCommands{
+inline constexpr std::array<std::string_view, 11> kHostCommands{
     host_command::kStatus,
     host_command::kListCertificates,
     host_command::kBeginLogin,
@@ -287,6 +311,8 @@ inline constexpr std::array<std::string_view, 9> kHostCommands{
     host_command::kSign,
     host_command::kConfirm,
     host_command::kPresence,
+    host_command::kVerifyTransaction,
+    host_command::kConfirmTransaction,
     host_command::kLogout,
 };
 

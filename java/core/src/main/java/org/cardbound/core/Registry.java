@@ -19,6 +19,10 @@ public final class Registry {
     // the largest message the host sends (Chromium's limit); a longer answer is replaced by
     // ERR_RESPONSE_TOO_LARGE
     public static final long MAX_ANSWER_BYTES = 1048576;
+    // the longest text a transaction confirmation shows, in UTF-8; the text is one line of
+    // printable characters (no control, bidirectional-override, zero-width or line-separator
+    // characters)
+    public static final long MAX_TRANSACTION_TEXT_BYTES = 400;
 
     // how long a login the host began (`begin-login`) may be used; after it, ERR_LOGIN_UNKNOWN
     public static final int LOGIN_LIFETIME_SECONDS = 300;
@@ -62,7 +66,19 @@ public final class Registry {
         // the session has not been confirmed yet
         NOT_CONFIRMED(401),
         // this browser has a live session already: join it, or log out first
-        SESSION_EXISTS(409);
+        SESSION_EXISTS(409),
+        // the text to confirm is empty, longer than 400 bytes, or has characters the trusted window
+        // does not show as they are
+        TRANSACTION_TEXT_INVALID(400),
+        // no confirmation was asked with this nonce for this session, or it was answered already or
+        // expired
+        TRANSACTION_UNKNOWN(401),
+        // the confirmation names another text than the one the server asked to confirm
+        TRANSACTION_TEXT_CHANGED(401),
+        // the confirmation was signed by another card than the one that holds the session
+        TRANSACTION_WRONG_CARD(401),
+        // the signature does not cover this origin, session, text and nonce with the session's card
+        TRANSACTION_SIGNATURE_INVALID(401);
 
         private final int[] httpStatuses;
 
