@@ -54,6 +54,8 @@ Reply handle_authenticate(Request &, HostContext &);
 Reply handle_sign(Request &, HostContext &);
 Reply handle_confirm(Request &, HostContext &);
 Reply handle_presence(Request &, HostContext &);
+Reply handle_verify_transaction(Request &, HostContext &);
+Reply handle_confirm_transaction(Request &, HostContext &);
 Reply handle_logout(Request &, HostContext &);
 
 // Runs the request's command; throws HostError.

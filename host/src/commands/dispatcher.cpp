@@ -9,7 +9,7 @@ namespace cardbound::host
 
 Reply dispatch(Request &request, HostContext &context)
 {
-    static constexpr std::array<std::pair<std::string_view, Handler>, 9> kCommands{{
+    static constexpr std::array<std::pair<std::string_view, Handler>, 11> kCommands{{
         {"status", handle_status},
         {"list-certificates", handle_list_certificates},
         {"begin-login", handle_begin_login},
@@ -18,6 +18,8 @@ Reply dispatch(Request &request, HostContext &context)
         {"sign", handle_sign},
         {"confirm", handle_confirm},
         {"presence", handle_presence},
+        {"verify-transaction", handle_verify_transaction},
+        {"confirm-transaction", handle_confirm_transaction},
         {"logout", handle_logout},
     }};
     for (const auto &[name, handler] : kCommands) {

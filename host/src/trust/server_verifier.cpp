@@ -95,4 +95,14 @@ void ServerVerifier::verify_presence_challenge(const PresenceChallenge &p,
                     p.signature, "presence challenge");
 }
 
+void ServerVerifier::verify_transaction_challenge(const TransactionChallenge &t,
+                                                  const VerifiedServer &server,
+                                                  const Origin &origin, std::time_t now) const
+{
+    check_origin(t.origin, origin);
+    check_freshness(t.issued_at, t.expires_at, now);
+    check_signature(X509_get0_pubkey(server.certificate.get()), t.algorithm, t.signing_input(),
+                    t.signature, "transaction challenge");
+}
+
 } // namespace cardbound::host

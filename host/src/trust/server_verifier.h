@@ -35,12 +35,14 @@ class ServerVerifier
     VerifiedServer verify_challenge(const ServerChallenge &c, const Origin &origin,
                                     std::string_view host_nonce, std::time_t now) const;
 
-    // A receipt or presence challenge must be signed by the server verified
-    // at login, name the same origin and be fresh.
+    // A receipt, presence challenge or transaction challenge must be signed
+    // by the server verified at login, name the same origin and be fresh.
     void verify_receipt(const Receipt &r, const VerifiedServer &server, const Origin &origin,
                         std::time_t now) const;
     void verify_presence_challenge(const PresenceChallenge &p, const VerifiedServer &server,
                                    const Origin &origin, std::time_t now) const;
+    void verify_transaction_challenge(const TransactionChallenge &t, const VerifiedServer &server,
+                                      const Origin &origin, std::time_t now) const;
 
     static constexpr int kMaxLifetimeSeconds = registry::kMaxChallengeLifetimeSeconds;
 

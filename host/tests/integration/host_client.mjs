@@ -155,3 +155,9 @@ export function presencePreimage(alg, origin, tag, nonce) {
   const h = { 256: 'sha256', 384: 'sha384', 512: 'sha512' }[alg.slice(2)];
   return Buffer.concat([Buffer.from('cardbound-presence:1\0'), sha(h, origin), sha(h, tag), sha(h, nonce)]);
 }
+
+// ... and for a transaction: "cardbound-transaction:1" 0x00 H(origin) H(tag) H(text) H(nonce).
+export function transactionPreimage(alg, origin, tag, text, nonce) {
+  const h = { 256: 'sha256', 384: 'sha384', 512: 'sha512' }[alg.slice(2)];
+  return Buffer.concat([Buffer.from('cardbound-transaction:1\0'), sha(h, origin), sha(h, tag), sha(h, text), sha(h, nonce)]);
+}

@@ -26,6 +26,7 @@ int usage()
            "  receipt   --origin O --server-nonce N --token-hash H --session-tag T\n"
            "            --presence-nonce N [--interval S] [--lifetime S]\n"
            "  presence  --origin O --session-tag T --nonce N [--lifetime S]\n"
+           "  transaction --origin O --session-tag T --text TEXT [--nonce N] [--lifetime S]\n"
            "  token     --cert CERT.pem --origin O --nonce N   (a web-eid:1.0 token, as a card\n"
            "            would make it, for certificates no card holds)\n"
            "  nonce     (prints a fresh nonce)\n"
@@ -112,6 +113,17 @@ int main(int argc, char **argv)
             p.algorithm = alg;
             p.signature = sign_message(key.get(), alg, as_bytes(p.signing_input()));
             out = p.to_json();
+        } else if (kind == "transaction") {
+            TransactionChallenge t;
+            t.origin = get("origin");
+            t.session_tag = get("session-tag");
+            t.text = get("text");
+            t.nonce = get("nonce", base64_encode(random_bytes(32)));
+            t.issued_at = format_time(issued);
+            t.expires_at = format_time(expires);
+            t.algorithm = alg;
+            t.signature = sign_message(key.get(), alg, as_bytes(t.signing_input()));
+            out = t.to_json();
         } else if (kind == "token") {
             auto certs = load_pem_certificates(get("cert"));
             AuthToken t;
