@@ -450,6 +450,18 @@ export interface CardboundClient {
   getSigningCertificate(): Promise<SigningCertificate>;
   /** The card's signature over a document's hash, after the signing PIN (Web eID's sign). */
   sign(options: SignOptions): Promise<Signature>;
+  /**
+   * The user confirms `text` with the card of this browser's session, in
+   * the extension's window; the server checks it. Rejects with
+   * ServerRefusedError (serverCode TRANSACTION_…) when the server refuses.
+   */
+  confirmTransaction(options: { text: string }): Promise<TransactionConfirmed>;
+}
+
+export interface TransactionConfirmed {
+  confirmed: true;
+  text: string;
+  identity: Identity;
 }
 
 export type HashFunction = 'SHA-256' | 'SHA-384' | 'SHA-512';
@@ -500,3 +512,5 @@ export declare function watchSession(options?: WatchSessionOptions): Session;
 export declare function getSigningCertificate(): Promise<SigningCertificate>;
 /** The card's signature over a document's hash: see createClient().sign. */
 export declare function sign(options: SignOptions): Promise<Signature>;
+/** The user confirms a text with the session's card: see createClient().confirmTransaction. */
+export declare function confirmTransaction(options: { text: string }): Promise<TransactionConfirmed>;

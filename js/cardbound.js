@@ -341,6 +341,7 @@ const timeouts = {
   authenticate: 5 * 60 * 1000,
   'get-signing-certificate': 5 * 60 * 1000,
   sign: 5 * 60 * 1000,
+  'confirm-transaction': 5 * 60 * 1000,
   confirm: 30000,
   presence: 30000,
   logout: 10000,
@@ -1076,6 +1077,26 @@ export function createClient({ window: win = globalThis.window, fetch: fetchFn =
   };
 
   /**
+   * Has the user confirm `text` ("Pay 1,200 EUR to ACME") with the card of
+   * this browser's session: the server signs the text into a challenge
+   * (POST <base>/transaction/challenge), the extension's window shows the
+   * text as the host verified it and asks for the PIN, the card signs it,
+   * and the server checks the confirmation against the text it issued and
+   * the session's card (POST <base>/transaction). Resolves with the server's
+   * answer, `{confirmed: true, text, identity}`; a text changed by the page
+   * is refused (ServerRefusedError, serverCode TRANSACTION_TEXT_CHANGED).
+   */
+  const confirmTransaction = async ({ text } = {}) => {
+    if (typeof text !== 'string' || text.length === 0) {
+      throw new CardboundError(ErrorCode.BAD_REQUEST, 'confirmTransaction takes {text}');
+    }
+    await client.bridge.call('ping');
+    const { challenge } = await client.post('/transaction/challenge', { text });
+    const { confirmation } = await client.bridge.call('confirm-transaction', { challenge });
+    return client.post('/transaction', { confirmation });
+  };
+
+  /**
    * Calls `listener(session)` when another page of the site logs in and this
    * page follows that session now (not for this page's own calls).
    * Returns a function that stops it.
@@ -1108,7 +1129,7 @@ export function createClient({ window: win = globalThis.window, fetch: fetchFn =
   const watchSession = ({ identity = null, presence = true } = {}) =>
     follow(new Session(client, { identity, presence: presence && 'takeover' }));
 
-  return { isAvailable, availability, authenticate, currentSession, onSessionStarted, watchSession, getSigningCertificate, sign };
+  return { isAvailable, availability, authenticate, currentSession, onSessionStarted, watchSession, getSigningCertificate, sign, confirmTransaction };
 }
 
 let pageClient;
@@ -1130,3 +1151,5 @@ export const watchSession = (options) => page().watchSession(options);
 export const getSigningCertificate = async () => page().getSigningCertificate();
 /** The card's signature over a document's hash: see createClient().sign. */
 export const sign = async (options) => page().sign(options);
+/** The user confirms a text with the session's card: see createClient().confirmTransaction. */
+export const confirmTransaction = async (options) => page().confirmTransaction(options);

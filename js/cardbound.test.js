@@ -2025,3 +2025,24 @@ test('sign: a cancelled PIN window is a UserCancelledError', async (t) => {
   win.handlers.sign = () => ({ error: { code: 'ERR_USER_CANCELLED', message: 'cancelled' } });
   await assert.rejects(client.sign({ certificate: 'TUlJQg==', hash: 'AAAA', hashFunction: 'SHA-256' }), UserCancelledError);
 });
+
+test('confirmTransaction: the server\'s challenge for the text, the extension, the server checks the confirmation', async (t) => {
+  const { log, client, win, routes } = setup(t);
+  const challenge = { format: 'cardbound-transaction-challenge:1', text: 'Pay 1 EUR', nonce: 'bm9uY2U=' };
+  const confirmation = { format: 'cardbound-transaction:1', text: 'Pay 1 EUR', signature: 'c2ln' };
+  routes['/cardbound/transaction/challenge'] = { body: { challenge } };
+  routes['/cardbound/transaction'] = { body: { confirmed: true, text: 'Pay 1 EUR', identity: IDENTITY } };
+  win.handlers['confirm-transaction'] = () => ({ result: { confirmation } });
+  assert.deepEqual(await client.confirmTransaction({ text: 'Pay 1 EUR' }), { confirmed: true, text: 'Pay 1 EUR', identity: IDENTITY });
+  assert.deepEqual(log, [
+    ['extension', 'ping', {}],
+    ['POST', '/cardbound/transaction/challenge', { text: 'Pay 1 EUR' }],
+    ['extension', 'confirm-transaction', { challenge }],
+    ['POST', '/cardbound/transaction', { confirmation }],
+  ]);
+  // The server refuses (a changed text): the page hears its code.
+  routes['/cardbound/transaction'] = { status: 401, body: { error: 'TRANSACTION_TEXT_CHANGED' } };
+  await assert.rejects(client.confirmTransaction({ text: 'Pay 1 EUR' }),
+    (e) => e instanceof ServerRefusedError && e.serverCode === 'TRANSACTION_TEXT_CHANGED' && /changed the text/.test(messageFor(e)));
+  await assert.rejects(client.confirmTransaction({}), (e) => e.code === ErrorCode.BAD_REQUEST);
+});

@@ -149,3 +149,11 @@ async function signContract(hash: Uint8Array): Promise<string> {
   return `${signature} ${signatureAlgorithm.paddingScheme}`;
 }
 void signContract(new Uint8Array(32));
+
+async function pay(): Promise<string> {
+  const { confirmed, text, identity } = await cardbound.confirmTransaction({ text: 'Pay 1,200 EUR to ACME' });
+  // @ts-expect-error the text is required
+  void client.confirmTransaction({});
+  return `${confirmed} ${text} ${identity.holder}`;
+}
+void pay();

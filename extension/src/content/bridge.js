@@ -56,7 +56,7 @@
   // frame: when the frame unloads (closed, reloaded, navigated) the browser
   // closes the port and the background cancels the login of the page that
   // is gone, not one of another frame of the tab.
-  const PORT_ACTIONS = ['authenticate', 'get-signing-certificate', 'sign'];
+  const PORT_ACTIONS = ['authenticate', 'get-signing-certificate', 'sign', 'confirm-transaction'];
   const ID = /^[A-Za-z0-9._-]{1,64}$/;
   const api = globalThis.browser ?? globalThis.chrome;
   const origin = window.location.origin;

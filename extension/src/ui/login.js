@@ -24,6 +24,11 @@ const WORDS = {
     leads: { picker: 'pickerSiteAsks', pin: 'pinSite', blocked: 'pinSite' },
     empty: 'pickerNoCards', pinLabel: 'pinLabel', submit: 'pinSubmit',
   },
+  transaction: {
+    titles: { picker: 'pickerTitle', pin: 'txnPinTitle', blocked: 'blockedTitle' },
+    leads: { picker: 'txnSite', pin: 'txnSite', blocked: 'txnSite' },
+    empty: 'pickerNoCards', pinLabel: 'pinLabel', submit: 'txnSubmit',
+  },
   sign: {
     titles: { picker: 'signPickerTitle', pin: 'signPinTitle', blocked: 'blockedTitle' },
     leads: { picker: 'signPickerSiteAsks', pin: 'signPinSite', blocked: 'signPinSite' },
@@ -78,6 +83,9 @@ function show(view) {
     $(view.step === 'pin' ? 'entry' : view.step).hidden = false;
   }
   showSite(view);
+  // The text to confirm, as the host verified it: text, never markup.
+  $('transaction').hidden = typeof view.text !== 'string';
+  $('transactionText').textContent = view.text ?? '';
   steps[view.step].show(view, entering);
 }
 

@@ -3,7 +3,7 @@
 // its PIN in the trusted window, and the host's authenticate signs the
 // token. The card is remembered for the session that confirm begins.
 import { identifier, onlyKeys, plainObject } from '../../shared/validate.js';
-import { runCeremony } from '../services/card_ceremony.js';
+import { runCeremony, serverOf } from '../services/card_ceremony.js';
 
 export { LOGIN_LIMIT_MS } from '../services/card_ceremony.js';
 
@@ -12,8 +12,9 @@ export async function authenticate(context, { origin, args, userActivated = fals
   const loginId = identifier(args.loginId, 'loginId');
   const challenge = plainObject(args.challenge, 'challenge');
   const { host, sessions } = context;
-  const { card, result } = await runCeremony(context, { origin, loginId, challenge, userActivated, signal }, {
+  const { card, result } = await runCeremony(context, { origin, userActivated, signal }, {
     purpose: 'login',
+    verify: serverOf(host, origin, loginId, challenge),
     useCard: (chosen, pinArgs) => host.request('authenticate', { origin, args: { loginId, certificate: chosen.fingerprint, ...pinArgs } }),
   });
   await sessions.rememberLogin(loginId, { origin, fingerprint: card.fingerprint, reader: card.reader });

@@ -5,6 +5,7 @@ import { HostCommand, PageAction } from '../../shared/registry.js';
 import { onlyKeys, identifier, plainObject } from '../../shared/validate.js';
 import { authenticate } from './authenticate.js';
 import { getSigningCertificate, sign } from './sign.js';
+import { confirmTransaction } from './transaction.js';
 
 // Only what a page needs to know: no module paths, no configuration files.
 async function status({ api, host }) {
@@ -62,6 +63,7 @@ export const pageActions = {
   [PageAction.GET_SIGNING_CERTIFICATE]: getSigningCertificate,
   [PageAction.SIGN]: sign,
   [PageAction.CONFIRM]: confirm,
+  [PageAction.CONFIRM_TRANSACTION]: confirmTransaction,
   [PageAction.PRESENCE]: presence,
   [PageAction.LOGOUT]: logout,
 };

@@ -39,7 +39,7 @@ async function tagsLeft(sessions) {
 
 describe('pageActions', () => {
   test('has exactly the actions of the page API', () => {
-    assert.deepEqual(Object.keys(pageActions).sort(), ['authenticate', 'begin-login', 'confirm', 'get-signing-certificate', 'logout', 'presence', 'sign', 'status']);
+    assert.deepEqual(Object.keys(pageActions).sort(), ['authenticate', 'begin-login', 'confirm', 'confirm-transaction', 'get-signing-certificate', 'logout', 'presence', 'sign', 'status']);
     assert.equal(pageActions.authenticate, authenticate);
     assert.equal(Object.getPrototypeOf(pageActions), Object.prototype);
   });

@@ -7,7 +7,7 @@
 // the purpose 'sign': only signing certificates, and the signing PIN.
 import { ErrorCode, ExtensionError } from '../../shared/errors.js';
 import { base64Bytes, identifier, onlyKeys, oneOf, plainObject } from '../../shared/validate.js';
-import { runCeremony } from '../services/card_ceremony.js';
+import { runCeremony, serverOf } from '../services/card_ceremony.js';
 
 export const HASH_FUNCTIONS = ['SHA-256', 'SHA-384', 'SHA-512'];
 // A certificate as the site passes it back: base64 DER (real ones are 1–3 KiB).
@@ -34,7 +34,9 @@ function loginOf(args) {
 // of one certificate: choosing is the user's consent to show it to the site.
 export async function getSigningCertificate(context, { origin, args, userActivated = false, signal = null }) {
   onlyKeys(args, ['loginId', 'challenge']);
-  const { card } = await runCeremony(context, { origin, ...loginOf(args), userActivated, signal }, { purpose: 'sign', pickOnly: true });
+  const { loginId, challenge } = loginOf(args);
+  const verify = serverOf(context.host, origin, loginId, challenge);
+  const { card } = await runCeremony(context, { origin, userActivated, signal }, { purpose: 'sign', pickOnly: true, verify });
   // The window's list holds no DER; the host's has it.
   const { certificates } = await context.host.request('list-certificates', { args: { purpose: 'sign' } });
   const chosen = (certificates ?? []).find((c) => c.fingerprint === card.fingerprint);
@@ -54,8 +56,9 @@ export async function sign(context, { origin, args, userActivated = false, signa
   const hashFunction = oneOf(args.hashFunction, 'hashFunction', HASH_FUNCTIONS);
   const fingerprint = hex(await crypto.subtle.digest('SHA-256', der));
   const { host } = context;
-  const { result } = await runCeremony(context, { origin, ...login, userActivated, signal }, {
+  const { result } = await runCeremony(context, { origin, userActivated, signal }, {
     purpose: 'sign',
+    verify: serverOf(host, origin, login.loginId, login.challenge),
     fingerprint,
     useCard: (card, pinArgs) => host.request('sign', {
       origin, args: { loginId: login.loginId, certificate: card.fingerprint, hash, hashFunction, ...pinArgs },

@@ -262,12 +262,15 @@ async function runSteps(ceremony, { host, dialogs }, site, { purpose, fingerprin
 // The ceremony that waits for the user, if any: one at a time, across all tabs.
 let current = null;
 
-// Runs one ceremony for the page's request: verify-server with the page's
-// login and challenge, then the window's steps (runSteps' options).
+// Runs one ceremony for the page's request. `verify()` has the host check
+// the site's signed message before any window and resolves with what the
+// window says of the site: { server, text? } (text: a transaction to
+// confirm), and for a transaction the certificate of its session
+// (`fingerprint`). Then the window's steps (runSteps' options).
 // `userActivated`: the page asked while the user was using it (transient
 // user activation, read by the content script, never said by the page).
 // `signal`: aborts when the page that asked is gone.
-export async function runCeremony(context, { origin, loginId, challenge, userActivated = false, signal = null }, options) {
+export async function runCeremony(context, { origin, userActivated = false, signal = null }, { verify, ...options }) {
   if (current) {
     // Only a request the user made brings the waiting window to the front:
     // any page may ask, and one asking in a loop must not keep pulling
@@ -283,16 +286,24 @@ export async function runCeremony(context, { origin, loginId, challenge, userAct
     ceremony.endWith(signal);
     const run = async () => {
       if (ceremony.over) throw cancelled(); // the page went before its request was run
-      // The host verifies the challenge and keeps it: the login id names it
-      // from here on (docs/protocol.md §3).
-      const verified = await context.host.request('verify-server', { origin, args: { loginId, challenge } });
+      const { fingerprint = options.fingerprint, ...said } = await verify();
       if (ceremony.over) throw cancelled();
-      const site = { origin, server: verified.server, purpose: options.purpose };
-      return runSteps(ceremony, context, site, options);
+      const site = { origin, ...said, purpose: options.purpose };
+      return runSteps(ceremony, context, site, { ...options, fingerprint });
     };
     return await Promise.race([run(), ceremony.aborted]);
   } finally {
     ceremony.end();
     current = null;
   }
+}
+
+// The verify() of a login or a signature: the host checks the server's
+// challenge for this login (docs/protocol.md §3) and keeps it: the login id
+// names it from here on.
+export function serverOf(host, origin, loginId, challenge) {
+  return async () => {
+    const { server } = await host.request('verify-server', { origin, args: { loginId, challenge } });
+    return { server };
+  };
 }
