@@ -9,6 +9,9 @@
 //  - pull to logout: from `bench pull` to the page showing it is logged out,
 //    next to the PC/SC floor (pull to a separate host's card-removed event,
 //    the same pulls);
+//  - a transaction confirmation: from the click to the page showing the
+//    server's yes, with the PIN typed by the test, next to the same card
+//    baseline (a confirmation is one PIN check and one signature too);
 //  - the hops, each there and back: page <-> content script, page <-> host,
 //    and the host alone, so that what the extension and Chromium's native
 //    messaging add stands apart.
@@ -17,7 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fingerprintOf, Host, serverMessage } from '../../host/tests/integration/host_client.mjs';
 import { benchEnv } from '../integration/bench_env.mjs';
-import { bench, LoginFlow, stateShownAt } from './flow.mjs';
+import { bench, firstViewAt, LoginFlow, stateShownAt, step } from './flow.mjs';
 import { launchBrowser, startSite } from './harness.mjs';
 
 // The window-message channel of js/cardbound.js and the content script.
@@ -73,6 +76,36 @@ try {
   }
   process.stderr.write('\n');
 
+  // Transaction confirmations (issue 17): logged in once, each from the
+  // click on "Confirm with my card" to the page showing that the server
+  // accepted it (timed in the page, as the login is), and apart the
+  // product's share: click to the window's first step, and OK to verified.
+  await page.waitForSelector('#login:not([hidden])');
+  await flow.login(page, { holder: 'Mari Card', pin: env.CARDBOUND_CARD_PIN });
+  await page.evaluate(() => {
+    const node = document.querySelector('#confirmed');
+    new MutationObserver(() => { if (node.dataset.text) window.cardboundConfirmedAt = Date.now(); })
+      .observe(node, { attributes: true, attributeFilter: ['data-text'] });
+  });
+  const confirms = [];
+  for (let i = 0; i < pulls; i++) {
+    await page.evaluate(() => { window.cardboundConfirmedAt = null; });
+    const t0 = Date.now();
+    const opened = flow.nextWindow();
+    await page.click('#confirmPayment');
+    const w = await opened;
+    await w.waitForSelector(step.pin);
+    const shownAt = await firstViewAt(w);
+    await w.fill('#pin', env.CARDBOUND_CARD_PIN);
+    const ok = Date.now();
+    await w.click('#ok').catch((e) => { if (!/closed/i.test(e.message)) throw e; });
+    await page.waitForFunction(() => window.cardboundConfirmedAt, null, { timeout: 15_000 });
+    const done = await page.evaluate(() => window.cardboundConfirmedAt);
+    confirms.push({ total: done - t0, own: shownAt - t0 + done - ok });
+    process.stderr.write(`\r  ${i + 1}/${pulls} confirmations`);
+  }
+  process.stderr.write('\n');
+
   // The hops, each way and back (median of 50): page ↔ content script (its
   // 'ping', answered there); page ↔ host ('status': content script, service
   // worker, native port, host); the host alone over its pipes (the same
@@ -124,6 +157,8 @@ try {
     signs.push(performance.now() - t0);
   }
 
+  const k = stats(confirms.map((x) => x.total));
+  const kOwn = stats(confirms.map((x) => x.own));
   const l = stats(logins.map((x) => x.total));
   const own = stats(logins.map((x) => x.shown + x.done));
   const shown = stats(logins.map((x) => x.shown));
@@ -138,6 +173,8 @@ try {
   console.log(`    the test picking and typing: median ${fmt(typing.median)}`);
   console.log(`  baseline, the card's work:     median ${fmt(c.median)} (host authenticate: PIN check + signature)`);
   console.log(`  ratio login / card:            ${(l.median / c.median).toFixed(2)}`);
+  console.log(`  confirm click to verified:     median ${fmt(k.median)}, p95 ${fmt(k.p95)} (product's share ${fmt(kOwn.median)}: click to window, OK to the server's yes)`);
+  console.log(`  ratio confirmation / card:     ${(k.median / c.median).toFixed(2)} (product's share / card: ${(kOwn.median / c.median).toFixed(2)})`);
   console.log(`  pull to logged-out page:       median ${fmt(o.median)}, p95 ${fmt(o.p95)} (min ${fmt(o.min)}, max ${fmt(o.max)}; target median < 500 ms)`);
   console.log(`  baseline, PC/SC reports it:    median ${fmt(f.median)}, p95 ${fmt(f.p95)} (pull to card-removed in a separate host)`);
   console.log(`  ratio logout / PC/SC:          ${(o.median / f.median).toFixed(2)}`);

@@ -109,7 +109,7 @@ export class LoginFlow {
 
 // When the login window showed its first step, by Date.now() (ui/login.js
 // marks it; the window's timeOrigin is on the same clock).
-function firstViewAt(w) {
+export function firstViewAt(w) {
   return w.evaluate(async () => {
     for (let i = 0; i < 100 && !performance.getEntriesByName('cardbound-first-view').length; i++) {
       await new Promise((r) => setTimeout(r, 5));

@@ -239,3 +239,24 @@ test('signing a document (issue 17): the signing certificate, the signing PIN, a
     'openssl verifies the signature over the document');
   await page.close();
 });
+
+test('confirming a transaction (issue 17): the server\'s text in the window, the PIN, the server accepts it', { timeout: 90_000 }, async () => {
+  const page = await openSite();
+  await login(page);
+  const text = 'Pay 1,200 EUR to ACME Ltd (invoice 2026-118)';
+  await page.evaluate(`document.getElementById('paymentText').value = ${JSON.stringify(text)}`);
+  await page.click('#confirmPayment');
+  const w = await browser.nextWindow('login', { timeout: 15_000 });
+  await w.waitFor('!document.getElementById("entry").hidden', { what: 'the confirmation\'s PIN entry' });
+  assert.equal(await w.text('h1'), 'Confirm with your card');
+  assert.equal(await w.text('#transactionText'), text);
+  await w.screenshot(join(artefacts, 'confirm.png'));
+  await w.evaluate(`document.getElementById('pin').value = ${JSON.stringify(PIN)}`);
+  await w.click('#ok');
+  const confirmed = await page.waitFor('(() => { const d = document.querySelector("#confirmed").dataset; return d.text || d.code ? JSON.stringify({ ...d }) : null; })()',
+    { timeout: 20_000, what: 'the server\'s answer' });
+  assert.deepEqual(JSON.parse(confirmed), { text });
+  await page.click('#logout');
+  await page.waitFor('document.querySelector("#state.out") !== null', { what: 'the logout' });
+  await page.close();
+});
