@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { opensslVerifies } from '../../host/tests/integration/host_client.mjs';
 import { jwsName } from '../../host/tests/integration/login_flow.mjs';
 import { benchEnv } from '../integration/bench_env.mjs';
+import { assertAccessible } from './axe.mjs';
 import { bench, certEntry, LoginFlow, step } from './flow.mjs';
 import { buildDir, launchBrowser, startSite } from './harness.mjs';
 
@@ -85,6 +86,7 @@ test('sign a document: signing certificates only, the signing PIN, a signature o
   // Each card once: its signing certificate, not its login certificate.
   assert.deepEqual([...holders].sort(), ['Jaan Card', MARI]);
   await flow.shot(picker, 'signing-picker');
+  await assertAccessible(picker, 'the signing certificate picker');
 
   const pinWindow = flow.nextWindow();
   await picker.click(`${step.picker} ${certEntry(MARI)}`);
@@ -95,6 +97,7 @@ test('sign a document: signing certificates only, the signing PIN, a signature o
   assert.equal(await w.textContent('#ok'), 'Sign');
   assert.equal(await w.isVisible('#back'), false, 'the page named the certificate: no other to choose');
   await flow.shot(w, 'signing-pin');
+  await assertAccessible(w, 'the signing PIN entry');
 
   // A wrong PIN first: the window stays and says so.
   await w.fill('#pin', '000000');

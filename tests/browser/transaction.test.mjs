@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { benchEnv } from '../integration/bench_env.mjs';
+import { assertAccessible } from './axe.mjs';
 import { bench, LoginFlow, step } from './flow.mjs';
 import { buildDir, launchBrowser, startSite } from './harness.mjs';
 
@@ -78,6 +79,7 @@ test('confirm a payment: the window shows the server\'s text, a wrong PIN, the r
   assert.equal(await w.textContent('#ok'), 'Confirm');
   assert.equal(await w.isVisible('#back'), false);
   await flow.shot(w, 'confirm');
+  await assertAccessible(w, 'the confirmation window');
 
   await w.fill('#pin', '000000');
   await w.click('#ok');
