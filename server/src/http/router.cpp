@@ -529,13 +529,16 @@ HttpResponse Router::transaction(Call &c)
     } catch (const ValidationError &e) {
         metrics_.transactions_refused[static_cast<std::size_t>(e.code)]++;
         if (auto n = transaction_log_.note()) {
-            // Only what the page sent, by its size: it is not trusted.
+            // What the page sent is not trusted: the text by its size only,
+            // the nonce only if it is one (no control characters in the log).
             std::size_t bytes = confirmation.is_object() ? text(confirmation, "text").size() : 0;
-            spdlog::warn(
-                "transaction refused: {} ({}){}", code_name(e.code),
-                transaction_summary(bytes, confirmation.is_object() ? text(confirmation, "nonce")
-                                                                    : std::string()),
-                n > 1 ? " and " + std::to_string(n - 1) + " more since the last line" : "");
+            std::string nonce = confirmation.is_object() ? text(confirmation, "nonce") : "";
+            if (!is_valid_nonce(nonce))
+                nonce = "(none)";
+            spdlog::warn("transaction refused: {} ({}){}", code_name(e.code),
+                         transaction_summary(bytes, nonce),
+                         n > 1 ? " and " + std::to_string(n - 1) + " more since the last line"
+                               : "");
         }
         throw;
     }
