@@ -1,7 +1,8 @@
 // libFuzzer target: arbitrary bytes as requests to the relying party's HTTP
 // API (server/src/http/router.cpp): the first byte picks the endpoint
-// (challenge, login, confirm, presence challenge, presence, logout, and the
-// GETs of the session), the second whether the request carries the cookie of
+// (challenge, login, confirm, presence challenge, presence, logout, a
+// transaction's challenge and confirmation, and the GETs of the session),
+// the second whether the request carries the cookie of
 // a live session made at start, the rest is the JSON body. Nothing may crash,
 // leak or grow without bound; the answers are not judged.
 #include "fuzz_pki.h"
@@ -22,6 +23,7 @@ struct Target {
     std::shared_ptr<MemorySessionStore> sessions = std::make_shared<MemorySessionStore>();
     std::unique_ptr<RelyingParty> rp;
     Metrics metrics;
+    std::unique_ptr<Transactions> transactions;
     std::unique_ptr<Router> router;
     std::string session_id;
     std::string cookie;
@@ -42,6 +44,9 @@ struct Target {
             std::make_shared<MemoryNonceStore>(), sessions);
         router = std::make_unique<Router>(
             *rp, metrics, [] { return std::time(nullptr); }, StaticFiles{});
+        transactions =
+            std::make_unique<Transactions>(*rp, std::make_shared<MemoryTransactionStore>());
+        router->set_transactions(*transactions);
         login();
     }
 
@@ -66,10 +71,16 @@ struct Target {
     }
 };
 
-const char *const kTargets[] = {"/cardbound/challenge", "/cardbound/login",
-                                "/cardbound/confirm",   "/cardbound/presence/challenge",
-                                "/cardbound/presence",  "/cardbound/logout",
-                                "/cardbound/session",   "/api/me"};
+const char *const kTargets[] = {"/cardbound/challenge",
+                                "/cardbound/login",
+                                "/cardbound/confirm",
+                                "/cardbound/presence/challenge",
+                                "/cardbound/presence",
+                                "/cardbound/logout",
+                                "/cardbound/transaction/challenge",
+                                "/cardbound/transaction",
+                                "/cardbound/session",
+                                "/api/me"};
 
 } // namespace
 
@@ -81,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     if (!target.sessions->get(target.session_id))
         target.login();
     std::size_t which = data[0] % (sizeof kTargets / sizeof kTargets[0]);
-    bool get = which >= 6;
+    bool get = which >= 8;
     HttpRequest req{get ? http::verb::get : http::verb::post, kTargets[which], 11};
     req.set(http::field::origin, fuzz::kOrigin);
     req.set(http::field::content_type, "application/json");

@@ -4,12 +4,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, verify, X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { benchEnv } from '../../tests/integration/bench_env.mjs';
 import { join } from 'node:path';
 import { apiClient, serverPath, startServer as start } from './https_client.mjs';
+import { RpClient } from '../../tests/integration/rp_client.mjs';
 
 const env = benchEnv();
 const pki = env.CARDBOUND_PKI_DIR;
@@ -269,4 +270,172 @@ test('a configuration file sets what flags do not, and refuses unknown keys', as
   const line = await new Promise((resolve) => good.stdout.once('data', (d) => resolve(d.toString())));
   good.kill();
   assert.match(line, /for https:\/\/cards\.example/);
+});
+
+// Transaction confirmation (docs/protocol.md §4.4, §4.5, §6). Each test starts its
+// own server with the default presence interval (30 s), so a session needs
+// no presence proofs while it confirms.
+const sha = (d) => createHash('sha256').update(d).digest();
+const TEXT = 'Pay 1,200.00 EUR to ACME Ltd — invoice №42';
+
+// What the card answers: signed by `card` (an RpClient: its key and
+// certificate) over `signedText`; `text` is what the page says was confirmed.
+function confirmationFor(card, challenge, { text = challenge.text, signedText = text } = {}) {
+  const preimage = Buffer.concat([Buffer.from('cardbound-transaction:1\0'), sha(challenge.origin),
+    sha(challenge.sessionTag), sha(signedText), sha(challenge.nonce)]);
+  return { format: 'cardbound-transaction:1', sessionTag: challenge.sessionTag, text, nonce: challenge.nonce,
+    certificate: card.cardCert.toString('base64'), algorithm: 'ES256', signature: card.cardSign(preimage) };
+}
+
+async function transactionServer() {
+  const s = await startServer([]);
+  const client = apiClient({ pki, port: s.port });
+  return { ...s, client, stop: () => { client.close(); s.proc.kill(); } };
+}
+
+test('transaction: the server asks, the session\'s card confirms the exact text, once', async () => {
+  const s = await transactionServer();
+  try {
+    const { client } = s;
+    const { cookie, receipt } = await client.login();
+    const asked = await client.http('POST', '/cardbound/transaction/challenge', { cookie, body: { text: TEXT } });
+    assert.equal(asked.status, 200);
+    assert.equal(asked.headers['cache-control'], 'no-store');
+    const { challenge } = asked.json;
+    assert.deepEqual(Object.keys(challenge).sort(), ['expiresAt', 'format', 'issuedAt', 'nonce', 'origin',
+      'sessionTag', 'signature', 'signatureAlgorithm', 'text']);
+    assert.equal(challenge.format, 'cardbound-transaction-challenge:1');
+    assert.equal(challenge.origin, client.origin);
+    assert.equal(challenge.sessionTag, receipt.sessionTag);
+    assert.equal(challenge.text, TEXT);
+    assert.equal(Buffer.from(challenge.nonce, 'base64').length, 32);
+    assert.equal(Date.parse(challenge.expiresAt) - Date.parse(challenge.issuedAt), 120_000);
+    // Signed with the key of the server's certificate, over the lines of §4.5.
+    const serverCert = new X509Certificate(Buffer.from((await client.challenge()).certificateChain[0], 'base64'));
+    const input = ['cardbound-transaction-challenge:1', challenge.origin, challenge.sessionTag, challenge.nonce,
+      challenge.issuedAt, challenge.expiresAt, challenge.text].join('\n');
+    assert.equal(challenge.signatureAlgorithm, 'ES256');
+    assert.ok(verify('sha256', Buffer.from(input), { key: createPublicKey(serverCert.publicKey.export({ format: 'pem', type: 'spki' })),
+      dsaEncoding: 'ieee-p1363' }, Buffer.from(challenge.signature, 'base64')), 'the server\'s signature verifies');
+
+    const confirmation = confirmationFor(client, challenge);
+    const done = await client.http('POST', '/cardbound/transaction', { cookie, body: { confirmation } });
+    assert.equal(done.status, 200, JSON.stringify(done.json));
+    assert.equal(done.json.confirmed, true);
+    assert.equal(done.json.text, TEXT);
+    assert.equal(done.json.identity.holder, 'Bob Ecp');
+    assert.deepEqual(done.json.identity, (await client.http('GET', '/cardbound/session', { cookie })).json.identity,
+      'the identity as /cardbound/session gives it');
+    const replay = await client.http('POST', '/cardbound/transaction', { cookie, body: { confirmation } });
+    assert.equal(replay.status, 401);
+    assert.equal(replay.json.error, 'TRANSACTION_UNKNOWN');
+
+    const metrics = (await client.http('GET', '/metrics')).json;
+    assert.match(metrics, /^cardbound_transactions_asked_total 1$/m);
+    assert.match(metrics, /^cardbound_transactions_confirmed_total 1$/m);
+    assert.match(metrics, /^cardbound_transactions_refused_total\{code="TRANSACTION_UNKNOWN"\} 1$/m);
+    // The log names the confirmation, never its text.
+    await new Promise((r) => setTimeout(r, 100));
+    assert.match(s.stderr(), new RegExp(`transaction confirmed: session [A-Za-z0-9_-]+, text of ${Buffer.byteLength(TEXT)} bytes, nonce ${challenge.nonce.slice(0, 8).replace(/[+/]/g, '\\$&')}\\.\\.\\.`));
+    assert.match(s.stderr(), /transaction refused: TRANSACTION_UNKNOWN/);
+    assert.ok(!s.stderr().includes('ACME'), 'no text in the log');
+  } finally {
+    s.stop();
+  }
+});
+
+test('transaction: refusals, each with its own code', async () => {
+  const s = await transactionServer();
+  try {
+    const { client } = s;
+    const { cookie } = await client.login();
+    const ask = (body, who = cookie) => client.http('POST', '/cardbound/transaction/challenge', { cookie: who, body });
+    const answer = (confirmation, who = cookie) => client.http('POST', '/cardbound/transaction', { cookie: who, body: { confirmation } });
+
+    // Texts the trusted window would not show as they are: 400.
+    for (const body of [{ text: '' }, { text: 'a'.repeat(401) }, { text: 'Pay 10 EUR\nto ACME' },
+      { text: 'Pay 10 EUR to \u202EEMCA' }, { text: 'Pay\u200B10 EUR' }, { text: 'Pay\t10' }, {}, { text: 42 }]) {
+      const r = await ask(body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.equal(r.json.error, 'TRANSACTION_TEXT_INVALID', JSON.stringify(body));
+    }
+    assert.equal((await ask({ text: '€'.repeat(133) + 'x' })).status, 200, '400 bytes of UTF-8 is the most');
+
+    // Each refusal uses its question up: the right answer after it is TRANSACTION_UNKNOWN.
+    const other = new RpClient({ pki, port: s.port, card: 'client-revoked' }); // another card of the CA
+    const cases = [
+      ['TRANSACTION_TEXT_CHANGED', (c) => confirmationFor(client, c, { text: 'Pay 9,999.00 EUR to EVIL Ltd' })],
+      ['TRANSACTION_SIGNATURE_INVALID', (c) => confirmationFor(client, c, { signedText: 'Pay 9,999.00 EUR to EVIL Ltd' })],
+      ['TRANSACTION_WRONG_CARD', (c) => confirmationFor(other, c)],
+      ['TRANSACTION_SIGNATURE_INVALID', (c) => ({ ...confirmationFor(other, c), certificate: client.cardCert.toString('base64') })],
+      ['TRANSACTION_UNKNOWN', (c) => ({ ...confirmationFor(client, { ...c, nonce: randomBytes(32).toString('base64') }) })],
+    ];
+    for (const [code, make] of cases) {
+      const { challenge } = (await ask({ text: TEXT })).json;
+      const r = await answer(make(challenge));
+      assert.equal(r.status, 401, code);
+      assert.equal(r.json.error, code);
+      if (code !== 'TRANSACTION_UNKNOWN') {
+        assert.equal((await answer(confirmationFor(client, challenge))).json.error, 'TRANSACTION_UNKNOWN', `used up after ${code}`);
+      }
+    }
+    other.close();
+
+    // Another session's question: not this session's to answer, nor to use up.
+    const second = await apiClient({ pki, port: s.port }).login();
+    const theirs = (await ask({ text: TEXT }, second.cookie)).json.challenge;
+    assert.equal((await answer(confirmationFor(client, theirs))).json.error, 'TRANSACTION_UNKNOWN');
+    assert.equal((await answer(confirmationFor(client, theirs), second.cookie)).status, 200);
+
+    // A malformed confirmation (the presence proof's code), a body that is no JSON object.
+    const { challenge } = (await ask({ text: TEXT })).json;
+    for (const bad of [undefined, 'x', { ...confirmationFor(client, challenge), extra: 1 },
+      { ...confirmationFor(client, challenge), format: 'cardbound-presence:1' }]) {
+      const r = await answer(bad);
+      assert.equal(r.status, 401);
+      assert.equal(r.json.error, 'TOKEN_MALFORMED', JSON.stringify(bad));
+    }
+    const notJson = await client.http('POST', '/cardbound/transaction', { cookie, raw: '{"confirmation":' });
+    assert.equal(notJson.status, 400);
+    assert.equal(notJson.json.error, 'BAD_REQUEST');
+    assert.equal((await answer(confirmationFor(client, challenge))).status, 200, 'nothing malformed used the question up');
+
+    // Without a live, confirmed session.
+    for (const who of [null, `__Host-cardbound=${randomBytes(32).toString('base64url')}`]) {
+      assert.equal((await ask({ text: TEXT }, who)).json.error, 'SESSION_UNKNOWN');
+      assert.equal((await answer(confirmationFor(client, challenge), who)).json.error, 'SESSION_UNKNOWN');
+    }
+    const unconfirmed = await client.login({ confirm: false });
+    assert.equal((await ask({ text: TEXT }, unconfirmed.cookie)).json.error, 'NOT_CONFIRMED');
+    const last = (await ask({ text: TEXT })).json.challenge;
+    await client.http('POST', '/cardbound/logout', { cookie, body: {} });
+    const afterLogout = await answer(confirmationFor(client, last));
+    assert.equal(afterLogout.status, 401);
+    assert.equal(afterLogout.json.error, 'SESSION_UNKNOWN');
+  } finally {
+    s.stop();
+  }
+});
+
+test('transaction: only the site\'s own pages may ask or answer (Origin), and a refused post uses nothing up', async () => {
+  const s = await transactionServer();
+  try {
+    const { client } = s;
+    const { cookie } = await client.login();
+    for (const originHeader of ['https://evil.example', `https://localhost:${s.port + 1}`, null]) {
+      const asked = await client.http('POST', '/cardbound/transaction/challenge', { cookie, body: { text: TEXT }, originHeader });
+      assert.equal(asked.status, 403, String(originHeader));
+      assert.equal(asked.json.error, 'ORIGIN_MISMATCH');
+    }
+    const { challenge } = (await client.http('POST', '/cardbound/transaction/challenge', { cookie, body: { text: TEXT } })).json;
+    const confirmation = confirmationFor(client, challenge);
+    const cross = await client.http('POST', '/cardbound/transaction', { cookie, body: { confirmation }, originHeader: 'https://evil.example' });
+    assert.equal(cross.status, 403);
+    assert.equal(cross.json.error, 'ORIGIN_MISMATCH');
+    assert.equal((await client.http('POST', '/cardbound/transaction', { cookie, body: { confirmation } })).status, 200);
+    // GET is no way in either.
+    assert.equal((await client.http('GET', '/cardbound/transaction/challenge', { cookie })).status, 404);
+  } finally {
+    s.stop();
+  }
 });

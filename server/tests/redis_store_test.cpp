@@ -7,8 +7,10 @@
 #include "cardbound/crypto/signature.h"
 #include "session/relying_party.h"
 #include "session/session_key.h"
+#include "session/transactions.h"
 #include "store/redis_nonce_store.h"
 #include "store/redis_session_store.h"
+#include "store/redis_transaction_store.h"
 #include "test_pki.h"
 #include "validation/validation_error.h"
 
@@ -1199,6 +1201,178 @@ TEST_CASE("two relying parties on one Redis: no session id is ever in Redis, nor
         CHECK(held.find(id) == std::string::npos);
         CHECK(sent.find(id) == std::string::npos);
     }
+}
+
+namespace
+{
+
+// What a card answers to a transaction challenge, signed with `key` and
+// naming `cert` (TwoInstances' card by default), for `text` (the one asked).
+nlohmann::json transaction_answer(const TwoInstances &f, const TransactionChallenge &c,
+                                  std::optional<std::string> text = std::nullopt,
+                                  EVP_PKEY *key = nullptr, X509 *cert = nullptr)
+{
+    TransactionConfirmation t;
+    t.session_tag = c.session_tag;
+    t.text = text.value_or(c.text);
+    t.nonce = c.nonce;
+    t.certificate = certificate_der(cert ? cert : f.card_cert.get());
+    t.algorithm = Algorithm::ES256;
+    t.signature =
+        sign_digest(key ? key : f.card_key.get(), t.algorithm,
+                    transaction_digest(t.algorithm, c.origin, c.session_tag, t.text, c.nonce));
+    return t.to_json();
+}
+
+} // namespace
+
+TEST_CASE("redis transactions: taken once, by session key and nonce; bounded; gone by their TTL")
+{
+    RedisServer server;
+    auto redis = client_of(server);
+    RedisTransactionStore store(redis, "rp:", 3);
+    std::time_t now = std::time(nullptr);
+    std::string k1 = session_key("session one"), k2 = session_key("session two");
+
+    auto before = redis->round_trips();
+    store.issue(k1, "n1", {"Pay 10 € to ACME", now + 20}, now);
+    CHECK(redis->round_trips() - before <= 2); // the script's first run: EVALSHA, then EVAL
+    before = redis->round_trips();
+    store.issue(k2, "n2", {"text two", now + 20}, now);
+    CHECK(redis->round_trips() - before == 1);
+
+    CHECK_FALSE(store.take(k2, "n1")); // another session's: not found, not used up
+    before = redis->round_trips();
+    auto t = store.take(k1, "n1");
+    CHECK(redis->round_trips() - before <= 2);
+    REQUIRE(t);
+    CHECK(t->text == "Pay 10 € to ACME");
+    CHECK(t->expires == now + 20);
+    before = redis->round_trips();
+    CHECK_FALSE(store.take(k1, "n1")); // single use
+    CHECK(redis->round_trips() - before == 1);
+    CHECK(store.take(k2, "n2"));
+    CHECK(integer(*redis, {"EXISTS", store.key_of(k1)}) == 0); // an empty hash is no key
+
+    // At most 3 a session: the one expiring first goes.
+    for (int i = 0; i < 4; i++)
+        store.issue(k1, "q" + std::to_string(i), {"t" + std::to_string(i), now + 20 + i}, now);
+    CHECK(integer(*redis, {"HLEN", store.key_of(k1)}) == 3);
+    CHECK_FALSE(store.take(k1, "q0"));
+    CHECK(store.take(k1, "q3"));
+    // The key lives until the latest question's expiry, and its second.
+    CHECK(integer(*redis, {"EXPIRETIME", store.key_of(k1)}) == now + 23 + 1);
+    // Expired ones go when the next is asked.
+    store.issue(k1, "later", {"t", now + 100}, now + 50);
+    CHECK(integer(*redis, {"HLEN", store.key_of(k1)}) == 1);
+    CHECK(integer(*redis, {"EXPIRETIME", store.key_of(k1)}) == now + 101);
+
+    // Redis forgets them by itself: a question whose time passed.
+    store.issue(k2, "soon", {"t", now - 1}, now - 10); // EXPIREAT now: gone at once
+    CHECK_FALSE(store.take(k2, "soon"));
+
+    // Something this version cannot read is refused, never accepted.
+    redis->command({"HSET", store.key_of(k2), "odd", "{\"v\":9}"});
+    CHECK(store_outcome([&] { store.take(k2, "odd"); }) == "unavailable");
+}
+
+TEST_CASE("two relying parties on one Redis: a transaction asked on one is confirmed once")
+{
+    RedisServer server;
+    TwoInstances f(server);
+    Transactions tx[2] = {
+        Transactions(*f.rp[0], std::make_shared<RedisTransactionStore>(f.redis[0], "rp:"), 20),
+        Transactions(*f.rp[1], std::make_shared<RedisTransactionStore>(f.redis[1], "rp:"), 20)};
+    auto l = f.confirmed_login(0);
+    const std::string text = "Pay 1,200.00 EUR to ACME Ltd";
+
+    TransactionChallenge c = tx[0].challenge(l.session.id, text, f.now);
+    CHECK(
+        verify_message(f.server_key.get(), c.algorithm, as_bytes(c.signing_input()), c.signature));
+    auto answer = transaction_answer(f, c);
+    Transactions::Confirmed confirmed;
+    CHECK(store_outcome([&] { confirmed = tx[1].confirm(l.session.id, answer, f.now + 1); }) ==
+          "ok");
+    CHECK(confirmed.text == text);
+    CHECK(confirmed.session.identity.holder == "Card,Holder,1");
+    for (int i : {0, 1})
+        CHECK(store_outcome([&] { tx[i].confirm(l.session.id, answer, f.now + 1); }) ==
+              "TRANSACTION_UNKNOWN");
+
+    // Each refusal as in memory, across the instances; each uses its question up.
+    auto other_key = test::make_ec_key("P-256");
+    test::CertSpec other{"Card,Other,2", {}};
+    other.eku = "clientAuth";
+    auto other_cert = test::make_certificate(other, other_key.get(), f.ca.get(), f.ca_key.get());
+    auto refused = [&](const std::function<nlohmann::json(const TransactionChallenge &)> &answer_of,
+                       std::time_t at = 0) {
+        TransactionChallenge q = tx[1].challenge(l.session.id, text, f.now);
+        std::string got =
+            store_outcome([&] { tx[0].confirm(l.session.id, answer_of(q), at ? at : f.now); });
+        CHECK(store_outcome([&] {
+                  tx[1].confirm(l.session.id, transaction_answer(f, q), f.now);
+              }) == "TRANSACTION_UNKNOWN");
+        return got;
+    };
+    CHECK(refused([&](auto &q) { return transaction_answer(f, q, "Pay 9,999 EUR to EVIL"); }) ==
+          "TRANSACTION_TEXT_CHANGED");
+    CHECK(refused([&](auto &q) {
+              return transaction_answer(f, q, std::nullopt, other_key.get(), other_cert.get());
+          }) == "TRANSACTION_WRONG_CARD");
+    CHECK(refused([&](auto &q) {
+              return transaction_answer(f, q, std::nullopt, other_key.get());
+          }) == "TRANSACTION_SIGNATURE_INVALID");
+    CHECK(refused([&](auto &q) { return transaction_answer(f, q); }, f.now + 21) ==
+          "TRANSACTION_UNKNOWN");
+
+    // Another session's question: not answered, not used up.
+    auto l2 = f.confirmed_login(1);
+    TransactionChallenge theirs = tx[0].challenge(l2.session.id, text, f.now);
+    CHECK(store_outcome([&] {
+              tx[1].confirm(l.session.id, transaction_answer(f, theirs), f.now);
+          }) == "TRANSACTION_UNKNOWN");
+    CHECK(store_outcome(
+              [&] { tx[1].confirm(l2.session.id, transaction_answer(f, theirs), f.now); }) == "ok");
+
+    // One confirmation on 16 threads of both instances: one counts.
+    for (int round = 0; round < 3; round++) {
+        TransactionChallenge q = tx[round % 2].challenge(l.session.id, text, f.now);
+        auto a = transaction_answer(f, q);
+        std::atomic<int> accepted{0}, unknown{0}, other_outcome{0};
+        std::latch start(16);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 16; t++)
+            threads.emplace_back([&, t] {
+                start.arrive_and_wait();
+                std::string r = store_outcome([&] { tx[t % 2].confirm(l.session.id, a, f.now); });
+                (r == "ok" ? accepted : r == "TRANSACTION_UNKNOWN" ? unknown : other_outcome)++;
+            });
+        for (auto &t : threads)
+            t.join();
+        CAPTURE(round);
+        CHECK(accepted == 1);
+        CHECK(unknown == 15);
+        CHECK(other_outcome == 0);
+    }
+}
+
+TEST_CASE("two relying parties on one Redis: transactions send no session id to Redis")
+{
+    RedisServer server;
+    TwoInstances f(server);
+    auto watcher = client_of(server, 1);
+    Transactions tx0(*f.rp[0], std::make_shared<RedisTransactionStore>(f.redis[0], "rp:"), 20);
+    Transactions tx1(*f.rp[1], std::make_shared<RedisTransactionStore>(f.redis[1], "rp:"), 20);
+    auto l = f.confirmed_login(0);
+    Monitor monitor(server);
+    TransactionChallenge c = tx0.challenge(l.session.id, "Pay 5 EUR", f.now);
+    std::string held = dump_redis(*watcher);
+    CHECK(held.find("rp:transactions:" + session_key(l.session.id)) != std::string::npos);
+    tx1.confirm(l.session.id, transaction_answer(f, c), f.now);
+    std::string sent = monitor.stop(*watcher);
+    CHECK(sent.find("EVALSHA") != std::string::npos);
+    CHECK(held.find(l.session.id) == std::string::npos);
+    CHECK(sent.find(l.session.id) == std::string::npos);
 }
 
 TEST_CASE("redis stopped: StoreUnavailable within the timeout; back when it is back")

@@ -4,7 +4,8 @@
 // stream held by B within 100 ms, an instance killed mid-session, Redis
 // frozen (the I/O threads go on serving), and Redis
 // stopped (503 STORE_UNAVAILABLE, /healthz 503, B's streams closed) and
-// started again (both recover without a restart). Starts its own
+// started again (both recover without a restart); a transaction asked on
+// one and confirmed once on the other. Starts its own
 // redis-server on a free loopback port and its own test PKI (OCSP off);
 // fails, never skips, without redis-server.
 import { test, before, after } from 'node:test';
@@ -12,7 +13,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RpClient } from '../../tests/integration/rp_client.mjs';
@@ -171,6 +172,33 @@ test('a stream held by B hears a logout sent to A within 100 ms; /api/me is 401 
   assert.ok(ms <= 100, `B's stream heard the logout after ${ms} ms`);
   assert.equal(await me(A, s), 401);
   assert.equal(await me(B, s), 401);
+});
+
+test('a transaction asked on A is confirmed on B, once: a replay on either is TRANSACTION_UNKNOWN', async () => {
+  const session = await login({ challengeOn: A, loginOn: B, confirmOn: A });
+  const text = 'Pay 1,200.00 EUR to ACME Ltd';
+  const asked = await post(A, '/cardbound/transaction/challenge', { text }, session.cookie);
+  assert.equal(asked.status, 200, JSON.stringify(asked.json));
+  const c = asked.json.challenge;
+  assert.equal(c.sessionTag, session.tag);
+  const sha = (d) => createHash('sha256').update(d).digest();
+  const confirmation = { format: 'cardbound-transaction:1', sessionTag: c.sessionTag, text, nonce: c.nonce,
+    certificate: a.cardCert.toString('base64'), algorithm: 'ES256',
+    signature: a.cardSign(Buffer.concat([Buffer.from('cardbound-transaction:1\0'), sha(c.origin), sha(c.sessionTag), sha(text), sha(c.nonce)])) };
+  const done = await post(B, '/cardbound/transaction', { confirmation }, session.cookie);
+  assert.equal(done.status, 200, JSON.stringify(done.json));
+  assert.equal(done.json.confirmed, true);
+  assert.equal(done.json.text, text);
+  for (const on of [A, B]) {
+    const replay = await post(on, '/cardbound/transaction', { confirmation }, session.cookie);
+    assert.equal(replay.status, 401);
+    assert.equal(replay.json.error, 'TRANSACTION_UNKNOWN');
+  }
+  // A changed text is told as such on the other instance too.
+  const again = (await post(B, '/cardbound/transaction/challenge', { text }, session.cookie)).json.challenge;
+  const changed = await post(A, '/cardbound/transaction', { confirmation: { ...confirmation, nonce: again.nonce, text: 'Pay 9,999 EUR to EVIL' } }, session.cookie);
+  assert.equal(changed.json.error, 'TRANSACTION_TEXT_CHANGED');
+  await post(A, '/cardbound/logout', {}, session.cookie);
 });
 
 test('cardbound_redis_round_trips_total: a presence challenge costs one round trip, a proof one', async () => {

@@ -12,6 +12,7 @@
 #include "store/redis_nonce_store.h"
 #include "store/redis_session_events.h"
 #include "store/redis_session_store.h"
+#include "store/redis_transaction_store.h"
 #include "validation/checks/origin_check.h"
 #include "validation/validator_setup.h"
 
@@ -399,6 +400,7 @@ int main(int argc, char **argv)
                 (listener.port() == 443 ? std::string() : ":" + std::to_string(listener.port()));
         std::shared_ptr<SessionStore> sessions;
         std::shared_ptr<NonceStore> nonces;
+        std::shared_ptr<TransactionStore> transaction_store;
         std::shared_ptr<RedisClient> redis;
         Metrics metrics;
         if (redis_url) {
@@ -423,14 +425,19 @@ int main(int argc, char **argv)
             sessions = std::make_shared<RedisSessionStore>(redis);
             metrics.redis_round_trips = [redis] { return redis->round_trips(); };
             nonces = std::make_shared<RedisNonceStore>(redis);
+            // Shared too: a confirmation may reach another instance than
+            // the one that asked.
+            transaction_store = std::make_shared<RedisTransactionStore>(redis);
         } else {
             auto memory_nonces = std::make_shared<MemoryNonceStore>();
             metrics.nonces_dropped = [memory_nonces] { return memory_nonces->dropped(); };
             sessions = std::make_shared<MemorySessionStore>();
             nonces = memory_nonces;
+            transaction_store = std::make_shared<MemoryTransactionStore>();
         }
         RelyingParty rp({origin, 120, interval, grace}, ServerIdentity::load(key, cert),
                         std::make_shared<TokenValidator>(std::move(vc)), nonces, sessions);
+        Transactions transactions(rp, transaction_store);
         EventHub hub;
         // The relying party alone says when a session ended; the hub tells
         // that session's event streams. With Redis the end is also published
@@ -465,6 +472,7 @@ int main(int argc, char **argv)
         Router router(
             rp, metrics, [] { return std::time(nullptr); }, std::move(files),
             site_files ? &*site_files : nullptr, &limiter);
+        router.set_transactions(transactions);
         if (redis)
             router.set_health_check([redis]() -> std::optional<std::string> {
                 try {

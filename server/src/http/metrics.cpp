@@ -58,6 +58,17 @@ std::string Metrics::prometheus(std::optional<std::size_t> live_sessions) const
             "Requests answered 503 STORE_UNAVAILABLE (and other store calls that failed): the "
             "shared store did not answer.",
             store_unavailable);
+    counter("cardbound_transactions_asked_total", "Transaction challenges issued.",
+            transactions_asked);
+    counter("cardbound_transactions_confirmed_total",
+            "Transaction confirmations accepted: the session's card signed the issued text.",
+            transactions_confirmed);
+    out += "# HELP cardbound_transactions_refused_total Transaction confirmations refused, by "
+           "code.\n# TYPE cardbound_transactions_refused_total counter\n";
+    for (std::size_t i = 0; i < transactions_refused.size(); i++)
+        if (unsigned long v = transactions_refused[i]; v > 0)
+            out += "cardbound_transactions_refused_total{code=\"" +
+                   std::string(registry::kValidationCodes[i]) + "\"} " + std::to_string(v) + "\n";
     if (nonces_dropped)
         counter("cardbound_nonces_dropped_total",
                 "Unanswered challenges forgotten early because the nonce store was full.",

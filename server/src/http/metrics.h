@@ -3,6 +3,8 @@
 // serve requests at the same time.
 #pragma once
 
+#include "cardbound/protocol/registry.h"
+
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -33,7 +35,11 @@ class LatencyHistogram
 struct Metrics {
     std::atomic<unsigned long> requests{0}, logins_ok{0}, logins_refused{0}, confirms{0},
         presence_ok{0}, presence_refused{0}, sessions_ended_late{0}, logouts{0},
-        connections_refused{0}, rate_limited{0}, store_unavailable{0};
+        connections_refused{0}, rate_limited{0}, store_unavailable{0}, transactions_asked{0},
+        transactions_confirmed{0};
+    // Refused transaction confirmations, by validation code (the index).
+    std::array<std::atomic<unsigned long>, registry::kValidationCodes.size()>
+        transactions_refused{};
     // Gauges, kept by the listener.
     std::atomic<long> open_connections{0}, open_event_streams{0};
     LatencyHistogram validation_seconds, presence_seconds;

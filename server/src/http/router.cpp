@@ -251,6 +251,8 @@ const Router::Endpoint Router::kEndpoints[] = {
     {http::verb::post, "/cardbound/presence/challenge", &Router::presence_challenge},
     {http::verb::post, "/cardbound/presence", &Router::presence},
     {http::verb::post, "/cardbound/logout", &Router::logout},
+    {http::verb::post, "/cardbound/transaction/challenge", &Router::transaction_challenge},
+    {http::verb::post, "/cardbound/transaction", &Router::transaction},
 };
 
 HttpResponse Router::route(const HttpRequest &req, const std::string &client)
@@ -291,7 +293,11 @@ HttpResponse Router::route(const HttpRequest &req, const std::string &client)
     try {
         return (this->*endpoint->handler)(call);
     } catch (const ValidationError &e) {
-        return error_reply(req, http::status::unauthorized, code_name(e.code));
+        // A text the server will not ask about is the caller's mistake, not
+        // a refused credential: the registry's 400.
+        auto status = e.code == ValidationCode::TransactionTextInvalid ? http::status::bad_request
+                                                                       : http::status::unauthorized;
+        return error_reply(req, status, code_name(e.code));
     }
 }
 
@@ -478,6 +484,64 @@ HttpResponse Router::logout(Call &c)
     auto res = reply(c.req, http::status::no_content, "");
     set_cookie(res, "", true);
     return res;
+}
+
+namespace
+{
+
+// What the log may say of a transaction: the text may hold personal data (a
+// payee, an amount), so only its length and the start of its nonce, which
+// tie the line to a challenge without the text.
+std::string transaction_summary(std::size_t text_bytes, std::string_view nonce)
+{
+    return "text of " + std::to_string(text_bytes) + " bytes, nonce " +
+           std::string(nonce.substr(0, 8)) + "...";
+}
+
+} // namespace
+
+HttpResponse Router::transaction_challenge(Call &c)
+{
+    if (!transactions_)
+        return http_error(c.req, http::status::not_found, registry::HttpErrorCode::NotFound);
+    TransactionChallenge challenge =
+        transactions_->challenge(cookie_of(c.cookie), text(c.body, "text"), c.now);
+    metrics_.transactions_asked++;
+    spdlog::debug("transaction asked: session {}, {}", challenge.session_tag,
+                  transaction_summary(challenge.text.size(), challenge.nonce));
+    return json_reply(c.req, http::status::ok, {{"challenge", challenge.to_json()}});
+}
+
+HttpResponse Router::transaction(Call &c)
+{
+    if (!transactions_)
+        return http_error(c.req, http::status::not_found, registry::HttpErrorCode::NotFound);
+    json confirmation = member(c.body, "confirmation");
+    try {
+        auto confirmed = transactions_->confirm(cookie_of(c.cookie), confirmation, c.now);
+        metrics_.transactions_confirmed++;
+        spdlog::info("transaction confirmed: session {}, {}", confirmed.session.tag,
+                     transaction_summary(confirmed.text.size(), confirmed.nonce));
+        return json_reply(c.req, http::status::ok,
+                          {{"confirmed", true},
+                           {"text", confirmed.text},
+                           {"identity", confirmed.session.identity.to_json()}});
+    } catch (const ValidationError &e) {
+        metrics_.transactions_refused[static_cast<std::size_t>(e.code)]++;
+        if (auto n = transaction_log_.note()) {
+            // What the page sent is not trusted: the text by its size only,
+            // the nonce only if it is one (no control characters in the log).
+            std::size_t bytes = confirmation.is_object() ? text(confirmation, "text").size() : 0;
+            std::string nonce = confirmation.is_object() ? text(confirmation, "nonce") : "";
+            if (!is_valid_nonce(nonce))
+                nonce = "(none)";
+            spdlog::warn("transaction refused: {} ({}){}", code_name(e.code),
+                         transaction_summary(bytes, nonce),
+                         n > 1 ? " and " + std::to_string(n - 1) + " more since the last line"
+                               : "");
+        }
+        throw;
+    }
 }
 
 } // namespace cardbound::server

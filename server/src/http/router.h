@@ -6,6 +6,7 @@
 #include "http/log_throttle.h"
 #include "http/metrics.h"
 #include "session/relying_party.h"
+#include "session/transactions.h"
 
 #include <atomic>
 #include <boost/beast/http.hpp>
@@ -52,6 +53,10 @@ class Router
     // are served; unset, /healthz is 200 while the process serves.
     using HealthCheck = std::function<std::optional<std::string>()>;
     void set_health_check(HealthCheck check) { health_ = std::move(check); }
+    // Transaction confirmation (POST /cardbound/transaction/challenge and
+    // /cardbound/transaction); unset, those endpoints answer 404. Set once,
+    // before requests are served; must outlive the router.
+    void set_transactions(Transactions &transactions) { transactions_ = &transactions; }
 
     // Safe to call from several threads at once. HEAD is answered like GET
     // without the body. `client`: the peer's address, for per-client limits.
@@ -106,6 +111,8 @@ class Router
     HttpResponse presence_challenge(Call &c);
     HttpResponse presence(Call &c);
     HttpResponse logout(Call &c);
+    HttpResponse transaction_challenge(Call &c);
+    HttpResponse transaction(Call &c);
     // GET of anything else: the static files, then the site's own.
     HttpResponse file(const HttpRequest &req, std::time_t now);
     // The live, confirmed session of this cookie, or the validation code
@@ -125,8 +132,11 @@ class Router
     RateLimiter *limiter_;
     AccessLog access_log_ = AccessLog::Off;
     HealthCheck health_;
+    Transactions *transactions_ = nullptr;
     // Refused logins are logged, at most one line a period under a flood.
     LogThrottle refused_log_{std::chrono::milliseconds(100)};
+    // Refused transaction confirmations, likewise.
+    LogThrottle transaction_log_{std::chrono::milliseconds(100)};
     // Requests refused because the store does not answer: every request
     // while Redis is down, so one line a second at most.
     LogThrottle store_log_{std::chrono::seconds(1)};

@@ -85,6 +85,9 @@ class RelyingParty
     std::size_t live_sessions() const { return sessions_->size(); }
 
     const RelyingPartyConfig &config() const { return config_; }
+    // The key the server signs its messages with, for the other messages of
+    // a session (transactions.h).
+    const ServerIdentity &identity() const { return identity_; }
 
   private:
     Session live(const std::string &session_id, std::time_t now);
