@@ -63,6 +63,9 @@ test('the window shows the text the host verified (not the page\'s) with the ses
   assert.deepEqual(await t.send(0, 'submit', '123456'), { state: 'done' });
   assert.deepEqual(await answer, { confirmation: CONFIRMATION });
   assert.equal(t.host.commands()[0], 'verify-transaction', 'the server first');
+  for (const call of t.host.calls.filter((c) => c.command === 'list-certificates')) {
+    assert.deepEqual(call.args, { purpose: 'login' }, 'the session\'s card is found among the login certificates');
+  }
   const confirmed = t.host.calls.filter((c) => c.command === 'confirm-transaction').at(-1);
   assert.deepEqual(confirmed.args, { challenge: CHALLENGE, pin: '123456' }, 'the challenge as the page gave it; the host checks it again');
   assert.equal(confirmed.origin, ORIGIN);

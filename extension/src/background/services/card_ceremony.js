@@ -176,14 +176,19 @@ class Ceremony {
 }
 
 // The window's steps, for a site the host verified.
-//  - `purpose`: 'login' or 'sign'.
+//  - `purpose`: 'login', 'sign' or 'transaction' (CERTIFICATES_FOR).
 //  - `fingerprint`: the certificate the site named (a signature): no
 //    picker and no way back to one; the card must hold it.
 //  - `pickOnly`: the picker is the whole window (the site asks which
 //    signing certificate): the choice ends it, even with one certificate.
 //  - `useCard(card, pinArgs)`: the host request that uses the PIN.
 // Resolves with { card, result } (result: useCard's answer; none for pickOnly).
-async function runSteps(ceremony, { host, dialogs }, site, { purpose, fingerprint = null, pickOnly = false, useCard }) {
+// The certificates each purpose uses: a transaction is confirmed with the
+// login certificate of the session it belongs to.
+const CERTIFICATES_FOR = { login: 'login', sign: 'sign', transaction: 'login' };
+
+async function runSteps(ceremony, { host, dialogs }, site, { purpose: windowPurpose, fingerprint = null, pickOnly = false, useCard }) {
+  const purpose = CERTIFICATES_FOR[windowPurpose];
   const pinView = (card) => ({ ...site, step: 'pin', certificate: card, pinPad: card.pinPad, pinState: card.pinState, cardPresent: true, fixed: fingerprint !== null });
   const blockedView = (card) => ({ ...site, step: 'blocked', certificate: card });
 
