@@ -1,6 +1,7 @@
 package org.cardbound.tomcat;
 
 import jakarta.servlet.ServletContext;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +74,12 @@ public final class CardboundService implements AutoCloseable {
     // code may ask and check them too (the servlet's endpoints do).
     public Transactions transactions() {
         return transactions;
+    }
+
+    // The card session a request's __Host-cardbound cookie names, or null:
+    // for transactions() (a secret, for no log and no page).
+    public static String sessionIdOf(HttpServletRequest request) {
+        return CardCookie.of(request);
     }
 
     EventStreams streams() {
