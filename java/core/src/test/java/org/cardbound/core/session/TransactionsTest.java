@@ -21,6 +21,7 @@ import org.cardbound.core.Base64Text;
 import org.cardbound.core.Json;
 import org.cardbound.core.Nonces;
 import org.cardbound.core.ServerChallenge;
+import org.cardbound.core.TestFiles;
 import org.cardbound.core.TestPki;
 import org.cardbound.core.TestPki.Issued;
 import org.cardbound.core.TransactionChallenge;
@@ -323,6 +324,32 @@ class TransactionsTest {
             }
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    // Across languages: a confirmation the C++ code signs (cardbound-test-server
+    // confirmation: common/'s transaction_digest, signed as a card signs a
+    // digest) is accepted by Java for the text it issued, so the digests agree
+    // byte for byte, texts beyond ASCII included; the same C++ signature over
+    // another text is refused.
+    @Test
+    void cppConfirmationsVerifyInJava() throws Exception {
+        TestCard rs256 = new TestCard(rsaCard.certificate, rsaCard.key, Algorithm.RS256); // the C++ default for RSA
+        for (TestCard card : List.of(ecCard, rs256)) {
+            for (String text : List.of(TEXT, "Maksa 1 200 € ettevõttele Õun & Äri", "支付 1200 欧元 😀")) {
+                CardSession s = confirmed(card);
+                TransactionChallenge c = tx.challenge(s.id(), text);
+                String made = TestPki.run(TestFiles.testServer().toString(), "confirmation", "--key", card.certificate.key().toString(),
+                        "--cert", card.certificate.cert().toString(), "--origin", ORIGIN, "--session-tag", s.tag(), "--text", text,
+                        "--nonce", c.nonce());
+                ObjectNode cpp = (ObjectNode) Json.parse(made);
+                assertEquals(card.algorithm.name(), cpp.get("algorithm").textValue());
+                assertEquals("ok", outcome(() -> tx.confirm(s.id(), cpp)), card.algorithm + " " + text);
+                TransactionChallenge c2 = tx.challenge(s.id(), text + "!");
+                ObjectNode moved = cpp.deepCopy().put("nonce", c2.nonce()).put("text", c2.text());
+                assertEquals("TRANSACTION_SIGNATURE_INVALID", outcome(() -> tx.confirm(s.id(), moved)));
+                rp.logout(s.id(), EndReason.LOGOUT);
+            }
         }
     }
 
