@@ -27,6 +27,8 @@ int usage()
            "            --presence-nonce N [--interval S] [--lifetime S]\n"
            "  presence  --origin O --session-tag T --nonce N [--lifetime S]\n"
            "  transaction --origin O --session-tag T --text TEXT [--nonce N] [--lifetime S]\n"
+           "  confirmation --cert CERT.pem --origin O --session-tag T --text TEXT --nonce N\n"
+           "            (a cardbound-transaction:1 confirmation, as a card would sign it)\n"
            "  token     --cert CERT.pem --origin O --nonce N   (a web-eid:1.0 token, as a card\n"
            "            would make it, for certificates no card holds)\n"
            "  nonce     (prints a fresh nonce)\n"
@@ -123,6 +125,18 @@ int main(int argc, char **argv)
             t.expires_at = format_time(expires);
             t.algorithm = alg;
             t.signature = sign_message(key.get(), alg, as_bytes(t.signing_input()));
+            out = t.to_json();
+        } else if (kind == "confirmation") {
+            TransactionConfirmation t;
+            t.session_tag = get("session-tag");
+            t.text = get("text");
+            t.nonce = get("nonce");
+            t.certificate = certificate_der(load_pem_certificates(get("cert")).at(0).get());
+            t.algorithm = alg;
+            // Sign the digest itself, as a card does.
+            t.signature =
+                sign_digest(key.get(), alg,
+                            transaction_digest(alg, get("origin"), t.session_tag, t.text, t.nonce));
             out = t.to_json();
         } else if (kind == "token") {
             auto certs = load_pem_certificates(get("cert"));

@@ -43,14 +43,32 @@ public final class Digests {
     // H(nonce), hashed once more by the signature. The prefix keeps a presence
     // signature from ever being a login signature (domain separation).
     public static byte[] presenceSigningInput(Algorithm alg, String origin, String sessionTag, String nonce) {
-        byte[] prefix = utf8(PresenceProof.FORMAT);
-        byte[][] parts = {hash(alg.hash(), utf8(origin)), hash(alg.hash(), utf8(sessionTag)), hash(alg.hash(), utf8(nonce))};
-        byte[] out = new byte[prefix.length + 1 + 3 * alg.hashLength()];
-        System.arraycopy(prefix, 0, out, 0, prefix.length);
-        int at = prefix.length + 1; // out[prefix.length] stays 0x00
-        for (byte[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
+        return prefixedSigningInput(alg, PresenceProof.FORMAT, origin, sessionTag, nonce);
+    }
+
+    // A transaction confirmation: "cardbound-transaction:1" 0x00 H(origin)
+    // H(sessionTag) H(text) H(nonce), hashed once more by the signature; its
+    // own prefix keeps it apart from logins and presence proofs.
+    public static byte[] transactionSigningInput(Algorithm alg, String origin, String sessionTag, String text, String nonce) {
+        return prefixedSigningInput(alg, TransactionConfirmation.FORMAT, origin, sessionTag, text, nonce);
+    }
+
+    // The digest the card signs to confirm a transaction (the C++ transaction_digest).
+    public static byte[] transactionDigest(Algorithm alg, String origin, String sessionTag, String text, String nonce) {
+        return hash(alg.hash(), transactionSigningInput(alg, origin, sessionTag, text, nonce));
+    }
+
+    // prefix 0x00 H(part) H(part) ..., the pre-image of the C++ prefixed_digest:
+    // a card signature that no other kind of message can be made to look like.
+    private static byte[] prefixedSigningInput(Algorithm alg, String prefix, String... parts) {
+        byte[] p = utf8(prefix);
+        byte[] out = new byte[p.length + 1 + parts.length * alg.hashLength()];
+        System.arraycopy(p, 0, out, 0, p.length);
+        int at = p.length + 1; // out[p.length] stays 0x00
+        for (String part : parts) {
+            byte[] h = hash(alg.hash(), utf8(part));
+            System.arraycopy(h, 0, out, at, h.length);
+            at += h.length;
         }
         return out;
     }

@@ -87,6 +87,13 @@ public final class JsonFields {
                 () -> new UnsupportedAlgorithmException(what + "." + field + " is not a supported algorithm"));
     }
 
+    // A transaction's text (TransactionText): one line of printable characters.
+    public String transactionText() {
+        String t = string("text", (int) Registry.MAX_TRANSACTION_TEXT_BYTES);
+        if (!TransactionText.isValid(t)) fail("text", "must be one line of printable characters");
+        return t;
+    }
+
     public byte[] base64(String field, int maxBytes) {
         String text = string(field, (maxBytes + 2) / 3 * 4);
         byte[] bytes = Base64Text.decode(text).orElse(null);

@@ -93,6 +93,28 @@ class CrossSignedTest {
         }
     }
 
+    // The C++ TransactionChallenge (cardbound-test-server transaction) reads
+    // and verifies in Java: the signing inputs agree byte for byte, texts
+    // beyond ASCII included; a changed text no longer verifies.
+    @Test
+    void cppTransactionChallengesVerifyInJava() {
+        String tag = "q5b3Q0xW2J4lF9-3c2yJ0g";
+        for (Issued server : List.of(ecServer, p384Server, rsaServer)) {
+            for (String text : List.of("Pay 1,200 EUR to ACME", "Maksa 1 200 € ettevõttele Õun & Äri", "支付 1200 欧元 😀")) {
+                String nonce = Nonces.fresh();
+                ObjectNode j = json(cpp("transaction", "--key", server.key().toString(), "--origin", ORIGIN, "--session-tag", tag,
+                        "--text", text, "--nonce", nonce));
+                TransactionChallenge t = TransactionChallenge.fromJson(j);
+                assertEquals(text, t.text());
+                assertEquals(nonce, t.nonce());
+                assertEquals(tag, t.sessionTag());
+                PublicKey key = server.certificate().getPublicKey();
+                assertTrue(t.verify(key), t.signatureAlgorithm() + " transaction challenge from C++: " + text);
+                assertFalse(TransactionChallenge.fromJson(j.put("text", text + ".")).verify(key), "a changed text");
+            }
+        }
+    }
+
     @Test
     void cppTokensValidateInJava() throws Exception {
         String nonce = Nonces.fresh();

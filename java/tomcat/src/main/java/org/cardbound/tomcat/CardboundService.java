@@ -1,6 +1,7 @@
 package org.cardbound.tomcat;
 
 import jakarta.servlet.ServletContext;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -8,10 +9,13 @@ import org.apache.juli.logging.Log;
 import org.apache.juli.logging.LogFactory;
 import org.cardbound.core.session.CardSession;
 import org.cardbound.core.session.EndReason;
+import org.cardbound.core.session.MemoryTransactionStore;
 import org.cardbound.core.session.RelyingParty;
+import org.cardbound.core.session.Transactions;
 
-// One web application's Cardbound: its relying party, the event streams of
-// its tabs and the HttpSessions its card sessions logged in. The
+// One web application's Cardbound: its relying party, its transaction
+// confirmations, the event streams of its tabs and the HttpSessions its card
+// sessions logged in. The
 // CardboundAuthenticator makes it when the context starts and publishes it
 // as a ServletContext attribute, where the CardboundServlet finds it.
 //
@@ -27,12 +31,15 @@ public final class CardboundService implements AutoCloseable {
     static final long KEEP_ALIVE_SECONDS = 10;
 
     private final RelyingParty rp;
+    private final Transactions transactions;
     private final EventStreams streams = new EventStreams();
     private final SessionBindings bindings;
     private final ScheduledExecutorService timer;
 
     CardboundService(RelyingParty rp, String name) {
         this.rp = rp;
+        // Questions live the relying party's challenge lifetime, in memory, bounded.
+        this.transactions = new Transactions(rp, new MemoryTransactionStore());
         this.bindings = new SessionBindings(this::httpSessionEnded);
         rp.sessions().addListener(this::cardSessionEnded);
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -61,6 +68,18 @@ public final class CardboundService implements AutoCloseable {
 
     public RelyingParty relyingParty() {
         return rp;
+    }
+
+    // Transaction confirmation for this application's card sessions: its own
+    // code may ask and check them too (the servlet's endpoints do).
+    public Transactions transactions() {
+        return transactions;
+    }
+
+    // The card session a request's __Host-cardbound cookie names, or null:
+    // for transactions() (a secret, for no log and no page).
+    public static String sessionIdOf(HttpServletRequest request) {
+        return CardCookie.of(request);
     }
 
     EventStreams streams() {

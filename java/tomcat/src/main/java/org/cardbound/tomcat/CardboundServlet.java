@@ -9,6 +9,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.juli.logging.Log;
@@ -20,7 +23,9 @@ import org.cardbound.core.Registry.ValidationCode;
 import org.cardbound.core.session.EndReason;
 import org.cardbound.core.session.Login;
 import org.cardbound.core.session.RelyingParty;
+import org.cardbound.core.session.ConfirmedTransaction;
 import org.cardbound.core.session.SessionInfo;
+import org.cardbound.core.session.Transactions;
 import org.cardbound.core.validation.ValidationException;
 
 // The relying party's HTTP endpoints of docs/protocol.md §6 in a servlet, the
@@ -45,6 +50,7 @@ public final class CardboundServlet extends HttpServlet {
 
     private transient CardboundService service;
     private transient RelyingParty rp;
+    private transient Transactions transactions;
     private transient byte[] script;
     private transient Map<String, Post> posts;
 
@@ -56,6 +62,7 @@ public final class CardboundServlet extends HttpServlet {
                     + "<Valve className=\"org.cardbound.tomcat.CardboundAuthenticator\" .../> to its context.xml "
                     + "(docs/integration.md)");
         rp = service.relyingParty();
+        transactions = service.transactions();
         try (InputStream in = CardboundServlet.class.getResourceAsStream(SCRIPT)) {
             if (in == null) throw new UnavailableException("cardbound: " + SCRIPT + " is missing from the cardbound-tomcat jar");
             script = in.readAllBytes();
@@ -68,7 +75,9 @@ public final class CardboundServlet extends HttpServlet {
                 "/cardbound/confirm", this::confirm,
                 "/cardbound/presence/challenge", this::presenceChallenge,
                 "/cardbound/presence", this::presence,
-                "/cardbound/logout", this::logout);
+                "/cardbound/logout", this::logout,
+                "/cardbound/transaction/challenge", this::transactionChallenge,
+                "/cardbound/transaction", this::transaction);
     }
 
     private static String path(HttpServletRequest req) {
@@ -145,14 +154,18 @@ public final class CardboundServlet extends HttpServlet {
         endpoint.handle(res, body, CardCookie.of(req));
     }
 
-    // The JSON body, read to at most MAX_BODY_BYTES; null when it is larger or not JSON.
+    // The JSON body, read to at most MAX_BODY_BYTES; null when it is larger,
+    // not UTF-8 (never patched up: a transaction's text is compared and
+    // signed byte for byte) or not JSON.
     private static JsonNode body(HttpServletRequest req) throws IOException {
         if (req.getContentLengthLong() > MAX_BODY_BYTES) return null;
         byte[] bytes = req.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
         if (bytes.length > MAX_BODY_BYTES) return null;
         try {
-            return Json.parse(new String(bytes, StandardCharsets.UTF_8));
-        } catch (ProtocolException e) {
+            String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            return Json.parse(text);
+        } catch (CharacterCodingException | ProtocolException e) {
             return null;
         }
     }
@@ -201,6 +214,38 @@ public final class CardboundServlet extends HttpServlet {
         if (cookie == null) throw noSession();
         rp.presence(cookie, body.get("proof")); // a refusal ends the session
         res.setStatus(204);
+    }
+
+    // A text for the card of this browser's live, confirmed session to
+    // confirm: 200 {"challenge"}; TRANSACTION_TEXT_INVALID (400) for a text
+    // that is missing, not a string or breaks the text rule.
+    private void transactionChallenge(HttpServletResponse res, JsonNode body, String cookie) throws IOException, ValidationException {
+        if (cookie == null) throw noSession();
+        ObjectNode j = Json.mapper().createObjectNode();
+        j.set("challenge", transactions.challenge(cookie, text(body, "text")).toJson());
+        json(res, 200, j);
+    }
+
+    // The card's confirmation: 200 {"confirmed": true, "text", "identity"}
+    // with the text as issued and the identity as GET /cardbound/session
+    // gives it, or the refusal's code. The session goes on either way. The
+    // log gets the code and the text's length, never the text (a payee, an
+    // amount).
+    private void transaction(HttpServletResponse res, JsonNode body, String cookie) throws IOException, ValidationException {
+        if (cookie == null) throw noSession();
+        ConfirmedTransaction ok;
+        try {
+            ok = transactions.confirm(cookie, body.get("confirmation"));
+        } catch (ValidationException e) {
+            LOG.info("cardbound: a transaction refused: " + e.code().name());
+            throw e;
+        }
+        LOG.info("cardbound: a transaction of " + ok.text().getBytes(StandardCharsets.UTF_8).length + " bytes confirmed, session "
+                + ok.session().tag());
+        ObjectNode j = Json.mapper().createObjectNode();
+        j.put("confirmed", true).put("text", ok.text());
+        j.set("identity", ok.session().identity().toJson());
+        json(res, 200, j);
     }
 
     // Why, for the other tabs: the user's own logout, or the extension's

@@ -68,8 +68,15 @@ public final class RelyingParty {
         return sessions;
     }
 
-    private Instant now() {
+    // The relying party's time, for the other messages of a session (Transactions).
+    Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    }
+
+    // The key the site signs its messages with, for the other messages of a
+    // session (Transactions).
+    SiteIdentity site() {
+        return site;
     }
 
     private static ValidationException refuse(ValidationCode code, String why) {
@@ -196,7 +203,11 @@ public final class RelyingParty {
     // The live, confirmed session itself (with the card's certificate, for a
     // container's Realm); the same refusals as session().
     public CardSession confirmedSession(String sessionId) throws ValidationException {
-        CardSession s = live(sessionId, now());
+        return confirmedSession(sessionId, now());
+    }
+
+    CardSession confirmedSession(String sessionId, Instant now) throws ValidationException {
+        CardSession s = live(sessionId, now);
         if (!s.confirmed()) throw refuse(ValidationCode.NOT_CONFIRMED, "the session is not confirmed");
         return s;
     }

@@ -9,9 +9,10 @@ import org.cardbound.core.Digests;
 import org.cardbound.core.Json;
 import org.cardbound.core.PresenceProof;
 import org.cardbound.core.TestPki.Issued;
+import org.cardbound.core.TransactionConfirmation;
 
-// A card as the host drives it: web-eid:1.0 login tokens and presence proofs
-// signed with the card's key (the test PKI's).
+// A card as the host drives it: web-eid:1.0 login tokens, presence proofs and
+// transaction confirmations signed with the card's key (the test PKI's).
 final class TestCard {
     final Issued certificate;
     final PrivateKey key;
@@ -51,5 +52,20 @@ final class TestCard {
     ObjectNode proof(String origin, String sessionTag, String nonce) {
         byte[] signature = sign(Digests.presenceSigningInput(algorithm, origin, sessionTag, nonce));
         return new PresenceProof(sessionTag, nonce, algorithm, signature).toJson();
+    }
+
+    byte[] der() {
+        try {
+            return certificate.certificate().getEncoded();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // The card's answer to a transaction challenge, as the host's
+    // confirm-transaction makes it: the text it was shown, signed.
+    ObjectNode confirmation(String origin, String sessionTag, String text, String nonce) {
+        byte[] signature = sign(Digests.transactionSigningInput(algorithm, origin, sessionTag, text, nonce));
+        return new TransactionConfirmation(sessionTag, text, nonce, der(), algorithm, signature).toJson();
     }
 }
