@@ -4,6 +4,7 @@
 // H(H(origin) || H(serverNonce)), and answers.
 #include "cardbound/crypto/certificate.h"
 #include "commands/context.h"
+#include "commands/pin_argument.h"
 
 #include <spdlog/spdlog.h>
 
@@ -53,12 +54,7 @@ Reply sign_login(HostContext &context, CardToken *token, const PendingLogin &log
 Reply handle_authenticate(Request &request, HostContext &context)
 {
     allow_only_arguments(request, {"loginId", "certificate", "pin"});
-    // Held by the card job alone from here; wiped when the job is done.
-    std::shared_ptr<const SecurePin> pin;
-    if (request.pin) {
-        pin = std::make_shared<const SecurePin>(std::move(*request.pin));
-        request.pin.reset();
-    }
+    std::shared_ptr<const SecurePin> pin = take_pin(request);
     const Origin &origin = request.require_origin();
     const std::string &login_id = string_argument(request, "loginId", 64);
     const std::string fingerprint = string_argument(request, "certificate", 64);
@@ -66,9 +62,11 @@ Reply handle_authenticate(Request &request, HostContext &context)
     // No PIN for an unverified server: the login must have passed
     // verify-server, and its challenge must still be fresh.
     PendingLogin login = context.logins.start_signing(login_id, origin.serialize(), context.now());
-    if (pin && (pin->size() < 4 || pin->size() > 64)) {
+    try {
+        check_pin_length(pin.get());
+    } catch (...) {
         context.logins.signing_failed(login_id);
-        throw HostError(ErrorCode::PinInvalid, "a PIN has 4 to 64 characters");
+        throw;
     }
 
     // A login reads the cards again: the card may be in another reader now.

@@ -4,6 +4,7 @@
 // the card signs that hash with the signing certificate's key, after its
 // own PIN. One verified challenge signs one hash.
 #include "commands/context.h"
+#include "commands/pin_argument.h"
 
 #include <spdlog/spdlog.h>
 
@@ -60,12 +61,7 @@ Reply sign_document(HostContext &context, CardToken *token, const PendingLogin &
 Reply handle_sign(Request &request, HostContext &context)
 {
     allow_only_arguments(request, {"loginId", "certificate", "hash", "hashFunction", "pin"});
-    // Held by the card job alone from here; wiped when the job is done.
-    std::shared_ptr<const SecurePin> pin;
-    if (request.pin) {
-        pin = std::make_shared<const SecurePin>(std::move(*request.pin));
-        request.pin.reset();
-    }
+    std::shared_ptr<const SecurePin> pin = take_pin(request);
     const Origin &origin = request.require_origin();
     const std::string &login_id = string_argument(request, "loginId", 64);
     const std::string fingerprint = string_argument(request, "certificate", 64);
@@ -77,9 +73,11 @@ Reply handle_sign(Request &request, HostContext &context)
 
     // No PIN for an unverified server, as for a login.
     PendingLogin login = context.logins.start_signing(login_id, origin.serialize(), context.now());
-    if (pin && (pin->size() < 4 || pin->size() > 64)) {
+    try {
+        check_pin_length(pin.get());
+    } catch (...) {
         context.logins.signing_failed(login_id);
-        throw HostError(ErrorCode::PinInvalid, "a PIN has 4 to 64 characters");
+        throw;
     }
 
     auto job = [&context, id = request.id, login, fingerprint, pin, hash, md](CardToken *token) {

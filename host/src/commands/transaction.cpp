@@ -9,6 +9,7 @@
 // and nonce that no login or presence proof can be made to look like.
 #include "commands/challenge_argument.h"
 #include "commands/context.h"
+#include "commands/pin_argument.h"
 
 #include <spdlog/spdlog.h>
 
@@ -77,15 +78,9 @@ Reply handle_verify_transaction(Request &request, HostContext &context)
 Reply handle_confirm_transaction(Request &request, HostContext &context)
 {
     allow_only_arguments(request, {"challenge", "pin"});
-    // Held by the card job alone from here; wiped when the job is done.
-    std::shared_ptr<const SecurePin> pin;
-    if (request.pin) {
-        pin = std::make_shared<const SecurePin>(std::move(*request.pin));
-        request.pin.reset();
-    }
+    std::shared_ptr<const SecurePin> pin = take_pin(request);
     VerifiedTransaction t = verified_transaction(request, context);
-    if (pin && (pin->size() < 4 || pin->size() > 64))
-        throw HostError(ErrorCode::PinInvalid, "a PIN has 4 to 64 characters");
+    check_pin_length(pin.get());
     std::string fingerprint = t.session.certificate_fingerprint;
     auto job = [&context, id = request.id, t = std::move(t), pin](CardToken *token) {
         context.answer(id, "confirm-transaction",
