@@ -1,7 +1,8 @@
 // The pictures in README.md and docs/integration.md, taken from a real login
 // in headless Chromium (the same LoginFlow as the browser tests): the
 // picker, the PIN entry, the logged-in page, the toolbar view with the site
-// under Mari's card, and the page after the card was pulled. Each is cropped
+// under Mari's card, a transaction confirmation, and the page after the card
+// was pulled. Each is cropped
 // to what it shows, so the PNGs stay small.
 //   node tests/browser/screenshots.mjs [--out DIR]   (default docs/images; the bench must be up)
 // scripts/screenshots brings the bench up and runs this.
@@ -65,6 +66,14 @@ try {
   await popup.locator('#logOutAll').blur();
   await shootContent(popup, 'popup', 'h1, #readers > li, main > .actions');
   await popup.close();
+
+  // A transaction confirmation: the text the server signed, in the window.
+  const opened = flow.nextWindow();
+  await page.click('#confirmPayment');
+  const confirm = await opened;
+  await confirm.waitForSelector(step.pin);
+  await shootContent(confirm, 'confirm', 'header, #entry .card, #transaction, #entry .actions');
+  await confirm.click('#cancel').catch(() => {}); // the window closes
 
   await bench('pull', '0');
   await page.waitForSelector('#state.out', { timeout: 5000 });
