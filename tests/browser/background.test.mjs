@@ -46,8 +46,11 @@ before(async () => {
 
 after(async () => {
   for (const c of cdps) c.close();
-  await chromium?.close();
-  await site?.stop();
+  try {
+    await chromium?.close();
+  } finally {
+    await site?.stop();
+  }
 });
 
 // The access log's presence proofs: when each was answered 204 (ms).

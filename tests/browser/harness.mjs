@@ -136,8 +136,16 @@ export async function launchBrowser({ viewport = { width: 900, height: 700 }, ..
 // endpoint (http://127.0.0.1:PORT) for raw protocol clients (cdp.mjs).
 export async function launchDetachable(url, options = {}) {
   const p = prepareProfile(options);
+  // Its own process group: close() ends Chromium's helpers (renderers, the
+  // GPU process, the native host) with it, so none of them still writes into
+  // the profile while it is removed.
   const proc = spawn(chromiumPath(), [...p.args, `--user-data-dir=${p.profile}`, '--remote-debugging-port=0', url],
-    { env: p.env, stdio: 'ignore' });
+    { env: p.env, stdio: 'ignore', detached: true });
+  const signalGroup = (signal) => {
+    try {
+      process.kill(-proc.pid, signal);
+    } catch { /* gone already */ }
+  };
   const exited = new Promise((resolve) => proc.once('exit', resolve));
   // Chromium writes the port it chose into the profile.
   let port = null;
@@ -155,12 +163,13 @@ export async function launchDetachable(url, options = {}) {
     devtools, home: p.home, hostLog: p.hostLog,
     connect: () => chromium.connectOverCDP(devtools),
     close: async () => {
-      if (proc.exitCode === null) {
-        proc.kill();
+      if (proc.exitCode === null && proc.signalCode === null) {
+        signalGroup('SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-        if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
       }
-      rmSync(p.home, { recursive: true, force: true });
+      signalGroup('SIGKILL'); // whatever of the group is left
+      // A helper that was writing may need a moment to be gone.
+      rmSync(p.home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }
