@@ -456,6 +456,11 @@ export interface CardboundClient {
    * ServerRefusedError (serverCode TRANSACTION_…) when the server refuses.
    */
   confirmTransaction(options: { text: string }): Promise<TransactionConfirmed>;
+  /**
+   * The card's confirmation of a transaction challenge the application's own
+   * server made (the C++ or Java library), for the page to post back there.
+   */
+  confirmChallenge(challenge: object): Promise<{ confirmation: object }>;
 }
 
 export interface TransactionConfirmed {
@@ -514,3 +519,5 @@ export declare function getSigningCertificate(): Promise<SigningCertificate>;
 export declare function sign(options: SignOptions): Promise<Signature>;
 /** The user confirms a text with the session's card: see createClient().confirmTransaction. */
 export declare function confirmTransaction(options: { text: string }): Promise<TransactionConfirmed>;
+/** The card's confirmation of a challenge the application's server made: see createClient().confirmChallenge. */
+export declare function confirmChallenge(challenge: object): Promise<{ confirmation: object }>;

@@ -1097,6 +1097,22 @@ export function createClient({ window: win = globalThis.window, fetch: fetchFn =
   };
 
   /**
+   * The middle step of confirmTransaction alone, for an application whose
+   * own server issues the challenge (the C++ or Java library's
+   * Transactions) and checks the answer: the extension shows the
+   * challenge's text and the session's card signs it after the PIN.
+   * Resolves with `{confirmation}` for the page to post to that server.
+   */
+  const confirmChallenge = async (challenge) => {
+    if (challenge === null || typeof challenge !== 'object' || Array.isArray(challenge)) {
+      throw new CardboundError(ErrorCode.BAD_REQUEST, 'confirmChallenge takes the server\'s challenge object');
+    }
+    await client.bridge.call('ping');
+    const { confirmation } = await client.bridge.call('confirm-transaction', { challenge });
+    return { confirmation };
+  };
+
+  /**
    * Calls `listener(session)` when another page of the site logs in and this
    * page follows that session now (not for this page's own calls).
    * Returns a function that stops it.
@@ -1129,7 +1145,7 @@ export function createClient({ window: win = globalThis.window, fetch: fetchFn =
   const watchSession = ({ identity = null, presence = true } = {}) =>
     follow(new Session(client, { identity, presence: presence && 'takeover' }));
 
-  return { isAvailable, availability, authenticate, currentSession, onSessionStarted, watchSession, getSigningCertificate, sign, confirmTransaction };
+  return { isAvailable, availability, authenticate, currentSession, onSessionStarted, watchSession, getSigningCertificate, sign, confirmTransaction, confirmChallenge };
 }
 
 let pageClient;
@@ -1153,3 +1169,5 @@ export const getSigningCertificate = async () => page().getSigningCertificate();
 export const sign = async (options) => page().sign(options);
 /** The user confirms a text with the session's card: see createClient().confirmTransaction. */
 export const confirmTransaction = async (options) => page().confirmTransaction(options);
+/** The card's confirmation of a challenge the application's server made: see createClient().confirmChallenge. */
+export const confirmChallenge = async (challenge) => page().confirmChallenge(challenge);

@@ -2046,3 +2046,15 @@ test('confirmTransaction: the server\'s challenge for the text, the extension, t
     (e) => e instanceof ServerRefusedError && e.serverCode === 'TRANSACTION_TEXT_CHANGED' && /changed the text/.test(messageFor(e)));
   await assert.rejects(client.confirmTransaction({}), (e) => e.code === ErrorCode.BAD_REQUEST);
 });
+
+test('confirmChallenge: a challenge the application made goes to the extension only; the page gets the confirmation', async (t) => {
+  const { log, client, win } = setup(t);
+  const challenge = { format: 'cardbound-transaction-challenge:1', text: 'Order 3 books', nonce: 'bm9uY2U=' };
+  const confirmation = { format: 'cardbound-transaction:1', text: 'Order 3 books', signature: 'c2ln' };
+  win.handlers['confirm-transaction'] = () => ({ result: { confirmation } });
+  assert.deepEqual(await client.confirmChallenge(challenge), { confirmation });
+  assert.deepEqual(log, [['extension', 'ping', {}], ['extension', 'confirm-transaction', { challenge }]], 'no request to the Cardbound endpoints');
+  for (const bad of [undefined, null, 'text', [challenge]]) {
+    await assert.rejects(client.confirmChallenge(bad), (e) => e.code === ErrorCode.BAD_REQUEST);
+  }
+});

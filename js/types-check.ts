@@ -157,3 +157,4 @@ async function pay(): Promise<string> {
   return `${confirmed} ${text} ${identity.holder}`;
 }
 void pay();
+void client.confirmChallenge({ format: 'cardbound-transaction-challenge:1' }).then(({ confirmation }) => confirmation);
