@@ -12,6 +12,7 @@
 #include "store/redis_session_store.h"
 #include "store/redis_transaction_store.h"
 #include "test_pki.h"
+#include "test_site.h"
 #include "validation/validation_error.h"
 
 #include "outcome.h"
@@ -965,19 +966,12 @@ struct TwoInstances {
         holder.eku = "clientAuth";
         card_cert = test::make_certificate(holder, card_key.get(), ca.get(), ca_key.get());
         for (int i = 0; i < 2; i++) {
-            ServerIdentity id;
-            EVP_PKEY_up_ref(server_key.get());
-            id.key.reset(server_key.get());
-            id.chain = {certificate_der(server_cert.get()), certificate_der(ca.get())};
-            ValidatorConfig vc;
-            std::vector<ossl::X509Ptr> anchors;
-            X509_up_ref(ca.get());
-            anchors.emplace_back(ca.get());
-            vc.anchors = std::make_shared<const TrustAnchors>(std::move(anchors), "the test CA");
+            ServerIdentity id =
+                testing::server_identity(server_key.get(), server_cert.get(), ca.get());
             redis[i] = client_of(server);
             rp[i] = std::make_unique<RelyingParty>(
                 RelyingPartyConfig{origin, 120, 30, 10}, std::move(id),
-                std::make_shared<TokenValidator>(std::move(vc)),
+                testing::validator_trusting(ca.get()),
                 std::make_shared<RedisNonceStore>(redis[i], 3600, "rp:"),
                 std::make_shared<RedisSessionStore>(redis[i], "rp:"));
             rp[i]->on_session_end([this, i](const std::string &key, std::string_view reason) {

@@ -2,6 +2,7 @@
 #include "session/relying_party.h"
 #include "session/session_key.h"
 #include "test_pki.h"
+#include "test_site.h"
 
 #include "outcome.h"
 
@@ -40,19 +41,9 @@ struct Fixture {
         test::CertSpec holder{"Card,Holder,1", {}};
         holder.eku = "clientAuth";
         card_cert = test::make_certificate(holder, card_key.get(), ca.get(), ca_key.get());
-        ServerIdentity id;
-        EVP_PKEY_up_ref(server_key.get());
-        id.key.reset(server_key.get());
-        id.chain = {certificate_der(server_cert.get()), certificate_der(ca.get())};
-        id.algorithm = Algorithm::ES256;
-        ValidatorConfig vc;
-        std::vector<ossl::X509Ptr> anchors;
-        X509_up_ref(ca.get());
-        anchors.emplace_back(ca.get());
-        vc.anchors = std::make_shared<const TrustAnchors>(std::move(anchors), "the test CA");
+        ServerIdentity id = testing::server_identity(server_key.get(), server_cert.get(), ca.get());
         rp = std::make_unique<RelyingParty>(RelyingPartyConfig{kOrigin, 120, presence_interval, 10},
-                                            std::move(id),
-                                            std::make_shared<TokenValidator>(std::move(vc)),
+                                            std::move(id), testing::validator_trusting(ca.get()),
                                             std::make_shared<MemoryNonceStore>(), sessions);
     }
 
@@ -284,12 +275,7 @@ TEST_CASE("one presence proof sent on 16 threads at once is accepted once; the r
 TEST_CASE("a relying party is made for a canonical https origin only (policy rule 3)")
 {
     Fixture f;
-    ValidatorConfig vc;
-    std::vector<ossl::X509Ptr> anchors;
-    X509_up_ref(f.ca.get());
-    anchors.emplace_back(f.ca.get());
-    vc.anchors = std::make_shared<const TrustAnchors>(std::move(anchors), "the test CA");
-    auto validator = std::make_shared<TokenValidator>(std::move(vc));
+    auto validator = testing::validator_trusting(f.ca.get());
     auto make = [&](const std::string &origin) {
         RelyingParty rp({origin, 120, 30, 10}, ServerIdentity{}, validator,
                         std::make_shared<MemoryNonceStore>(), f.sessions);
@@ -410,17 +396,12 @@ TEST_CASE("a proof's refusal has the same code whether its instance remembers th
     // Two relying parties on one store: the first made the session (and
     // remembers its fixed parts), the second reads it.
     Fixture f;
-    ValidatorConfig vc;
-    std::vector<ossl::X509Ptr> anchors;
-    X509_up_ref(f.ca.get());
-    anchors.emplace_back(f.ca.get());
-    vc.anchors = std::make_shared<const TrustAnchors>(std::move(anchors), "the test CA");
     ServerIdentity id;
     EVP_PKEY_up_ref(f.server_key.get());
     id.key.reset(f.server_key.get());
     id.chain = {certificate_der(f.server_cert.get())};
     RelyingParty other({kOrigin, 120, 30, 10}, std::move(id),
-                       std::make_shared<TokenValidator>(std::move(vc)),
+                       testing::validator_trusting(f.ca.get()),
                        std::make_shared<MemoryNonceStore>(), f.sessions);
     auto stranger = test::make_ec_key("P-256");
     for (RelyingParty *rp : {f.rp.get(), &other}) {

@@ -6,6 +6,7 @@
 #include "session/session_key.h"
 #include "session/transactions.h"
 #include "test_pki.h"
+#include "test_site.h"
 
 #include "outcome.h"
 
@@ -52,18 +53,9 @@ struct Fixture {
         test::CertSpec other{"Card,Other,2", {}};
         other.eku = "clientAuth";
         other_cert = test::make_certificate(other, other_key.get(), ca.get(), ca_key.get());
-        ServerIdentity id;
-        EVP_PKEY_up_ref(server_key.get());
-        id.key.reset(server_key.get());
-        id.chain = {certificate_der(server_cert.get()), certificate_der(ca.get())};
-        id.algorithm = Algorithm::ES256;
-        ValidatorConfig vc;
-        std::vector<ossl::X509Ptr> anchors;
-        X509_up_ref(ca.get());
-        anchors.emplace_back(ca.get());
-        vc.anchors = std::make_shared<const TrustAnchors>(std::move(anchors), "the test CA");
+        ServerIdentity id = testing::server_identity(server_key.get(), server_cert.get(), ca.get());
         rp = std::make_unique<RelyingParty>(RelyingPartyConfig{kOrigin, 120, 30, 10}, std::move(id),
-                                            std::make_shared<TokenValidator>(std::move(vc)),
+                                            testing::validator_trusting(ca.get()),
                                             std::make_shared<MemoryNonceStore>(),
                                             std::make_shared<MemorySessionStore>());
         tx = std::make_unique<Transactions>(*rp, store, 20);
