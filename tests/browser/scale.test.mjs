@@ -253,11 +253,16 @@ test('Redis stopped: the site answers 503, the session ends at its deadline; Red
   for (const until = Date.now() + 3000; (await me('a')) !== 401 && Date.now() < until;) await sleep(100);
   assert.equal(await me('a'), 401);
   assert.equal(await me('b'), 401);
-  // haproxy takes the instances back as their /healthz answers 200 again.
-  for (const until = Date.now() + 5000; Date.now() < until;) {
-    if ((await page.evaluate(async () => (await fetch('/healthz')).status)) === 200) break;
+  // haproxy takes the instances back as their /healthz answers 200 again:
+  // each backend (one a route) checks on its own every 300 ms, so the first
+  // 200 through the default backend does not mean the challenge's route is
+  // back. Three in a row, then longer than one check interval of every
+  // backend.
+  for (let ok = 0, until = Date.now() + 10000; ok < 3 && Date.now() < until;) {
+    ok = (await page.evaluate(async () => (await fetch('/healthz')).status)) === 200 ? ok + 1 : 0;
     await sleep(100);
   }
+  await sleep(1000);
   await flow.login(page, { holder: MARI, pin: PIN });
   assert.equal(await me('a'), 200);
   assert.equal(await me('b'), 200);
