@@ -144,6 +144,16 @@ export async function watchState(page) {
 // When the page last turned to `state` ('in' or 'out'), or null.
 export const stateShownAt = (page, state) => page.evaluate((s) => window.cardboundStateAt?.[s] ?? null, state);
 
+// The demo page's result in `selector` (#signed, #confirmed): its data
+// attributes once it holds `key` (the outcome) or `code` (the refusal).
+export async function demoResult(page, selector, key) {
+  await page.waitForFunction(([sel, k]) => {
+    const d = document.querySelector(sel).dataset;
+    return d[k] || d.code;
+  }, [selector, key], { timeout: 15_000 });
+  return page.evaluate((sel) => ({ ...document.querySelector(sel).dataset }), selector);
+}
+
 // What the server says to this page's cookie.
 export function apiMe(page) {
   return page.evaluate(async () => (await fetch('/api/me')).status);

@@ -14,7 +14,7 @@ import { opensslVerifies } from '../../host/tests/integration/host_client.mjs';
 import { jwsName } from '../../host/tests/integration/login_flow.mjs';
 import { benchEnv } from '../integration/bench_env.mjs';
 import { assertAccessible } from './axe.mjs';
-import { bench, certEntry, LoginFlow, step } from './flow.mjs';
+import { bench, certEntry, demoResult, LoginFlow, step } from './flow.mjs';
 import { buildDir, launchBrowser, startSite } from './harness.mjs';
 
 const env = benchEnv();
@@ -59,13 +59,7 @@ async function clickSign(page) {
 }
 
 // The demo page's result: the signature and its algorithm, or the error code.
-async function outcome(page) {
-  await page.waitForFunction(() => {
-    const d = document.querySelector('#signed').dataset;
-    return d.signature || d.code;
-  }, null, { timeout: 15_000 });
-  return page.evaluate(() => ({ ...document.querySelector('#signed').dataset }));
-}
+const outcome = (page) => demoResult(page, '#signed', 'signature');
 
 // Through the picker (choosing Mari's signing certificate) to the PIN
 // entry of the second window; returns that window.

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { benchEnv } from '../integration/bench_env.mjs';
 import { assertAccessible } from './axe.mjs';
-import { bench, LoginFlow, step } from './flow.mjs';
+import { bench, demoResult, LoginFlow, step } from './flow.mjs';
 import { buildDir, launchBrowser, startSite } from './harness.mjs';
 
 const env = benchEnv();
@@ -61,13 +61,7 @@ const typePin = async (w, pin) => {
 };
 
 // The demo page's result: the confirmed text, or the code it was refused with.
-async function outcome(page) {
-  await page.waitForFunction(() => {
-    const d = document.querySelector('#confirmed').dataset;
-    return d.text || d.code;
-  }, null, { timeout: 15_000 });
-  return page.evaluate(() => ({ ...document.querySelector('#confirmed').dataset }));
-}
+const outcome = (page) => demoResult(page, '#confirmed', 'text');
 
 test('confirm a payment: the window shows the server\'s text, a wrong PIN, the right one; the server accepts it', async () => {
   const page = await loggedInPage();

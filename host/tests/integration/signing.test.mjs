@@ -99,6 +99,8 @@ test('refused before any PIN: a hash of the wrong length, an unknown hash functi
   assert.equal(await code({ hash: hashOf('SHA-256'), hashFunction: 'SHA-512' }), 'ERR_BAD_REQUEST');
   assert.equal(await code({ hash: 'not base64!' }), 'ERR_BAD_REQUEST');
   assert.equal(await code({ hashFunction: 'SHA-1', hash: sha('sha1', DOCUMENT).toString('base64') }), 'ERR_BAD_REQUEST');
+  assert.equal(await code({ pin: '123' }), 'ERR_PIN_INVALID', 'a PIN of 3 characters');
+  assert.equal(await code({ pin: '1'.repeat(65) }), 'ERR_PIN_INVALID', 'a PIN of 65 characters');
   assert.equal(await code({ fingerprint: fp('client-p256'), pin: env.CARDBOUND_USER_PIN }), 'ERR_CERTIFICATE_NOT_FOUND',
     'a login certificate signs no documents');
 

@@ -63,8 +63,12 @@ test('verify-transaction gives the text and the session\'s certificate; confirm-
   assert.equal((await host.request('presence', { origin: ORIGIN, args: { challenge: presence } })).error, undefined);
 });
 
-test('a wrong PIN is refused with the tries left; the right one confirms', async () => {
+test('a PIN of the wrong length and a wrong PIN are refused; the right one confirms', async () => {
   const c = challenge();
+  for (const pin of ['123', '1'.repeat(65)]) {
+    const invalid = await host.request('confirm-transaction', { origin: ORIGIN, args: { challenge: c, pin } });
+    assert.equal(invalid.error?.code, 'ERR_PIN_INVALID', `a PIN of ${pin.length} characters`);
+  }
   const wrong = await host.request('confirm-transaction', { origin: ORIGIN, args: { challenge: c, pin: '000000' } });
   assert.equal(wrong.error?.code, 'ERR_PIN_INCORRECT');
   const right = await host.request('confirm-transaction', { origin: ORIGIN, args: { challenge: c, pin: PIN } });

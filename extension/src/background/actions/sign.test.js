@@ -82,6 +82,17 @@ describe('get-signing-certificate', () => {
     assert.ok(!t.host.commands().includes('sign'), 'no PIN, no signature');
   });
 
+  test('the card leaves between the choice and the reading of its certificate: ERR_CERTIFICATE_NOT_FOUND', async () => {
+    const t = setup();
+    const lists = [[signingCert(1)], []];
+    t.host.handlers['list-certificates'] = () => ({ certificates: lists.shift() ?? [] });
+    const answer = getSigningCertificate(t.context, { origin: ORIGIN, args: login });
+    await t.windowOpened(0);
+    await t.send(0, 'hello');
+    await t.send(0, 'submit', signingCert(1).fingerprint);
+    await assert.rejects(answer, isCode('ERR_CERTIFICATE_NOT_FOUND'));
+  });
+
   test('cancelled in the picker: ERR_USER_CANCELLED', async () => {
     const t = setup();
     const answer = getSigningCertificate(t.context, { origin: ORIGIN, args: login });
@@ -110,6 +121,18 @@ describe('sign', () => {
     const signed = t.host.calls.filter((c) => c.command === 'sign').at(-1);
     assert.deepEqual(signed.args, { loginId: LOGIN_ID, certificate: signingCert(1).fingerprint, hash: HASH, hashFunction: 'SHA-256', pin: '654321' });
     assert.equal(signed.origin, ORIGIN);
+  });
+
+  test('"back" in a signing window (a stale window could send it) is answered with the PIN entry again; the signature goes on', async () => {
+    const t = setup({ certificates: [signingCert(2), signingCert(1)] });
+    const answer = sign(t.context, { origin: ORIGIN, args: args() });
+    await t.windowOpened(0);
+    await t.send(0, 'hello');
+    const back = await t.send(0, 'back');
+    assert.deepEqual([back.state, back.view.step, back.view.fixed], ['view', 'pin', true]);
+    assert.equal(back.view.certificate.fingerprint, signingCert(1).fingerprint, 'still the named certificate');
+    assert.deepEqual(await t.send(0, 'submit', '654321'), { state: 'done' });
+    assert.equal((await answer).signature, 'c2lnbmF0dXJl');
   });
 
   test('a certificate no inserted card holds: ERR_CERTIFICATE_NOT_FOUND, and no window', async () => {

@@ -175,6 +175,10 @@ class Ceremony {
   }
 }
 
+// The certificates each purpose uses: a transaction is confirmed with the
+// login certificate of the session it belongs to.
+const CERTIFICATES_FOR = { login: 'login', sign: 'sign', transaction: 'login' };
+
 // The window's steps, for a site the host verified.
 //  - `purpose`: 'login', 'sign' or 'transaction' (CERTIFICATES_FOR).
 //  - `fingerprint`: the certificate the site named (a signature): no
@@ -183,9 +187,6 @@ class Ceremony {
 //    signing certificate): the choice ends it, even with one certificate.
 //  - `useCard(card, pinArgs)`: the host request that uses the PIN.
 // Resolves with { card, result } (result: useCard's answer; none for pickOnly).
-// The certificates each purpose uses: a transaction is confirmed with the
-// login certificate of the session it belongs to.
-const CERTIFICATES_FOR = { login: 'login', sign: 'sign', transaction: 'login' };
 
 async function runSteps(ceremony, { host, dialogs }, site, { purpose: windowPurpose, fingerprint = null, pickOnly = false, useCard }) {
   const purpose = CERTIFICATES_FOR[windowPurpose];
@@ -248,11 +249,14 @@ async function runSteps(ceremony, { host, dialogs }, site, { purpose: windowPurp
       const chosen = card;
       const outcome = await enterPin(entry, (pinArgs) => useCard(chosen, pinArgs), follow, showBlocked);
       if (outcome.back) {
-        if (fingerprint !== null) continue; // nothing to go back to: the PIN entry again
-        follow.stop();
-        ({ readers, certificates } = await listed());
-        card = null;
-        answer = outcome.action;
+        answer = outcome.action; // answered with the next step's view
+        // The site named the certificate: nothing to go back to, the PIN
+        // entry again.
+        if (fingerprint === null) {
+          follow.stop();
+          ({ readers, certificates } = await listed());
+          card = null;
+        }
         continue;
       }
       if (ceremony.over) throw cancelled(); // the page went while the card signed

@@ -17,7 +17,7 @@ const lookWait = (i) => (i < RETRY_MS.length ? RETRY_MS[i] : LOOK_EVERY_MS);
 // The host events the windows follow.
 const CARD_EVENTS = ['card-removed', 'card-inserted', 'reader-added', 'reader-removed'];
 
-const delay = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+export const delay = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
 // Card events for a window that is about to open: heard from now on, kept
 // until the window is there, then handed to `handle` as they come.

@@ -12,9 +12,7 @@
 // Every view has a number, greater than the views made before it: the page
 // shows only views newer than the one it shows, so the answer to its first
 // question never replaces a pushed view that was made later.
-import { RETRY_MS } from './card_watch.js';
-
-const delay = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+import { delay, RETRY_MS } from './card_watch.js';
 
 export class PopupViews {
   #api;
