@@ -1421,6 +1421,28 @@ TEST_CASE("redis stopped: StoreUnavailable within the timeout; back when it is b
     CHECK(reply_text(l2.command({"PING"}).get()) == "PONG");
 }
 
+TEST_CASE("redis restarted: connections it closed while idle are replaced, no call fails")
+{
+    RedisServer server;
+    auto redis = client_of(server, 3);
+    auto all_three = [&] {
+        auto l1 = redis->lease();
+        auto l2 = redis->lease();
+        auto l3 = redis->lease();
+        std::vector<std::string> outcomes;
+        for (auto *l : {&l1, &l2, &l3})
+            outcomes.push_back(store_outcome([&] { l->command({"PING"}); }));
+        return outcomes;
+    };
+    const std::vector<std::string> ok(3, "ok");
+    CHECK(all_three() == ok); // every connection of the pool open, then idle
+    server.stop();
+    server.start();
+    // Each idle connection was closed by the Redis that stopped; each lease
+    // finds that out before its command and connects again.
+    CHECK(all_three() == ok);
+}
+
 TEST_CASE("redis frozen: calls time out instead of hanging, then recover")
 {
     RedisServer server;

@@ -250,7 +250,7 @@ test('Redis stopped: the site answers 503, the session ends at its deadline; Red
 
   await redis.start();
   // The old session is not brought back from the file: its deadline passed.
-  for (const until = Date.now() + 3000; (await me('a')) !== 401 && Date.now() < until;) await sleep(100);
+  // No 503 either: the instances replace the connections Redis closed.
   assert.equal(await me('a'), 401);
   assert.equal(await me('b'), 401);
   // haproxy takes the instances back as their /healthz answers 200 again:

@@ -4,8 +4,10 @@
 #include "cardbound/crypto/signature.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <optional>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 namespace cardbound::server
@@ -46,6 +48,16 @@ bool ipv6_char(char c)
 {
     return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || (c >= '0' && c <= '9') || c == ':' ||
            c == '.';
+}
+
+// Whether a pooled connection can still carry a command, found without a
+// round trip: nothing to read means open; end of stream means Redis closed
+// it; bytes nobody asked for mean the connection is out of step.
+bool still_open(int fd)
+{
+    char byte;
+    ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 std::string describe_command(const RedisCommand &args)
@@ -235,6 +247,12 @@ RedisClient::Lease::~Lease()
 
 redisContext *RedisClient::Lease::connected()
 {
+    // A Redis that stopped closed every connection, and one that sat idle in
+    // the pool meanwhile is only found out by using it: without this look,
+    // the first calls after Redis is back (one per idle connection, health
+    // checks among them) would fail although Redis answers.
+    if (slot_->context && !still_open(slot_->context->fd))
+        slot_->context.reset();
     if (!slot_->context)
         slot_->context = client_->connect();
     return slot_->context.get();

@@ -14,7 +14,8 @@
 // Failures: a connection that fails (refused, reset, timed out, a protocol
 // error) is closed at once and the call throws StoreUnavailable; the next
 // call on that slot connects again, so the client recovers by itself when
-// Redis is back. An error reply from Redis (OOM under maxmemory, LOADING,
+// Redis is back. A connection Redis closed while it sat idle in the pool
+// (Redis restarted) is found before it is used, and replaced. An error reply from Redis (OOM under maxmemory, LOADING,
 // READONLY after a failover, a wrong type) also throws StoreUnavailable:
 // the caller fails closed. Writing to a socket Redis closed may raise
 // SIGPIPE: the process must ignore it (cardbound-server does).
