@@ -50,12 +50,19 @@ export class CardSessions {
   }
 
   // After authenticate: the login's card, until confirm.
+  // Resolves once the login is in memory, where this worker's confirm finds
+  // it; the write to storage goes on behind, off the path of the page's
+  // token (it took 35 ms there, while the login window closed). The page
+  // posts the token to its server before it asks to confirm, so the write
+  // is done by then. A worker restarted before it would not find the login:
+  // that session would not be ended by a pull from here, but the host still
+  // refuses its presence proofs without the card.
   async rememberLogin(loginId, card) {
     await this.#load();
     const ids = Object.keys(this.#state.logins);
     if (ids.length >= MAX_LOGINS) delete this.#state.logins[ids[0]];
     this.#state.logins[loginId] = { ...card, at: Date.now() };
-    await this.#save();
+    this.#save().catch((e) => console.error('a login could not be kept in storage', e));
   }
 
   // After confirm: the login becomes a session of that origin.

@@ -197,6 +197,40 @@ describe('CardSessions', () => {
       assert.equal(await new CardSessions(storage).count(), 1);
     });
 
+    test('a login is remembered without waiting for storage; the write follows', async () => {
+      const storage = memoryStorage();
+      let release;
+      const set = storage.set;
+      storage.set = (items) => new Promise((resolve) => { release = () => resolve(set(items)); });
+      const s = new CardSessions(storage);
+      await s.rememberLogin('L1', { origin: A, ...card1 }); // resolves with the write still held
+      assert.equal(typeof release, 'function', 'the write began');
+      assert.equal(storage.data.has('cardSessions'), false, 'and is not done');
+      release();
+      await new Promise((r) => setTimeout(r, 0));
+      storage.set = set;
+      assert.notEqual(await new CardSessions(storage).confirm('L1', A, 'tag1', 1), null, 'a restarted worker finds it');
+    });
+
+    test('a login storage refuses is still confirmed in this worker', async () => {
+      const storage = memoryStorage();
+      const set = storage.set;
+      storage.set = async () => { throw new Error('quota'); };
+      const s = new CardSessions(storage);
+      const logged = [];
+      const error = console.error;
+      console.error = (...a) => logged.push(a.join(' '));
+      try {
+        await s.rememberLogin('L1', { origin: A, ...card1 });
+        await new Promise((r) => setTimeout(r, 0));
+      } finally {
+        console.error = error;
+      }
+      assert.match(logged.join('\n'), /could not be kept/);
+      storage.set = set;
+      assert.notEqual(await s.confirm('L1', A, 'tag1', 1), null);
+    });
+
     test('remove is saved', async () => {
       const storage = memoryStorage();
       const s = new CardSessions(storage);
