@@ -3,8 +3,9 @@
 // the extension's window shows exactly the text the server signed, the PIN
 // goes in, and the server accepts the confirmation. A page that changes the
 // text it posts back gets TRANSACTION_TEXT_CHANGED, a confirmation sent
-// twice TRANSACTION_UNKNOWN; cancel, and the card pulled while the window
-// is open. Screenshots: build/test-artifacts/transaction/.
+// twice TRANSACTION_UNKNOWN; a page that uses confirmChallenge with its own
+// requests; cancel, and the card pulled while the window is open.
+// Screenshots: build/test-artifacts/transaction/.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -126,6 +127,35 @@ test('a page that changes the text it sends back is refused (TRANSACTION_TEXT_CH
     return { status: res.status, body: await res.json() };
   });
   assert.deepEqual(replay, { status: 401, body: { error: 'TRANSACTION_UNKNOWN' } });
+  await page.close();
+});
+
+test('confirmChallenge: a page that talks to its server itself gets the confirmation, and the server accepts it', async () => {
+  const page = await loggedInPage();
+  const opened = flow.nextWindow();
+  // As an application whose own server issues and checks transactions:
+  // the page asks for the challenge, the card confirms it
+  // (cardbound.confirmChallenge), the page posts the confirmation.
+  const answered = page.evaluate(async (text) => {
+    const cardbound = await import('/cardbound.js');
+    const post = async (path, body) => {
+      const res = await fetch(path, {
+        method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const { challenge } = (await post('/cardbound/transaction/challenge', { text })).body;
+    const { confirmation } = await cardbound.confirmChallenge(challenge);
+    return post('/cardbound/transaction', { confirmation });
+  }, TEXT);
+  const w = await confirmationWindow(opened);
+  assert.equal(await w.textContent('#transactionText'), TEXT);
+  await typePin(w, PIN);
+  const { status, body } = await answered;
+  assert.equal(status, 200, JSON.stringify(body));
+  assert.equal(body.confirmed, true);
+  assert.equal(body.text, TEXT);
+  assert.equal(body.identity?.holder, MARI);
   await page.close();
 });
 
