@@ -156,6 +156,7 @@ export function firstViewAt(w) {
 // that the click closes right after.
 export async function clickEventIn(w) {
   const heard = w.waitForEvent('console', { predicate: (m) => m.text().startsWith('cardbound-clicked '), timeout: 10_000 });
+  heard.catch(() => {}); // the click may fail first; then nobody asks
   await w.evaluate(() => document.addEventListener('click', () => console.log(`cardbound-clicked ${Date.now()}`), { capture: true, once: true }));
   return async () => Number((await heard).text().split(' ')[1]);
 }
