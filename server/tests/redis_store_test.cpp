@@ -561,159 +561,6 @@ TEST_CASE("redis sessions: put, get and erase keep every field; the key still ve
     CHECK(store_outcome([&] { store.get("ec-session"); }) == "unavailable");
 }
 
-TEST_CASE("redis sessions: update changes atomically, refuses cleanly, never revives")
-{
-    RedisServer server;
-    auto redis = client_of(server, 1); // one connection: a WATCH left behind would show
-    auto other = client_of(server);
-    RedisSessionStore store(redis, "t:");
-    RedisSessionStore elsewhere(other, "t:");
-    std::time_t now = std::time(nullptr);
-    store.put(make_session("s", now + 100, shared_key(test::make_ec_key())));
-    store.put(make_session("t", now + 100));
-
-    auto before = redis->round_trips();
-    auto changed = store.update("s", [&](Session &s) {
-        s.confirmed = true;
-        s.answered_nonce = s.pending_nonce;
-        s.pending_nonce = "1";
-        s.deadline = now + 200;
-    });
-    CHECK(redis->round_trips() - before == 2);
-    REQUIRE(changed);
-    CHECK(changed->confirmed);
-    CHECK(changed->pending_nonce == "1");
-    auto read = elsewhere.get("s");
-    REQUIRE(read);
-    check_same(*read, *changed);
-    // The deadline moved: the key's expiry and the index follow it.
-    CHECK(integer(*redis, {"EXPIRETIME", store.key_of("s")}) == now + 200);
-    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", session_key("s")}) == now + 200);
-    // A change that keeps the deadline keeps the expiry.
-    store.update("s", [](Session &s) { s.pending_nonce = "2"; });
-    CHECK(integer(*redis, {"EXPIRETIME", store.key_of("s")}) == now + 200);
-
-    // A refusal propagates and leaves the stored session exactly as it was.
-    RedisReply stored = redis->command({"GET", store.key_of("s")});
-    std::string before_json = reply_text(stored.get());
-    CHECK(outcome([&] {
-              store.update("s", [&](Session &s) {
-                  s.deadline = now + 999;
-                  s.pending_nonce = "refused";
-                  throw ValidationError(ValidationCode::NonceReused, "refused");
-              });
-          }) == "NONCE_REUSED");
-    stored = redis->command({"GET", store.key_of("s")});
-    CHECK(reply_text(stored.get()) == before_json);
-    CHECK(integer(*redis, {"EXPIRETIME", store.key_of("s")}) == now + 200);
-    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", session_key("s")}) == now + 200);
-    // ... and left no WATCH on the connection: another instance writes "s",
-    // yet this connection's next update (of "t") commits at its first try.
-    elsewhere.update("s", [](Session &s) { s.pending_nonce = "3"; });
-    before = redis->round_trips();
-    CHECK(store.update("t", [](Session &s) { s.pending_nonce = "x"; }));
-    CHECK(redis->round_trips() - before == 2);
-
-    // Gone (never there, or ended): nothing, and nothing brought back.
-    int calls = 0;
-    CHECK_FALSE(store.update("never", [&](Session &) { calls++; }));
-    CHECK(store.erase("s"));
-    CHECK_FALSE(store.update("s", [&](Session &) { calls++; }));
-    CHECK(calls == 0);
-    CHECK(integer(*redis, {"EXISTS", store.key_of("s")}) == 0);
-    CHECK(integer(*redis, {"ZSCORE", "t:deadlines", session_key("s")}) == -999);
-}
-
-TEST_CASE("redis sessions: updates racing from two instances lose nothing")
-{
-    RedisServer server;
-    constexpr int kThreads = 8, kEach = 25;
-    auto c1 = client_of(server, kThreads), c2 = client_of(server, kThreads);
-    RedisSessionStore one(c1, "t:"), two(c2, "t:");
-    std::time_t now = std::time(nullptr);
-    one.put(make_session("busy", now + 100));
-
-    std::mutex mutex;
-    std::vector<int> seen; // the counter value each update returned
-    std::vector<std::string> errors;
-    std::latch start(2 * kThreads);
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 2 * kThreads; t++)
-        threads.emplace_back([&, t] {
-            RedisSessionStore &store = t % 2 ? two : one;
-            start.arrive_and_wait();
-            for (int i = 0; i < kEach; i++) {
-                try {
-                    auto s = store.update("busy", [&](Session &s) {
-                        s.pending_nonce = std::to_string(std::stoi(s.pending_nonce) + 1);
-                        s.deadline++;
-                    });
-                    std::lock_guard lock(mutex);
-                    seen.push_back(s ? std::stoi(s->pending_nonce) : -1);
-                } catch (const std::exception &e) {
-                    std::lock_guard lock(mutex);
-                    errors.push_back(e.what());
-                }
-            }
-        });
-    for (auto &t : threads)
-        t.join();
-    for (auto &e : errors)
-        MESSAGE(e);
-    CHECK(errors.empty());
-    // The instances did race (WATCH turned some EXECs down), and lost nothing:
-    MESSAGE("updates retried after a lost race: ", one.conflicts() + two.conflicts());
-    CHECK(one.conflicts() + two.conflicts() > 0);
-    auto final = one.get("busy");
-    REQUIRE(final);
-    CHECK(final->pending_nonce == std::to_string(2 * kThreads * kEach));
-    CHECK(final->deadline == now + 100 + 2 * kThreads * kEach);
-    CHECK(integer(*c1, {"ZSCORE", "t:deadlines", session_key("busy")}) == final->deadline);
-    // Every update saw its own value: 1, 2, ... n, each once.
-    std::sort(seen.begin(), seen.end());
-    std::vector<int> expected(2 * kThreads * kEach);
-    for (std::size_t i = 0; i < expected.size(); i++)
-        expected[i] = static_cast<int>(i) + 1;
-    CHECK(seen == expected);
-}
-
-TEST_CASE("redis sessions: a logout racing presence updates is never undone")
-{
-    RedisServer server;
-    auto c1 = client_of(server), c2 = client_of(server);
-    RedisSessionStore one(c1, "t:"), two(c2, "t:");
-    std::time_t now = std::time(nullptr);
-    int revived = 0, ended_twice = 0;
-    for (int round = 0; round < 30; round++) {
-        std::string id = "r" + std::to_string(round);
-        one.put(make_session(id, now + 100));
-        std::latch start(3);
-        std::atomic<int> erased{0};
-        std::thread presence([&] {
-            start.arrive_and_wait();
-            for (int i = 0; i < 20; i++)
-                two.update(id, [&](Session &s) { s.deadline = now + 100 + i; });
-        });
-        std::thread logout1([&] {
-            start.arrive_and_wait();
-            erased += one.erase(id);
-        });
-        std::thread logout2([&] {
-            start.arrive_and_wait();
-            erased += two.erase(id);
-        });
-        presence.join();
-        logout1.join();
-        logout2.join();
-        revived += one.get(id).has_value() || integer(*c1, {"EXISTS", one.key_of(id)}) != 0 ||
-                   integer(*c1, {"ZSCORE", "t:deadlines", session_key(id)}) != -999;
-        ended_twice += erased != 1;
-    }
-    CHECK(revived == 0);
-    CHECK(ended_twice == 0);
-    CHECK(one.size() == 0);
-}
-
 TEST_CASE("redis sessions: expire ends each session exactly once across instances")
 {
     RedisServer server;
@@ -730,9 +577,11 @@ TEST_CASE("redis sessions: expire ends each session exactly once across instance
     for (int i = 0; i < 10; i++)
         one.put(make_session("live" + std::to_string(i), now + 300));
     one.put(make_session("edge", now + 200)); // deadline == now: not yet ended
-    // Its deadline moved on after it was indexed: not ended either.
+    // Its deadline moved on after it was indexed (its confirm, on the other
+    // instance): not ended either.
     one.put(make_session("moved", now + 100));
-    two.update("moved", [&](Session &s) { s.deadline = now + 300; });
+    CHECK(two.prove_presence("moved", {"tag-moved", "0", now, now + 300, false}) ==
+          PresenceCheck::Done);
     CHECK(one.size() == 52);
 
     std::mutex mutex;
@@ -784,7 +633,8 @@ TEST_CASE("redis sessions: a session Redis dropped at its deadline still ends on
     sleep_until_wall(now + 1);
     CHECK(integer(*redis, {"EXISTS", one.key_of("short")}) == 0); // Redis dropped it
     CHECK_FALSE(one.get("short"));
-    CHECK_FALSE(one.update("short", [](Session &s) { s.confirmed = true; }));
+    CHECK(one.prove_presence("short", {"tag-short", "0", now + 1, now + 50, false}) ==
+          PresenceCheck::Gone);
     CHECK(integer(*redis, {"EXISTS", one.key_of("short")}) == 0); // not revived
     CHECK(one.size() == 2); // its index entry stands for it until it is ended
     // A logout of a dropped session ends it (once): it leaves the index.
@@ -1386,7 +1236,6 @@ TEST_CASE("redis stopped: StoreUnavailable within the timeout; back when it is b
         {"consume", [&] { nonces.consume("before", now); }},
         {"put", [&] { sessions.put(make_session("p", now + 100)); }},
         {"get", [&] { sessions.get("s"); }},
-        {"update", [&] { sessions.update("s", [](Session &s) { s.confirmed = true; }); }},
         {"prove",
          [&] {
              sessions.prove_presence("s", {"t", "n", now, now + 40, false});
@@ -1456,7 +1305,9 @@ TEST_CASE("redis frozen: calls time out instead of hanging, then recover")
     server.freeze(); // accepts connections (the kernel does), answers nothing
     for (auto call : std::vector<std::function<void()>>{
              [&] { sessions.get("s"); }, [&] { nonces.consume("n", now); },
-             [&] { sessions.update("s", [](Session &s) { s.confirmed = true; }); }}) {
+             [&] {
+                 sessions.prove_presence("s", {"tag-s", "0", now, now + 40, false});
+             }}) {
         auto t0 = Clock::now();
         CHECK(store_outcome(call) == "unavailable");
         auto took = Clock::now() - t0;

@@ -199,26 +199,22 @@ TEST_CASE("replays, foreign origins and foreign keys are refused")
     CHECK(outcome([&] { f.rp->session(l.session.id, f.now); }) == "SESSION_UNKNOWN");
 }
 
-TEST_CASE("a change after a logout does not bring the session back; a refused change leaves it")
+TEST_CASE("a proof or a new challenge after a logout does not bring the session back")
 {
     MemorySessionStore store;
     Session s;
     s.id = "id-1";
+    s.tag = "t";
+    s.pending_nonce = "n";
+    s.confirmed = true;
     s.deadline = 100;
     store.put(s);
     CHECK(store.erase("id-1"));
-    CHECK_FALSE(store.update("id-1", [](Session &x) { x.pending_nonce = "n"; }).has_value());
+    CHECK(store.prove_presence("id-1", {"t", "n", 50, 140, true}) == PresenceCheck::Gone);
+    CHECK(store.rotate_presence("id-1", "m", 50).check == PresenceCheck::Gone);
     CHECK_FALSE(store.get("id-1").has_value());
     CHECK(store.size() == 0);
-    store.put(s);
-    CHECK(store.update("id-1", [](Session &x) { x.pending_nonce = "m"; })->pending_nonce == "m");
-    CHECK(outcome([&] {
-              store.update("id-1", [](Session &x) {
-                  x.pending_nonce = "half-done";
-                  throw ValidationError(ValidationCode::NotConfirmed, "refused");
-              });
-          }) == "NOT_CONFIRMED");
-    CHECK(store.get("id-1")->pending_nonce == "m");
+    CHECK(store.expire(1000).empty()); // nothing left in the time index either
 }
 
 TEST_CASE("expiry follows the deadlines as they move, without a scan of every session")
@@ -227,10 +223,13 @@ TEST_CASE("expiry follows the deadlines as they move, without a scan of every se
     for (int i = 0; i < 3; i++) {
         Session s;
         s.id = "s" + std::to_string(i);
+        s.tag = "t";
+        s.pending_nonce = "n";
         s.deadline = 100 + i;
         store.put(s);
     }
-    store.update("s0", [](Session &x) { x.deadline = 200; }); // a proof moved it on
+    // A proof (here the confirm) moved s0's deadline on.
+    CHECK(store.prove_presence("s0", {"t", "n", 50, 200, false}) == PresenceCheck::Done);
     auto ended = store.expire(102);
     REQUIRE(ended.size() == 1);
     CHECK(ended[0] == session_key("s1")); // its key, not its id

@@ -17,20 +17,6 @@ void MemorySessionStore::put(const Session &s)
     index(s);
 }
 
-std::optional<Session> MemorySessionStore::update(const std::string &id, const Change &change)
-{
-    std::lock_guard lock(mutex_);
-    auto it = sessions_.find(id);
-    if (it == sessions_.end())
-        return std::nullopt;
-    Session changed = it->second; // a refusal leaves the stored one untouched
-    change(changed);
-    if (changed.deadline != it->second.deadline)
-        index(changed);
-    it->second = std::move(changed);
-    return it->second;
-}
-
 PresenceCheck MemorySessionStore::prove_presence(const std::string &id,
                                                  const PresenceAnswer &answer)
 {

@@ -4,17 +4,18 @@
 // so that a confirm, a presence proof and a logout racing each other never
 // undo one another, and one proof counts once.
 //
-// The presence steps, the frequent ones, are operations of their own, sent
-// as data (prove_presence, rotate_presence): a shared store runs each as one
-// atomic step on its side, in one round trip, where update()'s change, being
-// code, must be run here between a read and a conditional write.
+// The only changes of a stored session are the presence steps (the confirm
+// is the first proof), and they are operations of their own, sent as data
+// (prove_presence, rotate_presence): a shared store runs each as one atomic
+// step on its side, in one round trip. There is no general "change this
+// session" call: its change, being code, would have to run here between a
+// read and a conditional write, retried under contention.
 #pragma once
 
 #include "cardbound/crypto/signature.h"
 #include "validation/token_validator.h"
 
 #include <ctime>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -73,16 +74,8 @@ struct PresenceRotation {
 class SessionStore
 {
   public:
-    // A change of one session, applied in place; it may refuse by throwing
-    // ValidationError, which leaves the session as it was.
-    using Change = std::function<void(Session &)>;
-
     virtual ~SessionStore() = default;
     virtual void put(const Session &s) = 0;
-    // Applies `change` atomically to the session and returns the new value;
-    // nothing when the session is gone (ended meanwhile: a logout or an
-    // expiry is never undone). The change's refusal propagates.
-    virtual std::optional<Session> update(const std::string &id, const Change &change) = 0;
     // Records a verified presence proof in one atomic step: if the session
     // is there, not late (answer.now after its deadline), confirmed (when
     // answer.must_be_confirmed), answer.tag is its tag and answer.nonce its
@@ -109,7 +102,6 @@ class MemorySessionStore : public SessionStore
 {
   public:
     void put(const Session &s) override;
-    std::optional<Session> update(const std::string &id, const Change &change) override;
     PresenceCheck prove_presence(const std::string &id, const PresenceAnswer &answer) override;
     PresenceRotation rotate_presence(const std::string &id, const std::string &nonce,
                                      std::time_t now) override;

@@ -3,22 +3,21 @@
 // call either answers or throws StoreUnavailable within its timeouts, never
 // hangs, never guesses.
 //
-// Why a pool and not one context behind a mutex: an update of a session is
-// an optimistic transaction (WATCH, GET, then MULTI ... EXEC) whose WATCH
-// belongs to the connection, so the connection is held for two round trips
-// plus the caller's change in between. With one context every store call of
-// the instance would queue behind that; with a pool of a few connections
-// (about the number of threads that call the stores) they run side by side,
-// and a transaction still has its connection to itself.
+// Why a pool and not one context behind a mutex: each call blocks for its
+// round trip (two for a script Redis does not know yet), and with one
+// context every store call of the instance would queue behind the one in
+// flight; with a pool of a few connections (about the number of threads
+// that call the stores) they run side by side, and a MULTI ... EXEC still
+// has its connection to itself.
 //
 // Failures: a connection that fails (refused, reset, timed out, a protocol
 // error) is closed at once and the call throws StoreUnavailable; the next
 // call on that slot connects again, so the client recovers by itself when
 // Redis is back. A connection Redis closed while it sat idle in the pool
-// (Redis restarted) is found before it is used, and replaced. An error reply from Redis (OOM under maxmemory, LOADING,
-// READONLY after a failover, a wrong type) also throws StoreUnavailable:
-// the caller fails closed. Writing to a socket Redis closed may raise
-// SIGPIPE: the process must ignore it (cardbound-server does).
+// (Redis restarted) is found before it is used, and replaced. An error reply from Redis (OOM under
+// maxmemory, LOADING, READONLY after a failover, a wrong type) also throws StoreUnavailable: the
+// caller fails closed. Writing to a socket Redis closed may raise SIGPIPE: the process must ignore
+// it (cardbound-server does).
 //
 // Not supported (yet): AUTH / ACL users, TLS (rediss://), Unix sockets,
 // Redis Cluster (the session store's transactions span two keys).
@@ -92,7 +91,7 @@ class RedisClient
     RedisClient &operator=(const RedisClient &) = delete;
 
     // One connection of the pool, held until the lease goes out of scope
-    // (for a sequence that must stay on one connection: WATCH ... EXEC).
+    // (for a sequence that must stay on one connection: MULTI ... EXEC).
     class Lease
     {
       public:

@@ -4,12 +4,9 @@
 #include "session/session_key.h"
 
 #include <algorithm>
-#include <chrono>
 #include <nlohmann/json.hpp>
 #include <openssl/x509.h>
-#include <random>
 #include <stdexcept>
-#include <thread>
 
 namespace cardbound::server
 {
@@ -222,38 +219,13 @@ void check_transaction(const std::vector<RedisReply> &replies, const std::string
     }
 }
 
-// The next try of an update that lost a race waits a random time, up to a
-// bound that doubles with each loss (100 us, 200 us, ... at most 10 ms), so
-// that racers spread out instead of meeting again at once. The worst case of
-// 16 attempts waits about 0.1 s in all.
-void back_off(int attempt)
-{
-    thread_local std::minstd_rand random{std::random_device{}()};
-    int most = 100 << std::min(attempt - 1, 7); // microseconds
-    std::uniform_int_distribution<int> wait(0, std::min(most, 10'000));
-    std::this_thread::sleep_for(std::chrono::microseconds(wait(random)));
-}
-
-void unwatch(RedisClient::Lease &lease)
-{
-    // A WATCH left behind would make this connection's next transaction
-    // fail for nothing. If UNWATCH fails, the connection is closed anyway.
-    try {
-        lease.command({"UNWATCH"});
-    } catch (const StoreUnavailable &) {
-    }
-}
-
 } // namespace
 
-RedisSessionStore::RedisSessionStore(std::shared_ptr<RedisClient> redis, std::string prefix,
-                                     int max_update_attempts)
-    : redis_(std::move(redis)), prefix_(std::move(prefix)), max_attempts_(max_update_attempts)
+RedisSessionStore::RedisSessionStore(std::shared_ptr<RedisClient> redis, std::string prefix)
+    : redis_(std::move(redis)), prefix_(std::move(prefix))
 {
     if (!redis_)
         throw std::invalid_argument("a Redis session store needs a Redis client");
-    if (max_update_attempts < 1)
-        throw std::invalid_argument("a session update needs 1 attempt or more");
 }
 
 std::string RedisSessionStore::serialise(const Session &s)
@@ -313,56 +285,6 @@ void RedisSessionStore::put(const Session &s)
          {"ZADD", deadlines_key(), std::to_string(s.deadline), key},
          {"EXEC"}});
     check_transaction(replies, "store a session");
-}
-
-std::optional<Session> RedisSessionStore::update(const std::string &id, const Change &change)
-{
-    const std::string member = session_key(id), key = redis_key(member);
-    std::lock_guard turn(stripes_[std::hash<std::string>{}(id) % kStripes]);
-    for (int attempt = 0; attempt < max_attempts_; attempt++) {
-        if (attempt > 0)
-            back_off(attempt);
-        RedisClient::Lease lease = redis_->lease();
-        std::vector<RedisCommand> write;
-        Session changed;
-        try { // anything that ends the call here takes the WATCH back first
-            auto read = lease.pipeline({{"WATCH", key}, {"GET", key}});
-            check_transaction(read, "read a session");
-            if (read[1]->type == REDIS_REPLY_NIL) {
-                unwatch(lease);
-                return std::nullopt; // ended meanwhile: never brought back
-            }
-            changed = parse(reply_text(read[1].get()));
-            changed.id = id;
-            std::time_t old_deadline = changed.deadline;
-            change(changed); // on a copy: a refusal leaves Redis untouched
-            write = {{"MULTI"},
-                     // XX: never create it again (WATCH already fails the EXEC
-                     // if the key was written, deleted or expired since the GET).
-                     {"SET", key, serialise(changed), "XX", "EXAT", expire_at(changed.deadline)}};
-            if (changed.deadline != old_deadline)
-                write.push_back(
-                    {"ZADD", deadlines_key(), std::to_string(changed.deadline), member});
-        } catch (...) {
-            unwatch(lease);
-            throw;
-        }
-        write.push_back({"EXEC"});
-        auto replies = lease.pipeline(write);
-        check_transaction(replies, "change a session");
-        const redisReply *exec = replies.back().get();
-        if (exec->type == REDIS_REPLY_NIL) {
-            conflicts_++;
-            continue; // someone else wrote it first: read again, change again
-        }
-        if (exec->type != REDIS_REPLY_ARRAY || exec->elements < 1)
-            throw StoreUnavailable("Redis answered a session's change with no result");
-        if (exec->element[0]->type == REDIS_REPLY_NIL)
-            return std::nullopt; // SET XX found no session
-        return changed;
-    }
-    throw StoreUnavailable("session changed by others " + std::to_string(max_attempts_) +
-                           " times in a row while changing it; not changed");
 }
 
 PresenceCheck RedisSessionStore::prove_presence(const std::string &id, const PresenceAnswer &answer)

@@ -35,9 +35,6 @@
 //   erase            1  MULTI, DEL, ZREM, EXEC
 //   prove_presence   1  EVALSHA: checks and moves nonce, deadline and index
 //   rotate_presence  1  EVALSHA: checks and sets the pending nonce
-//   update           2  WATCH + GET, then MULTI, SET ... XX EXAT, [ZADD], EXEC;
-//                       one more of each per conflict; +1 (UNWATCH) when the
-//                       session is gone or the change refuses
 //   expire           2  ZRANGEBYSCORE, then one script run per ended session,
 //                       all in one pipeline (a 1000 a batch)
 //   size             1  ZCARD
@@ -48,20 +45,17 @@
 // (rotate_presence). The scripts check what the relying party's change did
 // (the tag, the pending and answered nonces, the confirmation, the
 // deadline) on Redis's side, in one atomic step, so they race with a
-// logout, an expiry and each other as safely across instances as update().
+// logout, an expiry and each other safely across instances, with no
+// WATCH, no retry and no lock here.
 //
-// Every call throws StoreUnavailable when Redis does not answer in time, a
-// session cannot be read back, or an update loses its race too often.
+// Every call throws StoreUnavailable when Redis does not answer in time or
+// a session cannot be read back.
 #pragma once
 
 #include "session/session_store.h"
 #include "store/redis_connection.h"
 
-#include <array>
-#include <atomic>
-#include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -72,19 +66,9 @@ class RedisSessionStore : public SessionStore
 {
   public:
     explicit RedisSessionStore(std::shared_ptr<RedisClient> redis,
-                               std::string prefix = "cardbound:", int max_update_attempts = 16);
+                               std::string prefix = "cardbound:");
 
     void put(const Session &s) override;
-    // Optimistic: the session is read under WATCH, the change runs here and
-    // the result is written only if nobody wrote the session meanwhile (and it
-    // did not expire); otherwise it is read and changed again, up to
-    // max_update_attempts times, then StoreUnavailable. So a change may run
-    // more than once (each time on a fresh copy): it must have no effect
-    // beyond the session it is given. A change that throws leaves Redis as it
-    // was. Within one instance the updates of a session take turns (a lock
-    // per stripe of ids), so only other instances' writes make one retry:
-    // threads of one instance never waste round trips on each other.
-    std::optional<Session> update(const std::string &id, const Change &change) override;
     PresenceCheck prove_presence(const std::string &id, const PresenceAnswer &answer) override;
     PresenceRotation rotate_presence(const std::string &id, const std::string &nonce,
                                      std::time_t now) override;
@@ -101,9 +85,6 @@ class RedisSessionStore : public SessionStore
     // The sessions in the index: live ones, and ended ones that expire() has
     // not taken out yet (as in memory).
     std::size_t size() const override;
-
-    // Updates that lost a race and were tried again, since the start.
-    std::uint64_t conflicts() const { return conflicts_.load(); }
 
     // The Redis key of the session with this id.
     std::string key_of(const std::string &id) const;
@@ -124,10 +105,6 @@ class RedisSessionStore : public SessionStore
 
     std::shared_ptr<RedisClient> redis_;
     std::string prefix_;
-    int max_attempts_;
-    std::atomic<std::uint64_t> conflicts_{0};
-    static constexpr std::size_t kStripes = 64;
-    std::array<std::mutex, kStripes> stripes_;
 };
 
 } // namespace cardbound::server
