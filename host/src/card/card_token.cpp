@@ -127,7 +127,8 @@ CardSignature CardToken::login_and_sign(const std::string &fingerprint, const Se
 CardSignature CardToken::sign_logged_in(const std::string &fingerprint, const SignPlan &plan)
 {
     if (!holder_)
-        throw HostError(ErrorCode::NoCard, "the card lost its login (was it pulled out?)");
+        throw HostError(ErrorCode::NoCard,
+                        "the card is not logged in any more (pulled out, or a wrong PIN since)");
     try {
         TokenCertificate c = find(fingerprint, /*fresh=*/false);
         return sign(c, plan(c.info));

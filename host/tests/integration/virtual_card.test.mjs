@@ -150,3 +150,33 @@ test('wrong PINs count down to a blocked card, which refuses even the right PIN'
     bench('reset-pin', '1');
   }
 });
+
+// Every PIN check is a real one, so a login logs the card out first: a wrong
+// PIN (here another login) leaves the card logged out. A session already
+// using the card lives on if the right PIN comes before its next proof; a
+// proof before that fails, and ends the session. (The extension's PIN window
+// warns of this: card_ceremony.js.)
+test('a wrong PIN elsewhere logs the card out: a live session survives if the right PIN comes before its next proof', async () => {
+  const { begin, challenge, answer } = await authenticate(host, { pki, fingerprint: card0, pin: env.CARDBOUND_CARD_PIN });
+  assert.equal(answer.error, undefined, JSON.stringify(answer.error));
+  const c = await confirm(host, { pki, loginId: begin.loginId, challenge, token: answer.result.token });
+  assert.equal(c.answer.error, undefined, JSON.stringify(c.answer.error));
+  const prove = () => host.request('presence', { origin: ORIGIN, args: { challenge: presenceChallenge(pki, c.sessionTag) } });
+  try {
+    const login = async (pin) => (await authenticate(host, { pki, fingerprint: card0, pin })).answer.error?.code ?? 'ok';
+    assert.equal((await prove()).error, undefined, 'the session proves while the card is logged in');
+    assert.equal(await login('99999999'), 'ERR_PIN_INCORRECT');
+    assert.equal(await login(env.CARDBOUND_CARD_PIN), 'ok');
+    assert.equal((await prove()).error, undefined, 'the right PIN came first: the session proves');
+
+    assert.equal(await login('99999999'), 'ERR_PIN_INCORRECT');
+    const lost = await prove();
+    assert.equal(lost.error?.code, 'ERR_NO_CARD', 'a proof while the card is logged out fails');
+    assert.match(lost.error?.message, /not logged in any more/);
+    assert.equal(await login(env.CARDBOUND_CARD_PIN), 'ok');
+    assert.equal((await prove()).error?.code, 'ERR_NOT_LOGGED_IN', 'and that ended the session: a later right PIN does not bring it back');
+  } finally {
+    bench('reset-pin', '0');
+    await host.request('logout', { origin: ORIGIN, args: {} });
+  }
+});
