@@ -85,6 +85,7 @@ test('a wrong PIN shows the error in the PIN window; the right one then logs in'
   await pinWindow.click('#ok');
   await pinWindow.waitForSelector('#message.error');
   assert.match(await pinWindow.textContent('#message'), /PIN is wrong/);
+  assert.doesNotMatch(await pinWindow.textContent('#message'), /log you out/, 'no site is logged in with the card: nothing at stake');
   await flow.shot(pinWindow, 'pin-wrong');
   assert.equal(await apiMe(page), 401);
   await flow.typePin(pinWindow, PIN);

@@ -81,6 +81,9 @@ test('confirm a payment: the window shows the server\'s text, a wrong PIN, the r
   await w.fill('#pin', '000000');
   await w.click('#ok');
   await w.waitForFunction(() => /PIN is wrong/.test(document.querySelector('#message').textContent));
+  // The wrong PIN ended the card's login, which this very site uses: the
+  // window says what happens unless the right PIN follows.
+  assert.match(await w.textContent('#message'), /also logged your card out: unless you enter the right PIN soon, the sites you are logged in to with it will log you out/);
   await typePin(w, PIN);
   const result = await outcome(page);
   assert.equal(result.code, undefined, `the page says ${result.code}`);

@@ -19,8 +19,11 @@ function warnFor(pinState) {
 
 function explain(reply) {
   if (reply.code === ErrorCode.PIN_INVALID) return t('pinInvalid');
-  if (reply.triesLeft === 1 || reply.pinState === 'final-try') return `${t('pinIncorrect')} ${t('pinFinalTry')}`;
-  return t('pinIncorrect');
+  const wrong = [t('pinIncorrect')];
+  if (reply.triesLeft === 1 || reply.pinState === 'final-try') wrong.push(t('pinFinalTry'));
+  // The wrong PIN ended the card's login, which sites use (card_ceremony.js).
+  if (reply.sitesAtStake > 0) wrong.push(t('pinSitesAtStake'));
+  return wrong.join(' ');
 }
 
 // A failure in plain words: the build adds a message for each error code
