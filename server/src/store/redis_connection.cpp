@@ -207,6 +207,14 @@ RedisClient::Lease RedisClient::lease()
         slot = idle_.back();
         idle_.pop_back();
     }
+    // A Redis that stopped closed every connection, and one that sat idle in
+    // the pool meanwhile is only found out by using it: without this look,
+    // the first calls after Redis is back (one per idle connection, health
+    // checks among them) would fail although Redis answers. Looked at once,
+    // as the lease begins: within a lease, a connection is never swapped
+    // silently.
+    if (slot->context && !still_open(slot->context->fd))
+        slot->context.reset();
     Lease lease(this, slot); // gives the slot back however this ends
     lease.connected();
     return lease;
@@ -247,12 +255,6 @@ RedisClient::Lease::~Lease()
 
 redisContext *RedisClient::Lease::connected()
 {
-    // A Redis that stopped closed every connection, and one that sat idle in
-    // the pool meanwhile is only found out by using it: without this look,
-    // the first calls after Redis is back (one per idle connection, health
-    // checks among them) would fail although Redis answers.
-    if (slot_->context && !still_open(slot_->context->fd))
-        slot_->context.reset();
     if (!slot_->context)
         slot_->context = client_->connect();
     return slot_->context.get();

@@ -14,10 +14,10 @@
 // error) is closed at once and the call throws StoreUnavailable; the next
 // call on that slot connects again, so the client recovers by itself when
 // Redis is back. A connection Redis closed while it sat idle in the pool
-// (Redis restarted) is found before it is used, and replaced. An error reply from Redis (OOM under
-// maxmemory, LOADING, READONLY after a failover, a wrong type) also throws StoreUnavailable: the
-// caller fails closed. Writing to a socket Redis closed may raise SIGPIPE: the process must ignore
-// it (cardbound-server does).
+// (Redis restarted) is found when a lease takes it, and replaced. An error reply from Redis (OOM
+// under maxmemory, LOADING, READONLY after a failover, a wrong type) also throws StoreUnavailable:
+// the caller fails closed. Writing to a socket Redis closed may raise SIGPIPE: the process must
+// ignore it (cardbound-server does).
 //
 // Not supported (yet): AUTH / ACL users, TLS (rediss://), Unix sockets,
 // Redis Cluster (the session store's transactions span two keys).
@@ -90,8 +90,9 @@ class RedisClient
     RedisClient(const RedisClient &) = delete;
     RedisClient &operator=(const RedisClient &) = delete;
 
-    // One connection of the pool, held until the lease goes out of scope
-    // (for a sequence that must stay on one connection: MULTI ... EXEC).
+    // One connection of the pool, held until the lease goes out of scope.
+    // A MULTI ... EXEC goes in one pipeline() call: a connection that fails
+    // is closed, and the lease's next call would run on a new one.
     class Lease
     {
       public:
