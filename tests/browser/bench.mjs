@@ -145,10 +145,13 @@ try {
   if (!worker) throw new Error('the extension has no service worker running');
   hops.workerHost = await worker.evaluate(async () => {
     const port = chrome.runtime.connectNative('org.cardbound.host');
-    const answers = [];
-    port.onMessage.addListener((m) => answers.shift()?.(m));
+    const waiting = new Map(); // id → resolve; card events (no id) are not answers
+    port.onMessage.addListener((m) => {
+      waiting.get(m?.id)?.(m);
+      waiting.delete(m?.id);
+    });
     const call = (id) => new Promise((resolve) => {
-      answers.push(resolve);
+      waiting.set(String(id), resolve);
       port.postMessage({ id: String(id), command: 'status' });
     });
     try {

@@ -151,7 +151,8 @@ test('confirmChallenge: a page that talks to its server itself gets the confirma
     const { confirmation } = await cardbound.confirmChallenge(challenge);
     return post('/cardbound/transaction', { confirmation });
   }, TEXT);
-  const w = await confirmationWindow(opened);
+  // A page that fails before any window says why, not "no window".
+  const w = await Promise.race([confirmationWindow(opened), answered.then((a) => { throw new Error(`answered without a window: ${JSON.stringify(a)}`); })]);
   assert.equal(await w.textContent('#transactionText'), TEXT);
   await typePin(w, PIN);
   const { status, body } = await answered;
