@@ -55,7 +55,8 @@ export const ErrorCode = Object.freeze({
   NO_CARD: 'ERR_NO_CARD',
   // host and extension: no inserted card holds that certificate
   CERTIFICATE_NOT_FOUND: 'ERR_CERTIFICATE_NOT_FOUND',
-  // host: wrong PIN; `pinState` and, on the last try, `triesLeft: 1`
+  // host: wrong PIN; `pinState` and, on the last try, `triesLeft: 1`; `sitesLoggedOut` when the
+  // check logged out a card that sites' presence sessions use
   PIN_INCORRECT: 'ERR_PIN_INCORRECT',
   // host: the PIN's length or characters are refused (4–64 characters)
   PIN_INVALID: 'ERR_PIN_INVALID',

@@ -21,8 +21,8 @@ function explain(reply) {
   if (reply.code === ErrorCode.PIN_INVALID) return t('pinInvalid');
   const wrong = [t('pinIncorrect')];
   if (reply.triesLeft === 1 || reply.pinState === 'final-try') wrong.push(t('pinFinalTry'));
-  // The wrong PIN ended the card's login, which sites use (card_ceremony.js).
-  if (reply.sitesAtStake > 0) wrong.push(t('pinSitesAtStake'));
+  // The check logged the card out, and sites use it (card_ceremony.js).
+  if (reply.sitesLoggedOut > 0) wrong.push(t('pinSitesLoggedOut'));
   return wrong.join(' ');
 }
 

@@ -39,6 +39,8 @@ void CardToken::forget_login()
         holder_ = nullptr;
         module_.forget_login();
     }
+    served_.clear(); // the card left, or its login with it
+    lost_ = false;
 }
 
 void CardToken::release_list_unless_logged_in()
@@ -83,7 +85,8 @@ void CardToken::fail(const CardCertificate &c, unsigned long ckr, const std::str
         throw HostError(ErrorCode::UserCancelled, "PIN entry was cancelled");
     case CKR_USER_NOT_LOGGED_IN:
         forget_login();
-        throw HostError(ErrorCode::NoCard, "the card lost its login (was it pulled out?)");
+        throw HostError(ErrorCode::NoCard,
+                        "the card is not logged in any more (pulled out, or a wrong PIN since)");
     default:
         throw HostError(ErrorCode::Pkcs11Failure, what + " failed",
                         {{"pkcs11Error", ckr_hex(ckr)}});
@@ -95,7 +98,7 @@ CardSignature CardToken::login_and_sign(const std::string &fingerprint, const Se
 {
     // Every login checks the PIN, even when the token is logged in for
     // another site: log out first (Pkcs11Module::login makes sure of it).
-    logout();
+    end_login();
     try {
         TokenCertificate c = find(fingerprint, /*fresh=*/true);
         SignInput input = plan(c.info);
@@ -112,6 +115,8 @@ CardSignature CardToken::login_and_sign(const std::string &fingerprint, const Se
         if (rc != 0)
             fail(c.info, take_pkcs11_error(), "login");
         holder_ = slot;
+        served_.insert(fingerprint);
+        lost_ = false;
         spdlog::info("logged in to '{}' in '{}'", c.info.token_label, c.info.reader);
         CardSignature s = sign(c, input);
         // A card pulled (and perhaps put back) during the login is not this login.
@@ -119,6 +124,8 @@ CardSignature CardToken::login_and_sign(const std::string &fingerprint, const Se
             throw HostError(ErrorCode::NoCard, "the card was removed during the login");
         return s;
     } catch (...) {
+        // Logged out by the check, card still here: what it served is lost.
+        lost_ = !holder_ && !served_.empty();
         release_list_unless_logged_in();
         throw;
     }
@@ -139,6 +146,20 @@ CardSignature CardToken::sign_logged_in(const std::string &fingerprint, const Si
 }
 
 bool CardToken::logout()
+{
+    served_.clear();
+    lost_ = false;
+    return end_login();
+}
+
+std::vector<std::string> CardToken::logins_lost() const
+{
+    if (!lost_)
+        return {};
+    return {served_.begin(), served_.end()};
+}
+
+bool CardToken::end_login()
 {
     if (!holder_) {
         list_ = {};

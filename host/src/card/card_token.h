@@ -14,7 +14,9 @@
 #include "card/worker_thread.h"
 #include "core/secure_pin.h"
 
+#include <set>
 #include <string>
+#include <vector>
 
 namespace cardbound::host
 {
@@ -39,8 +41,13 @@ class CardToken
     // Signs on a token that is still logged in (no PIN). ERR_NO_CARD when the
     // card left or lost its login since.
     CardSignature sign_logged_in(const std::string &fingerprint, const SignPlan &plan);
-    // Ends the token's login; false when it had none.
+    // Ends the token's login (the logout command); false when it had none.
     bool logout();
+    // The certificates whose logins this token served until a failed PIN
+    // check logged it out (a check logs the token out first): the presence
+    // sessions of those certificates prove nothing until a login succeeds.
+    // Empty when nothing was lost, or a login has succeeded since.
+    std::vector<std::string> logins_lost() const;
 
   private:
     // The certificate on this token, from a fresh slot list or (while logged
@@ -54,13 +61,21 @@ class CardToken
     void forget_login();
     // Not logged in: the slot list need not be kept (see Pkcs11Module).
     void release_list_unless_logged_in();
+    // Logs the token out (what logout() and a PIN check do), keeping what
+    // its logins served.
+    bool end_login();
 
     Pkcs11Module &module_;
     unsigned long slot_id_;
     CardEvents &events_;
     Pkcs11Module::SlotList list_;
     PKCS11_SLOT *holder_ = nullptr; // the slot object of list_ that logged in
-    WorkerThread thread_;           // last: joined before the members above go
+    // The certificates that logged in to this token while the card stayed
+    // and no logout ended its login on purpose, and whether a failed PIN
+    // check has left it logged out.
+    std::set<std::string> served_;
+    bool lost_ = false;
+    WorkerThread thread_; // last: joined before the members above go
 };
 
 } // namespace cardbound::host

@@ -4,6 +4,7 @@
 // H(H(origin) || H(serverNonce)), and answers.
 #include "cardbound/crypto/certificate.h"
 #include "commands/context.h"
+#include "commands/logged_out_sites.h"
 #include "commands/pin_argument.h"
 
 #include <spdlog/spdlog.h>
@@ -43,6 +44,10 @@ Reply sign_login(HostContext &context, CardToken *token, const PendingLogin &log
                                  signature.certificate.reader, signature.removal_count);
         spdlog::info("login signed for {} with {}", login.origin, fingerprint.substr(0, 16));
         return nlohmann::json{{"token", answer.to_json()}};
+    } catch (HostError &e) {
+        tell_sites_logged_out(e, token, context.logins);
+        context.logins.signing_failed(login.login_id);
+        throw;
     } catch (...) {
         context.logins.signing_failed(login.login_id);
         throw;

@@ -3,6 +3,7 @@
 #include "cardbound/crypto/encoding.h"
 
 #include <algorithm>
+#include <set>
 
 namespace cardbound::host
 {
@@ -215,6 +216,17 @@ bool LoginStore::certificate_in_use(const std::string &fingerprint) const
     return std::any_of(sessions_.begin(), sessions_.end(), [&](const PresenceSession &s) {
         return s.certificate_fingerprint == fingerprint;
     });
+}
+
+std::size_t LoginStore::sites_using(const std::vector<std::string> &fingerprints) const
+{
+    std::lock_guard lock(mutex_);
+    std::set<std::string> origins;
+    for (const PresenceSession &s : sessions_)
+        if (std::find(fingerprints.begin(), fingerprints.end(), s.certificate_fingerprint) !=
+            fingerprints.end())
+            origins.insert(s.origin);
+    return origins.size();
 }
 
 std::size_t LoginStore::session_count() const

@@ -107,6 +107,8 @@ class LoginStore
     // the certificates they used.
     std::vector<std::string> end_sessions(const std::string &origin, const std::string &tag);
     bool certificate_in_use(const std::string &fingerprint) const;
+    // How many origins have a presence session with one of these certificates.
+    std::size_t sites_using(const std::vector<std::string> &fingerprints) const;
     std::size_t session_count() const;
 
   private:

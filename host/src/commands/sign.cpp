@@ -4,6 +4,7 @@
 // the card signs that hash with the signing certificate's key, after its
 // own PIN. One verified challenge signs one hash.
 #include "commands/context.h"
+#include "commands/logged_out_sites.h"
 #include "commands/pin_argument.h"
 
 #include <spdlog/spdlog.h>
@@ -50,6 +51,10 @@ Reply sign_document(HostContext &context, CardToken *token, const PendingLogin &
                                {{"cryptoAlgorithm", crypto_algorithm_name(alg)},
                                 {"hashFunction", hash_function_name(alg)},
                                 {"paddingScheme", padding_scheme_name(alg)}}}};
+    } catch (HostError &e) {
+        tell_sites_logged_out(e, token, context.logins);
+        context.logins.signing_failed(login.login_id);
+        throw;
     } catch (...) {
         context.logins.signing_failed(login.login_id);
         throw;

@@ -9,6 +9,7 @@
 // and nonce that no login or presence proof can be made to look like.
 #include "commands/challenge_argument.h"
 #include "commands/context.h"
+#include "commands/logged_out_sites.h"
 #include "commands/pin_argument.h"
 
 #include <spdlog/spdlog.h>
@@ -43,10 +44,16 @@ Reply sign_transaction(HostContext &context, CardToken *token, const VerifiedTra
     const TransactionChallenge &c = t.challenge;
     if (!token || context.events->removal_count(s.reader) != s.removal_count)
         throw HostError(ErrorCode::NoCard, "the card was removed since the login");
-    auto signature = token->login_and_sign(
-        s.certificate_fingerprint, pin, with_own_algorithm([&](Algorithm alg) {
-            return transaction_digest(alg, s.origin, s.session_tag, c.text, c.nonce);
-        }));
+    CardSignature signature;
+    try {
+        signature = token->login_and_sign(
+            s.certificate_fingerprint, pin, with_own_algorithm([&](Algorithm alg) {
+                return transaction_digest(alg, s.origin, s.session_tag, c.text, c.nonce);
+            }));
+    } catch (HostError &e) {
+        tell_sites_logged_out(e, token, context.logins); // this site's own session too
+        throw;
+    }
     if (signature.removal_count != s.removal_count)
         throw HostError(ErrorCode::NoCard, "the card was removed since the login");
     TransactionConfirmation confirmation;

@@ -52,6 +52,7 @@ test('the card certificate is listed with its reader and PIN state', async () =>
 test('wrong PIN, right PIN, presence, pull: the whole life of a card login', async () => {
   const wrong = await authenticate(host, { pki, fingerprint: card0, pin: '99999999' });
   assert.equal(wrong.answer.error?.code, 'ERR_PIN_INCORRECT');
+  assert.equal(wrong.answer.error?.sitesLoggedOut, undefined, 'no site was logged in with the card');
   assert.equal((await host.call('status')).version, version, 'the host keeps working after a wrong PIN');
 
   const { begin, challenge, answer } = await authenticate(host, { pki, fingerprint: card0, pin: env.CARDBOUND_CARD_PIN });
@@ -163,13 +164,18 @@ test('a wrong PIN elsewhere logs the card out: a live session survives if the ri
   assert.equal(c.answer.error, undefined, JSON.stringify(c.answer.error));
   const prove = () => host.request('presence', { origin: ORIGIN, args: { challenge: presenceChallenge(pki, c.sessionTag) } });
   try {
-    const login = async (pin) => (await authenticate(host, { pki, fingerprint: card0, pin })).answer.error?.code ?? 'ok';
+    // The error's code and the sites it says the card was logged out of.
+    const login = async (pin) => {
+      const { error } = (await authenticate(host, { pki, fingerprint: card0, pin })).answer;
+      return error ? `${error.code} ${error.sitesLoggedOut}` : 'ok';
+    };
     assert.equal((await prove()).error, undefined, 'the session proves while the card is logged in');
-    assert.equal(await login('99999999'), 'ERR_PIN_INCORRECT');
+    assert.equal(await login('99999999'), 'ERR_PIN_INCORRECT 1', 'one site was logged in with the card');
+    assert.equal(await login('99999999'), 'ERR_PIN_INCORRECT 1', 'and still is, with the card logged out');
     assert.equal(await login(env.CARDBOUND_CARD_PIN), 'ok');
     assert.equal((await prove()).error, undefined, 'the right PIN came first: the session proves');
 
-    assert.equal(await login('99999999'), 'ERR_PIN_INCORRECT');
+    assert.equal(await login('99999999'), 'ERR_PIN_INCORRECT 1');
     const lost = await prove();
     assert.equal(lost.error?.code, 'ERR_NO_CARD', 'a proof while the card is logged out fails');
     assert.match(lost.error?.message, /not logged in any more/);

@@ -57,7 +57,8 @@ enum class HostErrorCode {
     NoCard,
     // no inserted card holds that certificate
     CertificateNotFound,
-    // wrong PIN; `pinState` and, on the last try, `triesLeft: 1`
+    // wrong PIN; `pinState` and, on the last try, `triesLeft: 1`; `sitesLoggedOut` when the check
+    // logged out a card that sites' presence sessions use
     PinIncorrect,
     // the PIN's length or characters are refused (4–64 characters)
     PinInvalid,

@@ -46,7 +46,7 @@ function setup({ certificates = [signingCert(1)], pin = '654321' } = {}) {
       return { signature: 'c2lnbmF0dXJl', signatureAlgorithm: { cryptoAlgorithm: 'ECC', hashFunction: args.hashFunction, paddingScheme: 'NONE' } };
     },
   });
-  const context = { api, host, dialogs, sessions: { async rememberLogin() { throw new Error('a signature is no login'); }, list: async () => [] } };
+  const context = { api, host, dialogs, sessions: { async rememberLogin() { throw new Error('a signature is no login'); } } };
   const send = (n, op, value) => {
     const reply = deferred();
     const stage = dialogs.open.get(dialogIdOf(api, n))?.stage.number;

@@ -37,7 +37,7 @@ function setup({ certificates = [card('b'.repeat(64)), card(FINGERPRINT)], handl
     },
     ...handlers,
   });
-  const context = { api, host, dialogs, sessions: { list: async () => [] } };
+  const context = { api, host, dialogs, sessions: {} };
   const send = (n, op, value) => {
     const reply = deferred();
     const stage = dialogs.open.get(dialogIdOf(api, n))?.stage.number;

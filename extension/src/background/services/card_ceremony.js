@@ -58,9 +58,8 @@ const BACK = Symbol('back');
 // goes back to the list (BACK, with the action that asked: answered with
 // the list's view). The PIN passes from the window to `useCard(pinArgs)`
 // (the host request) and is kept nowhere. `blocked(action)` shows a card
-// that blocked. `sitesAtStake()`: how many sites are logged in with this
-// card, said with a refused PIN (below).
-async function enterPin(entry, useCard, card, blocked, sitesAtStake) {
+// that blocked.
+async function enterPin(entry, useCard, card, blocked) {
   for (;;) {
     const action = await entry.next();
     if (action.op === 'back') return { back: BACK, action };
@@ -84,13 +83,14 @@ async function enterPin(entry, useCard, card, blocked, sitesAtStake) {
       return { result };
     } catch (e) {
       if (e.code === ErrorCode.PIN_INCORRECT || e.code === ErrorCode.PIN_INVALID) {
-        // The host ends the card's login before it checks a PIN (every
-        // check is a real one), so after a wrong PIN the sites logged in
-        // with this card get no presence proof, and log the user out, unless
-        // the right PIN comes before their next round. The window says so.
+        // The host logs the card out before it checks a PIN (every check
+        // is a real one): after a wrong PIN the sites logged in with that
+        // card (sitesLoggedOut, the host's count) log the user out at their
+        // next presence round unless the right PIN comes first. The window
+        // says so.
         action.respond({
           state: 'error', code: e.code, triesLeft: e.details.triesLeft ?? null, pinState: e.details.pinState ?? null,
-          sitesAtStake: e.code === ErrorCode.PIN_INCORRECT ? await sitesAtStake() : 0,
+          sitesLoggedOut: e.details.sitesLoggedOut ?? 0,
         });
         continue;
       }
@@ -196,7 +196,7 @@ const CERTIFICATES_FOR = { login: 'login', sign: 'sign', transaction: 'login' };
 //  - `useCard(card, pinArgs)`: the host request that uses the PIN.
 // Resolves with { card, result } (result: useCard's answer; none for pickOnly).
 
-async function runSteps(ceremony, { host, dialogs, sessions }, site, { purpose: windowPurpose, fingerprint = null, pickOnly = false, useCard }) {
+async function runSteps(ceremony, { host, dialogs }, site, { purpose: windowPurpose, fingerprint = null, pickOnly = false, useCard }) {
   const purpose = CERTIFICATES_FOR[windowPurpose];
   const pinView = (card) => ({ ...site, step: 'pin', certificate: card, pinPad: card.pinPad, pinState: card.pinState, cardPresent: true, fixed: fingerprint !== null });
   const blockedView = (card) => ({ ...site, step: 'blocked', certificate: card });
@@ -255,14 +255,7 @@ async function runSteps(ceremony, { host, dialogs, sessions }, site, { purpose: 
         blocked.release();
       };
       const chosen = card;
-      // The sites logged in with the card now in the PIN entry (it may have
-      // moved to another reader): by its reader or its login certificate.
-      const sitesAtStake = async () => {
-        const { reader, fingerprint: cert } = entry.view.certificate;
-        const on = (await sessions.list()).filter((s) => s.reader === reader || s.fingerprint === cert);
-        return new Set(on.map((s) => s.origin)).size;
-      };
-      const outcome = await enterPin(entry, (pinArgs) => useCard(chosen, pinArgs), follow, showBlocked, sitesAtStake);
+      const outcome = await enterPin(entry, (pinArgs) => useCard(chosen, pinArgs), follow, showBlocked);
       if (outcome.back) {
         answer = outcome.action; // answered with the next step's view
         // The site named the certificate: nothing to go back to, the PIN
