@@ -794,16 +794,8 @@ namespace
 {
 
 // Two relying-party instances sharing one Redis, as behind a load balancer:
-// the fixture of relying_party_test.cpp, twice, with the Redis stores.
-struct TwoInstances {
-    const std::string origin = "https://localhost:8443";
-    ossl::Pkey ca_key = test::make_ec_key("P-384");
-    ossl::X509Ptr ca = test::make_certificate({"CA", {}, true}, ca_key.get(), nullptr, nullptr);
-    ossl::Pkey server_key = test::make_ec_key("P-256");
-    ossl::X509Ptr server_cert = test::make_certificate({"localhost", {"localhost"}},
-                                                       server_key.get(), ca.get(), ca_key.get());
-    ossl::Pkey card_key = test::make_ec_key("P-256");
-    ossl::X509Ptr card_cert;
+// the test site's PKI (test_site.h), twice, with the Redis stores.
+struct TwoInstances : testing::TestPki {
     std::shared_ptr<RedisClient> redis[2];
     std::unique_ptr<RelyingParty> rp[2];
     std::mutex mutex;
@@ -812,15 +804,10 @@ struct TwoInstances {
 
     explicit TwoInstances(const RedisServer &server)
     {
-        test::CertSpec holder{"Card,Holder,1", {}};
-        holder.eku = "clientAuth";
-        card_cert = test::make_certificate(holder, card_key.get(), ca.get(), ca_key.get());
         for (int i = 0; i < 2; i++) {
-            ServerIdentity id =
-                testing::server_identity(server_key.get(), server_cert.get(), ca.get());
             redis[i] = client_of(server);
             rp[i] = std::make_unique<RelyingParty>(
-                RelyingPartyConfig{origin, 120, 30, 10}, std::move(id),
+                RelyingPartyConfig{origin, 120, 30, 10}, identity(),
                 testing::validator_trusting(ca.get()),
                 std::make_shared<RedisNonceStore>(redis[i], 3600, "rp:"),
                 std::make_shared<RedisSessionStore>(redis[i], "rp:"));
@@ -829,28 +816,6 @@ struct TwoInstances {
                 ends.emplace_back(i, key + " " + std::string(reason));
             });
         }
-    }
-
-    nlohmann::json token_for(const std::string &nonce) const
-    {
-        AuthToken t;
-        t.certificate = certificate_der(card_cert.get());
-        t.algorithm = Algorithm::ES256;
-        t.signature =
-            sign_digest(card_key.get(), t.algorithm, login_digest(t.algorithm, origin, nonce));
-        t.app_version = "test";
-        return t.to_json();
-    }
-
-    nlohmann::json proof_for(const std::string &tag, const std::string &nonce) const
-    {
-        PresenceProof p;
-        p.session_tag = tag;
-        p.nonce = nonce;
-        p.algorithm = Algorithm::ES256;
-        p.signature = sign_digest(card_key.get(), p.algorithm,
-                                  presence_digest(p.algorithm, origin, tag, nonce));
-        return p.to_json();
     }
 
     // Challenge on one instance, login on the other, confirm on the first.
@@ -1145,9 +1110,7 @@ TEST_CASE("two relying parties on one Redis: a transaction asked on one is confi
 
     // Each refusal as in memory, across the instances; each uses its question up.
     auto other_key = test::make_ec_key("P-256");
-    test::CertSpec other{"Card,Other,2", {}};
-    other.eku = "clientAuth";
-    auto other_cert = test::make_certificate(other, other_key.get(), f.ca.get(), f.ca_key.get());
+    auto other_cert = f.card_certificate("Card,Other,2", other_key.get());
     auto refused = [&](const std::function<nlohmann::json(const TransactionChallenge &)> &answer_of,
                        std::time_t at = 0) {
         TransactionChallenge q = tx[1].challenge(l.session.id, text, f.now);

@@ -22,52 +22,17 @@ namespace
 
 const std::string kOrigin = "https://localhost:8443";
 
-// A CA, the server's certificate and a card holder's certificate, all made
-// in memory; the "card" signs digests with the holder's key.
-struct Fixture {
-    ossl::Pkey ca_key = test::make_ec_key("P-384");
-    ossl::X509Ptr ca = test::make_certificate({"CA", {}, true}, ca_key.get(), nullptr, nullptr);
-    ossl::Pkey server_key = test::make_ec_key("P-256");
-    ossl::X509Ptr server_cert = test::make_certificate({"localhost", {"localhost"}},
-                                                       server_key.get(), ca.get(), ca_key.get());
-    ossl::Pkey card_key = test::make_ec_key("P-256");
-    ossl::X509Ptr card_cert;
+// The test site's PKI (test_site.h) and a relying party with memory stores.
+struct Fixture : testing::TestPki {
     std::shared_ptr<MemorySessionStore> sessions = std::make_shared<MemorySessionStore>();
     std::unique_ptr<RelyingParty> rp;
     std::time_t now = std::time(nullptr);
 
     explicit Fixture(int presence_interval = 30)
     {
-        test::CertSpec holder{"Card,Holder,1", {}};
-        holder.eku = "clientAuth";
-        card_cert = test::make_certificate(holder, card_key.get(), ca.get(), ca_key.get());
-        ServerIdentity id = testing::server_identity(server_key.get(), server_cert.get(), ca.get());
         rp = std::make_unique<RelyingParty>(RelyingPartyConfig{kOrigin, 120, presence_interval, 10},
-                                            std::move(id), testing::validator_trusting(ca.get()),
+                                            identity(), testing::validator_trusting(ca.get()),
                                             std::make_shared<MemoryNonceStore>(), sessions);
-    }
-
-    nlohmann::json token_for(const std::string &nonce, EVP_PKEY *key = nullptr) const
-    {
-        AuthToken t;
-        t.certificate = certificate_der(card_cert.get());
-        t.algorithm = Algorithm::ES256;
-        t.signature = sign_digest(key ? key : card_key.get(), t.algorithm,
-                                  login_digest(t.algorithm, kOrigin, nonce));
-        t.app_version = "test";
-        return t.to_json();
-    }
-
-    nlohmann::json proof_for(const std::string &tag, const std::string &nonce,
-                             EVP_PKEY *key = nullptr) const
-    {
-        PresenceProof p;
-        p.session_tag = tag;
-        p.nonce = nonce;
-        p.algorithm = Algorithm::ES256;
-        p.signature = sign_digest(key ? key : card_key.get(), p.algorithm,
-                                  presence_digest(p.algorithm, kOrigin, tag, nonce));
-        return p.to_json();
     }
 
     RelyingParty::Login login()

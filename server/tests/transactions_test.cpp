@@ -25,17 +25,11 @@ namespace
 const std::string kOrigin = "https://localhost:8443";
 const std::string kText = "Pay 1,200.00 EUR to ACME Ltd (EE471000001020145685)";
 
-// A CA, the server, the session's card and another card of the same CA.
-struct Fixture {
-    ossl::Pkey ca_key = test::make_ec_key("P-384");
-    ossl::X509Ptr ca = test::make_certificate({"CA", {}, true}, ca_key.get(), nullptr, nullptr);
-    ossl::Pkey server_key = test::make_ec_key("P-256");
-    ossl::X509Ptr server_cert = test::make_certificate({"localhost", {"localhost"}},
-                                                       server_key.get(), ca.get(), ca_key.get());
-    ossl::Pkey card_key = test::make_ec_key("P-256");
-    ossl::X509Ptr card_cert;
+// The test site's PKI (test_site.h) with the session's card, and another
+// card of the same CA.
+struct Fixture : testing::TestPki {
     ossl::Pkey other_key = test::make_ec_key("P-256");
-    ossl::X509Ptr other_cert;
+    ossl::X509Ptr other_cert = card_certificate("Card,Other,2", other_key.get());
     std::shared_ptr<MemoryTransactionStore> store;
     std::unique_ptr<RelyingParty> rp;
     std::unique_ptr<Transactions> tx;
@@ -47,14 +41,7 @@ struct Fixture {
                      std::size_t total = MemoryTransactionStore::kDefaultMaxTotal)
         : store(std::make_shared<MemoryTransactionStore>(per_session, total))
     {
-        test::CertSpec holder{"Card,Holder,1", {}};
-        holder.eku = "clientAuth";
-        card_cert = test::make_certificate(holder, card_key.get(), ca.get(), ca_key.get());
-        test::CertSpec other{"Card,Other,2", {}};
-        other.eku = "clientAuth";
-        other_cert = test::make_certificate(other, other_key.get(), ca.get(), ca_key.get());
-        ServerIdentity id = testing::server_identity(server_key.get(), server_cert.get(), ca.get());
-        rp = std::make_unique<RelyingParty>(RelyingPartyConfig{kOrigin, 120, 30, 10}, std::move(id),
+        rp = std::make_unique<RelyingParty>(RelyingPartyConfig{kOrigin, 120, 30, 10}, identity(),
                                             testing::validator_trusting(ca.get()),
                                             std::make_shared<MemoryNonceStore>(),
                                             std::make_shared<MemorySessionStore>());
@@ -64,24 +51,10 @@ struct Fixture {
     // A login with `key` and `cert` (the session's card by default), confirmed.
     RelyingParty::Login login(bool confirm = true, EVP_PKEY *key = nullptr, X509 *cert = nullptr)
     {
-        key = key ? key : card_key.get();
-        cert = cert ? cert : card_cert.get();
         ServerChallenge c = rp->challenge(base64_encode(random_bytes(32)), now);
-        AuthToken t;
-        t.certificate = certificate_der(cert);
-        t.algorithm = Algorithm::ES256;
-        t.signature =
-            sign_digest(key, t.algorithm, login_digest(t.algorithm, kOrigin, c.server_nonce));
-        t.app_version = "test";
-        auto l = rp->login(t.to_json(), c.server_nonce, kOrigin, now);
-        if (confirm) {
-            PresenceProof p;
-            p.session_tag = l.session.tag;
-            p.nonce = l.receipt.presence_nonce;
-            p.signature = sign_digest(
-                key, p.algorithm, presence_digest(p.algorithm, kOrigin, p.session_tag, p.nonce));
-            rp->confirm(l.session.id, p.to_json(), now);
-        }
+        auto l = rp->login(token_for(c.server_nonce, key, cert), c.server_nonce, kOrigin, now);
+        if (confirm)
+            rp->confirm(l.session.id, proof_for(l.session.tag, l.receipt.presence_nonce, key), now);
         return l;
     }
 
