@@ -4,6 +4,7 @@
 #include "cardbound/crypto/certificate.h"
 #include "session/session_key.h"
 #include "validation/checks/origin_check.h"
+#include "validation/parse_message.h"
 
 namespace cardbound::server
 {
@@ -14,11 +15,6 @@ namespace
 std::string fresh_nonce()
 {
     return base64_encode(random_bytes(32));
-}
-
-[[noreturn]] void fail(ValidationCode code, const std::string &why)
-{
-    throw ValidationError(code, why);
 }
 
 } // namespace
@@ -42,7 +38,7 @@ RelyingParty::RelyingParty(RelyingPartyConfig config, ServerIdentity identity,
 ServerChallenge RelyingParty::challenge(const std::string &host_nonce, std::time_t now)
 {
     if (!is_valid_nonce(host_nonce))
-        fail(ValidationCode::TokenMalformed, "the host nonce must be base64 of 32 to 64 bytes");
+        refuse(ValidationCode::TokenMalformed, "the host nonce must be base64 of 32 to 64 bytes");
     ServerChallenge c;
     c.origin = config_.origin;
     c.server_nonce = fresh_nonce();
@@ -61,7 +57,7 @@ RelyingParty::Login RelyingParty::login(const nlohmann::json &token_json,
                                         std::time_t now)
 {
     if (origin != config_.origin)
-        fail(ValidationCode::OriginMismatch, "the request comes from " + origin);
+        refuse(ValidationCode::OriginMismatch, "the request comes from " + origin);
     AuthToken token = TokenValidator::parse(token_json);
     nonces_->consume(server_nonce, now); // single use, before anything slow
     Identity id = validator_->validate(token, config_.origin, server_nonce, now);
@@ -76,7 +72,7 @@ RelyingParty::Login RelyingParty::login(const nlohmann::json &token_json,
     auto cert = parse_der_certificate(token.certificate);
     EVP_PKEY *key = X509_get0_pubkey(cert.get());
     if (!key || EVP_PKEY_up_ref(key) != 1)
-        fail(ValidationCode::TokenMalformed, "the certificate's key cannot be read");
+        refuse(ValidationCode::TokenMalformed, "the certificate's key cannot be read");
     s.public_key.reset(key, EVP_PKEY_free);
     s.algorithm = token.algorithm;
     s.pending_nonce = fresh_nonce();
@@ -103,7 +99,7 @@ Session RelyingParty::live(const std::string &session_id, std::time_t now)
 {
     auto s = sessions_->get(session_id);
     if (!s)
-        fail(ValidationCode::SessionUnknown, "no such session");
+        refuse(ValidationCode::SessionUnknown, "no such session");
     if (now > s->deadline)
         late(session_id);
     return *s;
@@ -133,22 +129,22 @@ bool RelyingParty::logout(const std::string &session_id, std::string_view reason
 void RelyingParty::late(const std::string &session_id)
 {
     end(session_id, registry::end_reason::kPresenceLate);
-    fail(ValidationCode::PresenceLate, "the session missed its presence deadline");
+    refuse(ValidationCode::PresenceLate, "the session missed its presence deadline");
 }
 
-void RelyingParty::refuse(const std::string &session_id, PresenceCheck check)
+void RelyingParty::refuse_presence(const std::string &session_id, PresenceCheck check)
 {
     switch (check) {
-    case PresenceCheck::Gone: fail(ValidationCode::SessionUnknown, "no such session");
+    case PresenceCheck::Gone: refuse(ValidationCode::SessionUnknown, "no such session");
     case PresenceCheck::Late: late(session_id);
     case PresenceCheck::NotConfirmed:
-        fail(ValidationCode::NotConfirmed, "the session is not confirmed");
+        refuse(ValidationCode::NotConfirmed, "the session is not confirmed");
     case PresenceCheck::OtherSession:
-        fail(ValidationCode::SessionUnknown, "the proof is for another session");
+        refuse(ValidationCode::SessionUnknown, "the proof is for another session");
     case PresenceCheck::Replayed:
-        fail(ValidationCode::NonceReused, "that presence challenge was answered already");
+        refuse(ValidationCode::NonceReused, "that presence challenge was answered already");
     case PresenceCheck::UnknownNonce:
-        fail(ValidationCode::NonceUnknown, "no such presence challenge");
+        refuse(ValidationCode::NonceUnknown, "no such presence challenge");
     case PresenceCheck::Done: break;
     }
     throw std::logic_error("a presence step that succeeded was refused");
@@ -159,26 +155,12 @@ void RelyingParty::refuse(const std::string &session_id, PresenceCheck check)
 void RelyingParty::check_nonce(const Session &s, const PresenceProof &proof)
 {
     if (proof.session_tag != s.tag)
-        fail(ValidationCode::SessionUnknown, "the proof is for another session");
+        refuse(ValidationCode::SessionUnknown, "the proof is for another session");
     if (proof.nonce == s.answered_nonce)
-        fail(ValidationCode::NonceReused, "that presence challenge was answered already");
+        refuse(ValidationCode::NonceReused, "that presence challenge was answered already");
     if (proof.nonce != s.pending_nonce)
-        fail(ValidationCode::NonceUnknown, "no such presence challenge");
+        refuse(ValidationCode::NonceUnknown, "no such presence challenge");
 }
-
-namespace
-{
-
-PresenceProof parse_proof(const nlohmann::json &proof_json)
-{
-    try {
-        return PresenceProof::from_json(proof_json);
-    } catch (const ProtocolError &e) {
-        fail(ValidationCode::TokenMalformed, e.what());
-    }
-}
-
-} // namespace
 
 // The protocol's order: an unconfirmed session, a malformed proof, the
 // nonce's checks, another algorithm (the signature comes after).
@@ -186,11 +168,11 @@ void RelyingParty::check_before_signature(const Session &s, const nlohmann::json
                                           bool must_be_confirmed)
 {
     if (must_be_confirmed && !s.confirmed)
-        fail(ValidationCode::NotConfirmed, "the session is not confirmed");
-    PresenceProof proof = parse_proof(proof_json);
+        refuse(ValidationCode::NotConfirmed, "the session is not confirmed");
+    PresenceProof proof = parse_message<PresenceProof>(proof_json);
     check_nonce(s, proof);
     if (proof.algorithm != s.algorithm)
-        fail(ValidationCode::AlgorithmUnsupported, "the card signs with another algorithm");
+        refuse(ValidationCode::AlgorithmUnsupported, "the card signs with another algorithm");
 }
 
 // The signature is checked outside the store (it is the slow part), with
@@ -212,15 +194,15 @@ void RelyingParty::answer(const std::string &session_id, const nlohmann::json &p
     }
     PresenceProof proof;
     try {
-        proof = parse_proof(proof_json);
+        proof = parse_message<PresenceProof>(proof_json);
         if (proof.session_tag != key->tag)
-            fail(ValidationCode::SessionUnknown, "the proof is for another session");
+            refuse(ValidationCode::SessionUnknown, "the proof is for another session");
         if (proof.algorithm != key->algorithm)
-            fail(ValidationCode::AlgorithmUnsupported, "the card signs with another algorithm");
+            refuse(ValidationCode::AlgorithmUnsupported, "the card signs with another algorithm");
         Bytes d = presence_digest(proof.algorithm, key->origin, key->tag, proof.nonce);
         if (!key->public_key ||
             !verify_digest(key->public_key.get(), proof.algorithm, d, proof.signature))
-            fail(ValidationCode::SignatureInvalid, "the presence proof does not verify");
+            refuse(ValidationCode::SignatureInvalid, "the presence proof does not verify");
     } catch (const ValidationError &) {
         // Refused on the fixed parts alone; the protocol answers the
         // session's state first (ended, late, unconfirmed, a replay, an
@@ -235,7 +217,7 @@ void RelyingParty::answer(const std::string &session_id, const nlohmann::json &p
                           must_be_confirmed};
     if (PresenceCheck check = sessions_->prove_presence(session_id, answer);
         check != PresenceCheck::Done)
-        refuse(session_id, check);
+        refuse_presence(session_id, check);
 }
 
 void RelyingParty::confirm(const std::string &session_id, const nlohmann::json &proof,
@@ -249,7 +231,7 @@ PresenceChallenge RelyingParty::presence_challenge(const std::string &session_id
     std::string nonce = fresh_nonce();
     PresenceRotation s = sessions_->rotate_presence(session_id, nonce, now);
     if (s.check != PresenceCheck::Done)
-        refuse(session_id, s.check);
+        refuse_presence(session_id, s.check);
     PresenceChallenge p;
     p.origin = s.origin;
     p.session_tag = s.tag;
@@ -283,7 +265,7 @@ Session RelyingParty::session(const std::string &session_id, std::time_t now)
 {
     Session s = live(session_id, now);
     if (!s.confirmed)
-        fail(ValidationCode::NotConfirmed, "the session is not confirmed");
+        refuse(ValidationCode::NotConfirmed, "the session is not confirmed");
     return s;
 }
 

@@ -96,7 +96,7 @@ class RelyingParty
     // Ends a late session and throws PRESENCE_LATE.
     [[noreturn]] void late(const std::string &session_id);
     // Throws what a presence step's failed check means (a late session ends).
-    [[noreturn]] void refuse(const std::string &session_id, PresenceCheck check);
+    [[noreturn]] void refuse_presence(const std::string &session_id, PresenceCheck check);
     static void check_nonce(const Session &s, const PresenceProof &proof);
     // The checks of a proof against a snapshot, up to its signature.
     static void check_before_signature(const Session &s, const nlohmann::json &proof_json,

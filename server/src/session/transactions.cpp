@@ -3,30 +3,12 @@
 #include "cardbound/crypto/certificate.h"
 #include "cardbound/crypto/encoding.h"
 #include "session/session_key.h"
+#include "validation/parse_message.h"
 
 #include <stdexcept>
 
 namespace cardbound::server
 {
-
-namespace
-{
-
-[[noreturn]] void fail(ValidationCode code, const std::string &why)
-{
-    throw ValidationError(code, why);
-}
-
-TransactionConfirmation parse_confirmation(const nlohmann::json &j)
-{
-    try {
-        return TransactionConfirmation::from_json(j);
-    } catch (const ProtocolError &e) {
-        fail(ValidationCode::TokenMalformed, e.what());
-    }
-}
-
-} // namespace
 
 Transactions::Transactions(RelyingParty &rp, std::shared_ptr<TransactionStore> store, int lifetime)
     : rp_(rp), store_(std::move(store)),
@@ -47,9 +29,9 @@ TransactionChallenge Transactions::challenge(const std::string &session_id, cons
 {
     Session s = rp_.session(session_id, now); // live and confirmed, or its code
     if (!is_valid_transaction_text(text))
-        fail(ValidationCode::TransactionTextInvalid,
-             "the text must be 1 to " + std::to_string(registry::kMaxTransactionTextBytes) +
-                 " bytes of UTF-8, one line of printable characters");
+        refuse(ValidationCode::TransactionTextInvalid,
+               "the text must be 1 to " + std::to_string(registry::kMaxTransactionTextBytes) +
+                   " bytes of UTF-8, one line of printable characters");
     TransactionChallenge c;
     c.origin = s.origin;
     c.session_tag = s.tag;
@@ -69,33 +51,33 @@ Transactions::Confirmed Transactions::confirm(const std::string &session_id,
                                               std::time_t now)
 {
     Session s = rp_.session(session_id, now);
-    TransactionConfirmation c = parse_confirmation(confirmation_json);
+    TransactionConfirmation c = parse_message<TransactionConfirmation>(confirmation_json);
     // Taken before anything else is compared: whatever the answer, this
     // question has had its one try.
     std::optional<PendingTransaction> issued = store_->take(session_key(session_id), c.nonce);
     if (!issued)
-        fail(ValidationCode::TransactionUnknown,
-             "no transaction of this session has that nonce (never asked, answered or expired)");
+        refuse(ValidationCode::TransactionUnknown,
+               "no transaction of this session has that nonce (never asked, answered or expired)");
     if (now > issued->expires)
-        fail(ValidationCode::TransactionUnknown, "the transaction's challenge expired");
+        refuse(ValidationCode::TransactionUnknown, "the transaction's challenge expired");
     if (c.session_tag != s.tag)
-        fail(ValidationCode::TransactionUnknown, "the confirmation names another session");
+        refuse(ValidationCode::TransactionUnknown, "the confirmation names another session");
     if (c.text != issued->text)
-        fail(ValidationCode::TransactionTextChanged,
-             "the confirmation names another text than the one issued");
+        refuse(ValidationCode::TransactionTextChanged,
+               "the confirmation names another text than the one issued");
     // The session keeps its certificate's SHA-256 (the identity's
     // fingerprint), not the certificate: the same bytes or another card.
     if (s.identity.fingerprint.empty() ||
         hex_encode(digest(EVP_sha256(), c.certificate)) != s.identity.fingerprint)
-        fail(ValidationCode::TransactionWrongCard,
-             "the confirmation's certificate is not the session's");
+        refuse(ValidationCode::TransactionWrongCard,
+               "the confirmation's certificate is not the session's");
     // The session's algorithm, as for presence proofs: the card's key and
     // the way it signs were fixed at login.
     Bytes d = transaction_digest(s.algorithm, s.origin, s.tag, issued->text, c.nonce);
     if (c.algorithm != s.algorithm || !s.public_key ||
         !verify_digest(s.public_key.get(), s.algorithm, d, c.signature))
-        fail(ValidationCode::TransactionSignatureInvalid,
-             "the signature does not cover this transaction with the session's card");
+        refuse(ValidationCode::TransactionSignatureInvalid,
+               "the signature does not cover this transaction with the session's card");
     return {std::move(s), std::move(issued->text), std::move(c.nonce)};
 }
 

@@ -25,4 +25,9 @@ struct ValidationError : std::runtime_error {
     ValidationCode code;
 };
 
+[[noreturn]] inline void refuse(ValidationCode code, const std::string &why)
+{
+    throw ValidationError(code, why);
+}
+
 } // namespace cardbound::server

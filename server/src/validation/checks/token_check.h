@@ -34,9 +34,4 @@ class TokenCheck
     virtual void run(Candidate &candidate) const = 0;
 };
 
-[[noreturn]] inline void refuse(ValidationCode code, const std::string &why)
-{
-    throw ValidationError(code, why);
-}
-
 } // namespace cardbound::server
