@@ -1,5 +1,7 @@
 package org.cardbound.core.session;
 
+import static org.cardbound.core.session.Outcome.outcome;
+import static org.cardbound.core.session.Outcome.race;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
@@ -19,14 +21,14 @@ class MemoryNonceStoreTest {
         MemoryNonceStore store = new MemoryNonceStore(clock);
         Instant now = clock.instant();
         store.issue("a", now.plusSeconds(60));
-        assertEquals("ok", RelyingPartyTest.outcome(() -> store.take("a", now)));
-        assertEquals("NONCE_REUSED", RelyingPartyTest.outcome(() -> store.take("a", now)));
-        assertEquals("NONCE_UNKNOWN", RelyingPartyTest.outcome(() -> store.take("never", now)));
-        assertEquals("NONCE_UNKNOWN", RelyingPartyTest.outcome(() -> store.take(null, now)));
+        assertEquals("ok", outcome(() -> store.take("a", now)));
+        assertEquals("NONCE_REUSED", outcome(() -> store.take("a", now)));
+        assertEquals("NONCE_UNKNOWN", outcome(() -> store.take("never", now)));
+        assertEquals("NONCE_UNKNOWN", outcome(() -> store.take(null, now)));
         store.issue("b", now.plusSeconds(60));
-        assertEquals("NONCE_EXPIRED", RelyingPartyTest.outcome(() -> store.take("b", now.plusSeconds(60))));
+        assertEquals("NONCE_EXPIRED", outcome(() -> store.take("b", now.plusSeconds(60))));
         // A used nonce that expired since is a replay still (NONCE_REUSED comes first, as in C++).
-        assertEquals("NONCE_REUSED", RelyingPartyTest.outcome(() -> store.take("a", now.plusSeconds(61))));
+        assertEquals("NONCE_REUSED", outcome(() -> store.take("a", now.plusSeconds(61))));
     }
 
     @Test
@@ -36,7 +38,7 @@ class MemoryNonceStoreTest {
             String nonce = Nonces.fresh();
             Instant now = clock.instant();
             store.issue(nonce, now.plusSeconds(60));
-            List<String> outcomes = RelyingPartyTest.race(32, () -> store.take(nonce, now));
+            List<String> outcomes = race(32, () -> store.take(nonce, now));
             assertEquals(1, Collections.frequency(outcomes, "ok"), outcomes.toString());
             assertEquals(31, Collections.frequency(outcomes, "NONCE_REUSED"), outcomes.toString());
         }
@@ -49,11 +51,11 @@ class MemoryNonceStoreTest {
         for (String n : List.of("1", "2", "3", "4", "5")) store.issue(n, now.plusSeconds(60));
         assertEquals(3, store.size());
         // The oldest went first, and is refused, closed.
-        assertEquals("NONCE_UNKNOWN", RelyingPartyTest.outcome(() -> store.take("1", now)));
-        assertEquals("ok", RelyingPartyTest.outcome(() -> store.take("5", now)));
+        assertEquals("NONCE_UNKNOWN", outcome(() -> store.take("1", now)));
+        assertEquals("ok", outcome(() -> store.take("5", now)));
         clock.advance(Duration.ofSeconds(71));
         store.issue("6", clock.instant().plusSeconds(60));
         assertEquals(1, store.size());
-        assertEquals("NONCE_UNKNOWN", RelyingPartyTest.outcome(() -> store.take("5", clock.instant())));
+        assertEquals("NONCE_UNKNOWN", outcome(() -> store.take("5", clock.instant())));
     }
 }

@@ -1,5 +1,7 @@
 package org.cardbound.core.session;
 
+import static org.cardbound.core.session.Outcome.outcome;
+import static org.cardbound.core.session.Outcome.race;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,11 +17,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.cardbound.core.Algorithm;
 import org.cardbound.core.Base64Text;
 import org.cardbound.core.PresenceChallenge;
@@ -84,22 +81,6 @@ class RelyingPartyTest {
         sessions.addListener((s, reason) -> ended.add(s.tag() + " " + reason.wireName()));
         return new RelyingParty(new RelyingPartyConfig(ORIGIN, LIFETIME, interval, GRACE), site, validator,
                 new MemoryNonceStore(clock), sessions, clock);
-    }
-
-    // "ok" or the refusal's code, as the C++ tests' outcome().
-    interface Step {
-        void run() throws Exception;
-    }
-
-    static String outcome(Step step) {
-        try {
-            step.run();
-            return "ok";
-        } catch (ValidationException e) {
-            return e.code().name();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
     }
 
     Login login() throws ValidationException {
@@ -349,31 +330,6 @@ class RelyingPartyTest {
             assertTrue(Set.of("ok", "SESSION_UNKNOWN").contains(outcomes.get(0)), outcomes.toString());
             assertEquals("SESSION_UNKNOWN", outcome(() -> rp.session(s.id())));
             assertEquals(List.of(s.tag() + " logout"), ended);
-        }
-    }
-
-    // Runs the steps (round robin over `threads` threads) from one start
-    // signal; returns their outcomes in the steps' order.
-    static List<String> race(int threads, Step... steps) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try {
-            CountDownLatch ready = new CountDownLatch(threads), go = new CountDownLatch(1);
-            List<Future<String>> results = new java.util.ArrayList<>();
-            for (int i = 0; i < threads; i++) {
-                Step step = steps[i % steps.length];
-                results.add(pool.submit(() -> {
-                    ready.countDown();
-                    go.await();
-                    return outcome(step);
-                }));
-            }
-            assertTrue(ready.await(30, TimeUnit.SECONDS));
-            go.countDown();
-            List<String> out = new java.util.ArrayList<>();
-            for (Future<String> f : results) out.add(f.get(60, TimeUnit.SECONDS));
-            return out;
-        } finally {
-            pool.shutdownNow();
         }
     }
 

@@ -1,5 +1,7 @@
 package org.cardbound.core.session;
 
+import static org.cardbound.core.session.Outcome.outcome;
+import static org.cardbound.core.session.Outcome.race;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,11 +13,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.cardbound.core.Algorithm;
 import org.cardbound.core.Base64Text;
 import org.cardbound.core.Json;
@@ -89,21 +86,6 @@ class TransactionsTest {
                 new MemorySessionStore(), clock);
         store = new MemoryTransactionStore();
         tx = new Transactions(rp, store, TX_LIFETIME);
-    }
-
-    interface Step {
-        void run() throws Exception;
-    }
-
-    static String outcome(Step step) {
-        try {
-            step.run();
-            return "ok";
-        } catch (ValidationException e) {
-            return e.code().name();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
     }
 
     Login login(TestCard card) throws ValidationException {
@@ -301,29 +283,15 @@ class TransactionsTest {
     @Test
     void oneConfirmationSentOnSixteenThreadsIsAcceptedOnce() throws Exception {
         CardSession s = confirmed(ecCard);
-        ExecutorService pool = Executors.newFixedThreadPool(16);
-        try {
-            for (int round = 0; round < 10; round++) {
-                TransactionChallenge c = tx.challenge(s.id(), TEXT + " #" + round);
-                ObjectNode a = answer(ecCard, c);
-                CountDownLatch go = new CountDownLatch(1);
-                List<Future<String>> results = new ArrayList<>();
-                for (int t = 0; t < 16; t++)
-                    results.add(pool.submit(() -> {
-                        go.await();
-                        return outcome(() -> tx.confirm(s.id(), a));
-                    }));
-                go.countDown();
-                int ok = 0;
-                for (Future<String> r : results) {
-                    String o = r.get(30, TimeUnit.SECONDS);
-                    if (o.equals("ok")) ok++;
-                    else assertEquals("TRANSACTION_UNKNOWN", o);
-                }
-                assertEquals(1, ok, "round " + round);
+        for (int round = 0; round < 10; round++) {
+            TransactionChallenge c = tx.challenge(s.id(), TEXT + " #" + round);
+            ObjectNode a = answer(ecCard, c);
+            int ok = 0;
+            for (String o : race(16, () -> tx.confirm(s.id(), a))) {
+                if (o.equals("ok")) ok++;
+                else assertEquals("TRANSACTION_UNKNOWN", o);
             }
-        } finally {
-            pool.shutdownNow();
+            assertEquals(1, ok, "round " + round);
         }
     }
 
