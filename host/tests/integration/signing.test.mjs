@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { Host, benchEnv, fingerprintOf, opensslVerifies, sha } from './host_client.mjs';
-import { ORIGIN, authenticate, confirm, jwsName, signHash, verifiedLogin } from './login_flow.mjs';
+import { ORIGIN, authenticate, confirm, jwsName, presenceChallenge, signHash, verifiedLogin } from './login_flow.mjs';
 
 const env = benchEnv();
 const pki = env.CARDBOUND_PKI_DIR;
@@ -90,6 +90,33 @@ test('a wrong signing PIN is refused with the tries left, and the login stays fo
   assert.equal(wrong.error?.code, 'ERR_PIN_INCORRECT');
   const right = await host.request('sign', { origin: ORIGIN, args: { ...args, pin: SIGN_PIN } });
   assert.equal(right.error, undefined, JSON.stringify(right.error));
+});
+
+// The signing key has a token of its own here (as an eID card's signing PIN):
+// its wrong PIN logs out that token only, so no site is said to be logged
+// out and a session of the login token proves on; a wrong PIN on the login
+// token does put that session at stake.
+test('a wrong signing PIN names no site logged out when the signing key has a token of its own', async () => {
+  const { begin, challenge, answer } = await authenticate(host, { pki, fingerprint: fp('client-p256'), pin: env.CARDBOUND_USER_PIN });
+  assert.equal(answer.error, undefined, JSON.stringify(answer.error));
+  const c = await confirm(host, { pki, loginId: begin.loginId, challenge, token: answer.result.token });
+  assert.equal(c.answer.error, undefined, JSON.stringify(c.answer.error));
+  const prove = () => host.request('presence', { origin: ORIGIN, args: { challenge: presenceChallenge(pki, c.sessionTag) } });
+  const sign = (pin) => signHash(host, { pki, fingerprint: fp('sign-p256'), pin, hash: hashOf('SHA-256'), hashFunction: 'SHA-256' });
+  try {
+    assert.equal((await sign(SIGN_PIN)).answer.error, undefined, 'the signing token was logged in once');
+    const wrong = (await sign(env.CARDBOUND_USER_PIN)).answer.error;
+    assert.equal(wrong?.code, 'ERR_PIN_INCORRECT');
+    assert.equal(wrong?.sitesLoggedOut, undefined);
+    assert.equal((await prove()).error, undefined, 'the session proves on');
+    const other = await authenticate(host, { pki, fingerprint: fp('client-p256'), pin: SIGN_PIN });
+    assert.equal(`${other.answer.error?.code} ${other.answer.error?.sitesLoggedOut}`, 'ERR_PIN_INCORRECT 1');
+  } finally {
+    // Good PINs again: SoftHSM2 says "count low" after a wrong one until then.
+    await sign(SIGN_PIN);
+    await authenticate(host, { pki, fingerprint: fp('client-p256'), pin: env.CARDBOUND_USER_PIN });
+    await host.request('logout', { origin: ORIGIN, args: {} });
+  }
 });
 
 test('refused before any PIN: a hash of the wrong length, an unknown hash function, no verify-server, the wrong kind of certificate', async () => {

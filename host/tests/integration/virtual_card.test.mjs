@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Host, benchEnv, benchPath, fingerprintOf, opensslVerifies, loginPreimage } from './host_client.mjs';
-import { ORIGIN, authenticate, confirm, presenceChallenge } from './login_flow.mjs';
+import { ORIGIN, authenticate, confirm, presenceChallenge, signHash } from './login_flow.mjs';
 
 // The version the host must say: the protocol registry's.
 const { version } = JSON.parse(readFileSync(new URL('../../../protocol/registry.json', import.meta.url), 'utf8'));
@@ -174,6 +174,15 @@ test('a wrong PIN elsewhere logs the card out: a live session survives if the ri
     assert.equal(await login('99999999'), 'ERR_PIN_INCORRECT 1', 'and still is, with the card logged out');
     assert.equal(await login(env.CARDBOUND_CARD_PIN), 'ok');
     assert.equal((await prove()).error, undefined, 'the right PIN came first: the session proves');
+
+    // A signature's wrong PIN: this card's signing key shares the login's
+    // token (one PIN), so the session is at stake there too.
+    const signing = await signHash(host, {
+      pki, fingerprint: fingerprintOf(join(pki, 'card0-sign.pem')), pin: '99999999',
+      hash: Buffer.alloc(32, 7).toString('base64'), hashFunction: 'SHA-256',
+    });
+    assert.equal(`${signing.answer.error?.code} ${signing.answer.error?.sitesLoggedOut}`, 'ERR_PIN_INCORRECT 1');
+    assert.equal(await login(env.CARDBOUND_CARD_PIN), 'ok');
 
     assert.equal(await login('99999999'), 'ERR_PIN_INCORRECT 1');
     const lost = await prove();
